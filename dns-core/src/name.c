@@ -1,0 +1,436 @@
+/*
+ * name.c - domain names in wire form: text conversion, comparison,
+ * decompression and compression.
+ */
+#include "dns/name.h"
+
+#include <string.h>
+
+const uint8_t dns_name_root[1] = {0};
+
+static inline uint8_t lower(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+}
+
+size_t dns_name_length(const uint8_t *name)
+{
+	const uint8_t *p = name;
+	while (*p)
+		p += *p + 1;
+	return (size_t)(p - name) + 1;
+}
+
+unsigned dns_name_label_count(const uint8_t *name)
+{
+	unsigned n = 0;
+	for (const uint8_t *p = name; *p; p += *p + 1)
+		n++;
+	return n;
+}
+
+const uint8_t *dns_name_parent(const uint8_t *name)
+{
+	return name[0] ? name + name[0] + 1 : NULL;
+}
+
+const uint8_t *dns_name_skip_labels(const uint8_t *name, unsigned n)
+{
+	while (n-- && *name)
+		name += *name + 1;
+	return name;
+}
+
+size_t dns_name_copy(uint8_t *dst, const uint8_t *src)
+{
+	size_t len = dns_name_length(src);
+	memcpy(dst, src, len);
+	return len;
+}
+
+void dns_name_lower(uint8_t *name)
+{
+	for (uint8_t *p = name; *p; p += *p + 1)
+		for (unsigned i = 1; i <= *p; i++)
+			p[i] = lower(p[i]);
+}
+
+uint32_t dns_name_hash(const uint8_t *name)
+{
+	uint32_t h = 2166136261u;
+	size_t len = dns_name_length(name);
+	for (size_t i = 0; i < len; i++) {
+		h ^= lower(name[i]);
+		h *= 16777619u;
+	}
+	return h;
+}
+
+bool dns_name_equal(const uint8_t *a, const uint8_t *b)
+{
+	for (;;) {
+		if (*a != *b)
+			return false;
+		if (*a == 0)
+			return true;
+		for (unsigned i = 1; i <= *a; i++)
+			if (lower(a[i]) != lower(b[i]))
+				return false;
+		a += *a + 1;
+		b += *b + 1;
+	}
+}
+
+/* Offsets of each label, so that labels can be visited right to left. */
+static unsigned label_offsets(const uint8_t *name, uint8_t off[DNS_NAME_LABELS_MAX + 1])
+{
+	unsigned n = 0;
+	for (const uint8_t *p = name; *p && n <= DNS_NAME_LABELS_MAX; p += *p + 1)
+		off[n++] = (uint8_t)(p - name);
+	return n;
+}
+
+static int label_compare(const uint8_t *a, const uint8_t *b)
+{
+	unsigned la = a[0], lb = b[0];
+	unsigned n = la < lb ? la : lb;
+	for (unsigned i = 1; i <= n; i++) {
+		uint8_t ca = lower(a[i]), cb = lower(b[i]);
+		if (ca != cb)
+			return ca < cb ? -1 : 1;
+	}
+	return la == lb ? 0 : (la < lb ? -1 : 1);
+}
+
+int dns_name_compare(const uint8_t *a, const uint8_t *b)
+{
+	uint8_t oa[DNS_NAME_LABELS_MAX + 1], ob[DNS_NAME_LABELS_MAX + 1];
+	unsigned na = label_offsets(a, oa), nb = label_offsets(b, ob);
+	while (na > 0 && nb > 0) {
+		int c = label_compare(a + oa[--na], b + ob[--nb]);
+		if (c)
+			return c;
+	}
+	return na == nb ? 0 : (na < nb ? -1 : 1);
+}
+
+bool dns_name_is_subdomain(const uint8_t *name, const uint8_t *parent)
+{
+	unsigned ln = dns_name_label_count(name), lp = dns_name_label_count(parent);
+	if (ln < lp)
+		return false;
+	return dns_name_equal(dns_name_skip_labels(name, ln - lp), parent);
+}
+
+/* ---- presentation text ---- */
+
+static int digit(char c) { return c >= '0' && c <= '9' ? c - '0' : -1; }
+
+dns_err_t dns_name_from_text(uint8_t out[DNS_NAME_MAX], size_t *outlen, const char *text,
+                             size_t len, const uint8_t *origin)
+{
+	if (len == 0)
+		return DNS_ESYNTAX;
+	if (len == 1 && text[0] == '@') {
+		if (!origin)
+			return DNS_ESYNTAX;
+		*outlen = dns_name_copy(out, origin);
+		return DNS_OK;
+	}
+	if (len == 1 && text[0] == '.') {
+		out[0] = 0;
+		*outlen = 1;
+		return DNS_OK;
+	}
+
+	size_t o = 0;         /* write position */
+	size_t lab = 0;       /* position of the current label's length byte */
+	bool absolute = false;
+	out[0] = 0;
+	o = 1;
+	for (size_t i = 0; i < len;) {
+		char c = text[i];
+		if (c == '.') {
+			size_t llen = o - lab - 1;
+			if (llen == 0)
+				return DNS_ESYNTAX; /* empty label */
+			out[lab] = (uint8_t)llen;
+			i++;
+			if (i == len) {
+				absolute = true;
+				break;
+			}
+			if (o >= DNS_NAME_MAX)
+				return DNS_ELIMIT;
+			lab = o++;
+			out[lab] = 0;
+			continue;
+		}
+		uint8_t byte;
+		if (c == '\\') {
+			if (i + 1 >= len)
+				return DNS_ESYNTAX;
+			int d0 = digit(text[i + 1]);
+			if (d0 >= 0) {
+				if (i + 3 >= len)
+					return DNS_ESYNTAX;
+				int d1 = digit(text[i + 2]), d2 = digit(text[i + 3]);
+				if (d1 < 0 || d2 < 0)
+					return DNS_ESYNTAX;
+				int v = d0 * 100 + d1 * 10 + d2;
+				if (v > 255)
+					return DNS_ESYNTAX;
+				byte = (uint8_t)v;
+				i += 4;
+			} else {
+				byte = (uint8_t)text[i + 1];
+				i += 2;
+			}
+		} else {
+			byte = (uint8_t)c;
+			i++;
+		}
+		if (o - lab - 1 >= DNS_LABEL_MAX)
+			return DNS_ELIMIT;
+		if (o >= DNS_NAME_MAX - 1)
+			return DNS_ELIMIT;
+		out[o++] = byte;
+	}
+	if (!absolute) {
+		size_t llen = o - lab - 1;
+		if (llen == 0)
+			return DNS_ESYNTAX;
+		out[lab] = (uint8_t)llen;
+		if (!origin)
+			return DNS_ESYNTAX;
+		size_t olen = dns_name_length(origin);
+		if (o + olen > DNS_NAME_MAX)
+			return DNS_ELIMIT;
+		memcpy(out + o, origin, olen);
+		o += olen;
+	} else {
+		if (o >= DNS_NAME_MAX)
+			return DNS_ELIMIT;
+		out[o++] = 0;
+	}
+	*outlen = o;
+	return DNS_OK;
+}
+
+static bool needs_escape(uint8_t c)
+{
+	switch (c) {
+	case '.': case '\\': case '"': case '(': case ')': case ';':
+	case '@': case '$': case ' ':
+		return true;
+	default:
+		return c < 0x21 || c > 0x7e;
+	}
+}
+
+size_t dns_name_to_text(const uint8_t *name, char *out, size_t cap)
+{
+	size_t o = 0;
+	if (name[0] == 0) {
+		if (cap < 2)
+			return 0;
+		out[0] = '.';
+		out[1] = 0;
+		return 1;
+	}
+	for (const uint8_t *p = name; *p; p += *p + 1) {
+		for (unsigned i = 1; i <= *p; i++) {
+			uint8_t c = p[i];
+			if (c < 0x21 || c > 0x7e) {
+				if (o + 4 >= cap)
+					return 0;
+				out[o++] = '\\';
+				out[o++] = (char)('0' + c / 100);
+				out[o++] = (char)('0' + c / 10 % 10);
+				out[o++] = (char)('0' + c % 10);
+			} else if (needs_escape(c)) {
+				if (o + 2 >= cap)
+					return 0;
+				out[o++] = '\\';
+				out[o++] = (char)c;
+			} else {
+				if (o + 1 >= cap)
+					return 0;
+				out[o++] = (char)c;
+			}
+		}
+		if (o + 1 >= cap)
+			return 0;
+		out[o++] = '.';
+	}
+	out[o] = 0;
+	return o;
+}
+
+/* ---- decompression ---- */
+
+dns_err_t dns_name_unpack(dns_rbuf_t *r, uint8_t *out, size_t *outlen)
+{
+	const uint8_t *base = r->base;
+	size_t len = r->len, pos = r->pos, o = 0, after = 0;
+	unsigned hops = 0;
+	uint8_t scratch[DNS_NAME_MAX];
+	if (!out)
+		out = scratch;
+	for (;;) {
+		if (pos >= len)
+			return DNS_EMALFORMED;
+		uint8_t b = base[pos];
+		if (b == 0) {
+			out[o++] = 0;
+			if (!hops)
+				after = pos + 1;
+			break;
+		}
+		if ((b & 0xC0) == 0xC0) {
+			if (pos + 1 >= len)
+				return DNS_EMALFORMED;
+			size_t ptr = (size_t)(b & 0x3F) << 8 | base[pos + 1];
+			if (ptr >= pos || ++hops > DNS_NAME_MAX_HOPS)
+				return DNS_EMALFORMED;
+			if (hops == 1)
+				after = pos + 2;
+			pos = ptr;
+			continue;
+		}
+		if (b & 0xC0)
+			return DNS_EMALFORMED; /* extended label types (RFC 6891 §5) */
+		if (pos + 1 + b > len)
+			return DNS_EMALFORMED;
+		if (o + 1 + b + 1 > DNS_NAME_MAX)
+			return DNS_EMALFORMED;
+		memcpy(out + o, base + pos, (size_t)b + 1);
+		o += (size_t)b + 1;
+		pos += (size_t)b + 1;
+	}
+	r->pos = after;
+	if (outlen)
+		*outlen = o;
+	return DNS_OK;
+}
+
+/* ---- compression ---- */
+
+void dns_compress_reset(dns_compress_t *c, const uint8_t *msg)
+{
+	c->msg = msg;
+	if (++c->gen == 0) {
+		memset(c->slot_gen, 0, sizeof(c->slot_gen));
+		c->gen = 1;
+	}
+}
+
+#define PROBES 8
+
+/* Hashes of every suffix, built right to left so each costs one label. */
+static unsigned suffix_hashes(const uint8_t *name, uint8_t off[DNS_NAME_LABELS_MAX + 1],
+                              uint32_t hash[DNS_NAME_LABELS_MAX + 1])
+{
+	unsigned n = label_offsets(name, off);
+	uint32_t h = 2166136261u;
+	for (unsigned i = n; i-- > 0;) {
+		const uint8_t *l = name + off[i];
+		for (unsigned j = 0; j <= l[0]; j++) {
+			h ^= lower(l[j]);
+			h *= 16777619u;
+		}
+		hash[i] = h;
+	}
+	return n;
+}
+
+/* Does the (possibly compressed) name at @off in the message equal @suffix? */
+static bool msg_name_equals(const uint8_t *msg, size_t msglen, size_t off, const uint8_t *suffix)
+{
+	unsigned hops = 0;
+	for (;;) {
+		if (off >= msglen)
+			return false;
+		uint8_t b = msg[off];
+		if ((b & 0xC0) == 0xC0) {
+			if (off + 1 >= msglen || ++hops > DNS_NAME_MAX_HOPS)
+				return false;
+			off = (size_t)(b & 0x3F) << 8 | msg[off + 1];
+			continue;
+		}
+		if (b != suffix[0] || off + 1 + b > msglen)
+			return false;
+		if (b == 0)
+			return true;
+		for (unsigned i = 1; i <= b; i++)
+			if (lower(msg[off + i]) != lower(suffix[i]))
+				return false;
+		off += (size_t)b + 1;
+		suffix += b + 1;
+	}
+}
+
+static int compress_find(const dns_compress_t *c, size_t msglen, uint32_t h, const uint8_t *suffix)
+{
+	for (unsigned p = 0; p < PROBES; p++) {
+		unsigned s = (h + p) % DNS_COMPRESS_SLOTS;
+		if (c->slot_gen[s] != c->gen)
+			return -1;
+		if (c->slot_hash[s] == h && msg_name_equals(c->msg, msglen, c->slot_off[s], suffix))
+			return c->slot_off[s];
+	}
+	return -1;
+}
+
+static void compress_add(dns_compress_t *c, uint32_t h, size_t off)
+{
+	if (off >= 0x4000)
+		return;
+	for (unsigned p = 0; p < PROBES; p++) {
+		unsigned s = (h + p) % DNS_COMPRESS_SLOTS;
+		if (c->slot_gen[s] != c->gen) {
+			c->slot_gen[s] = c->gen;
+			c->slot_hash[s] = h;
+			c->slot_off[s] = (uint16_t)off;
+			return;
+		}
+	}
+}
+
+dns_err_t dns_name_pack(dns_wbuf_t *w, const uint8_t *name, dns_compress_t *c, bool compress)
+{
+	if (!c)
+		return dns_wbuf_bytes(w, name, dns_name_length(name));
+
+	uint8_t off[DNS_NAME_LABELS_MAX + 1];
+	uint32_t hash[DNS_NAME_LABELS_MAX + 1];
+	unsigned n = suffix_hashes(name, off, hash);
+	size_t msg_off = (size_t)(w->base - c->msg); /* w may start inside the message */
+	unsigned literal = n;                         /* labels written in full */
+	int target = -1;
+	if (compress) {
+		for (unsigned i = 0; i < n; i++) {
+			target = compress_find(c, msg_off + w->len, hash[i], name + off[i]);
+			if (target >= 0) {
+				literal = i;
+				break;
+			}
+		}
+	}
+	size_t lit_len = literal < n ? off[literal] : dns_name_length(name) - 1;
+	size_t need = lit_len + (target >= 0 ? 2 : 1);
+	if (dns_wbuf_left(w) < need)
+		return DNS_ESPACE;
+	size_t start = msg_off + w->len;
+	memcpy(w->base + w->len, name, lit_len);
+	w->len += lit_len;
+	if (target >= 0) {
+		w->base[w->len++] = (uint8_t)(0xC0 | target >> 8);
+		w->base[w->len++] = (uint8_t)target;
+	} else {
+		w->base[w->len++] = 0;
+	}
+	for (unsigned i = 0; i < literal; i++)
+		compress_add(c, hash[i], start + off[i]);
+	return DNS_OK;
+}
