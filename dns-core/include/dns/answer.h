@@ -25,6 +25,10 @@ typedef struct dns_answer_opts {
 	uint16_t nsid_len;
 	const uint8_t *cookie_secret; /* 16-byte server secret for RFC 7873/9018 cookies, or NULL */
 	uint32_t now;                /* seconds since the epoch (cookie timestamps) */
+	uint16_t reserve;            /* bytes kept free at the end of the response, within the
+	                                size limit, for a record the caller appends (the TSIG
+	                                of a signed request): the answer is truncated as if
+	                                the limit were that much smaller */
 } dns_answer_opts_t;
 
 /* What happened, for metrics and logs. */
@@ -41,7 +45,8 @@ typedef struct dns_answer_info {
  * DNS_EMALFORMED when the request must be dropped without an answer (too
  * short for a header, or a response).  @client may be NULL.  @info may be
  * NULL.  Opcodes other than QUERY get NOTIMP; AXFR/IXFR are the caller's
- * (they get REFUSED here).
+ * (they get REFUSED here).  @opts may be NULL (defaults: 1232, no NSID,
+ * no cookies, nothing reserved).
  */
 dns_err_t dns_answer(const dns_zoneset_t *zones, const uint8_t *req, size_t reqlen,
                      dns_transport_t transport, const struct sockaddr *client,

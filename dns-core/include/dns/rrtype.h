@@ -62,6 +62,7 @@ typedef enum dns_field {
 	DNS_F_U16_LEN_HEX,  /* u16 length + bytes in hex (TSIG MAC / other data) */
 	DNS_F_APL,          /* APL items to the end */
 	DNS_F_WKS_BITMAP,   /* WKS protocol + service bitmap */
+	DNS_F_TTL,          /* u32, decimal or TTL units "1h30m" (SOA timers) */
 } dns_field_t;
 
 /* Descriptor flags. */
@@ -70,6 +71,7 @@ typedef enum dns_field {
 #define DNS_RRTYPE_CANON_LOWER 0x04 /* names lower-cased in canonical form (RFC 4034 §6.2) */
 #define DNS_RRTYPE_META        0x08 /* meta/question type: not zone data (OPT, TSIG, AXFR...) */
 #define DNS_RRTYPE_SINGLETON   0x10 /* at most one record per RRset (CNAME, DNAME, SOA) */
+#define DNS_RRTYPE_UNTYPED     0x20 /* mnemonic only: rdata always in RFC 3597 form */
 
 typedef struct dns_rrtype_desc {
 	uint16_t type;
@@ -78,8 +80,18 @@ typedef struct dns_rrtype_desc {
 	dns_field_t fields[12]; /* terminated by DNS_F_END */
 } dns_rrtype_desc_t;
 
-/* The descriptor of @type, or NULL when the type has no typed presentation. */
+/*
+ * The descriptor of @type, or NULL when the type has no mnemonic.  Meta
+ * types (DNS_RRTYPE_META) and mnemonic-only types have a descriptor with
+ * DNS_RRTYPE_UNTYPED set and no fields: their rdata is RFC 3597 generic.
+ */
 const dns_rrtype_desc_t *dns_rrtype_get(uint16_t type);
+
+/* @type has a typed presentation (a descriptor with fields). */
+bool dns_rrtype_is_typed(uint16_t type);
+
+/* Flags of @type's descriptor (0 for unknown types). */
+uint8_t dns_rrtype_flags(uint16_t type);
 
 /* Mnemonic or "TYPEnnn" (RFC 3597 §5); case-insensitive. */
 dns_err_t dns_rrtype_from_text(const char *text, size_t len, uint16_t *type);

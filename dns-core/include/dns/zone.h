@@ -58,6 +58,8 @@ const dns_node_t *dns_zone_apex(const dns_zone_t *z);  /* NULL for an empty zone
 const dns_rrset_t *dns_zone_soa(const dns_zone_t *z);  /* NULL without SOA */
 uint32_t dns_zone_serial(const dns_zone_t *z);          /* 0 without SOA */
 size_t dns_zone_rr_count(const dns_zone_t *z);          /* records, not RRsets */
+size_t dns_zone_memory(const dns_zone_t *z);            /* bytes held by the zone */
+size_t dns_zone_ttl_mismatches(const dns_zone_t *z);    /* RRsets whose TTLs differed */
 
 /* Nodes in canonical order (RFC 4034 §6.1), empty non-terminals included. */
 size_t dns_zone_node_count(const dns_zone_t *z);
@@ -74,6 +76,7 @@ const dns_node_t *dns_zone_find(const dns_zone_t *z, const uint8_t *name);
 #define DNS_NODE_ENT        0x08 /* empty non-terminal: no RRsets */
 #define DNS_NODE_WILDCARD   0x10 /* has a child "*" */
 #define DNS_NODE_DNAME      0x20 /* has a DNAME RRset */
+#define DNS_NODE_BELOW_DNAME 0x40 /* strictly below a DNAME owner (occluded, RFC 6672 §2.4) */
 
 const uint8_t *dns_node_name(const dns_node_t *n);
 unsigned dns_node_flags(const dns_node_t *n);

@@ -32,12 +32,21 @@ typedef struct dns_zf_pos {
  * Returning an error stops parsing with that error. */
 typedef dns_err_t (*dns_zf_record_fn)(void *ctx, const dns_rr_t *rr, const dns_zf_pos_t *pos);
 
-/* Receives each problem. */
+/* Receives each problem.  Messages that start with DNS_ZF_WARNING_PREFIX
+ * are warnings; every other message is an error.  A position with line 0
+ * concerns the whole file (it could not be read, or a finding has no
+ * record to point at). */
 typedef void (*dns_zf_error_fn)(void *ctx, const dns_zf_pos_t *pos, const char *msg);
+
+#define DNS_ZF_WARNING_PREFIX "warning: "
+
+/* True when @msg (as given to a dns_zf_error_fn) is a warning. */
+bool dns_zf_is_warning(const char *msg);
 
 typedef struct dns_zf_options {
 	const uint8_t *origin;   /* initial $ORIGIN (required) */
-	uint32_t default_ttl;    /* used until $TTL or an SOA gives one (default 3600) */
+	uint32_t default_ttl;    /* TTL of records before any $TTL or explicit TTL,
+	                            with a warning (0 means 3600) */
 	uint16_t rclass;         /* default class (0 means IN) */
 	unsigned max_include_depth; /* 0 means 8 */
 	unsigned max_errors;     /* stop after this many (0 means 1000) */

@@ -1,0 +1,225 @@
+/*
+ * answer.c - the authoritative answer function: reads the request
+ * (header, question, OPT) straight from the wire without allocating,
+ * decides the response frame (RFC 1034 §4.3.2 steps 1-2, RFC 6891 EDNS,
+ * RFC 5001 NSID, RFC 7873/9018 cookies, size limits), and leaves the
+ * zone-driven sections to answer_resolve.c.
+ */
+#include <string.h>
+
+#include <netinet/in.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include "dns/edns.h"
+#include "dns/rrtype.h"
+#include "answer_impl.h"
+
+#define NSID_MAX 512 /* longest NSID we send */
+#define COOKIE_CLIENT 8
+#define COOKIE_SERVER 16
+
+typedef struct request {
+	uint16_t id, flags;
+	uint16_t count[4];
+	bool has_question;
+	uint8_t qname[DNS_NAME_MAX];
+	uint16_t qtype, qclass;
+	bool has_opt;
+	dns_edns_t edns;
+} request_t;
+
+/* The question, if there is exactly one and it parses. */
+static bool parse_question(request_t *q, dns_rbuf_t *r)
+{
+	if (q->count[DNS_SEC_QUESTION] != 1)
+		return false;
+	return dns_name_unpack(r, q->qname, NULL) == DNS_OK && dns_rbuf_u16(r, &q->qtype) == DNS_OK &&
+	       dns_rbuf_u16(r, &q->qclass) == DNS_OK;
+}
+
+/* Skip answer and authority RRs, find the OPT among the additional ones. */
+static bool parse_records(request_t *q, dns_rbuf_t *r)
+{
+	unsigned total = (unsigned)q->count[1] + q->count[2] + q->count[3];
+	for (unsigned i = 0; i < total; i++) {
+		uint8_t owner[DNS_NAME_MAX];
+		uint16_t type, rclass, rdlen;
+		uint32_t ttl;
+		const uint8_t *rdata;
+		if (dns_name_unpack(r, owner, NULL) || dns_rbuf_u16(r, &type) ||
+		    dns_rbuf_u16(r, &rclass) || dns_rbuf_u32(r, &ttl) || dns_rbuf_u16(r, &rdlen) ||
+		    dns_rbuf_bytes(r, &rdata, rdlen))
+			return false;
+		if (type != DNS_TYPE_OPT)
+			continue;
+		/* RFC 6891 §6.1.1: one OPT, in the additional section, owned by the root */
+		if (q->has_opt || i < (unsigned)q->count[1] + q->count[2] || owner[0] != 0)
+			return false;
+		dns_rr_t opt = {owner, type, rclass, ttl, rdlen, rdata};
+		if (dns_edns_parse(&opt, &q->edns) != DNS_OK)
+			return false;
+		q->has_opt = true;
+	}
+	return true;
+}
+
+/* RFC 9018 §4: version 1, reserved, timestamp, SipHash-2-4 of all that with the client. */
+static bool server_cookie(const dns_answer_opts_t *o, const uint8_t *client_cookie,
+                          const struct sockaddr *sa, uint8_t out[COOKIE_SERVER])
+{
+	uint8_t msg[COOKIE_CLIENT + 8 + 16];
+	size_t n = 0;
+	out[0] = 1;
+	out[1] = out[2] = out[3] = 0;
+	dns_put32(out + 4, o->now);
+	memcpy(msg, client_cookie, COOKIE_CLIENT);
+	memcpy(msg + COOKIE_CLIENT, out, 8);
+	n = COOKIE_CLIENT + 8;
+	if (sa && sa->sa_family == AF_INET) {
+		memcpy(msg + n, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+		n += 4;
+	} else if (sa && sa->sa_family == AF_INET6) {
+		memcpy(msg + n, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+		n += 16;
+	}
+	/* only queries that carry a cookie pay for these allocations */
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "SIPHASH", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	size_t size = 8, len = 0;
+	OSSL_PARAM params[] = {OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &size),
+	                       OSSL_PARAM_construct_end()};
+	bool ok = ctx && EVP_MAC_init(ctx, o->cookie_secret, 16, params) &&
+	          EVP_MAC_update(ctx, msg, n) && EVP_MAC_final(ctx, out + 8, &len, 8) && len == 8;
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+	return ok;
+}
+
+/* The options of our OPT: NSID when asked (RFC 5001 §2.3), COOKIE (RFC 7873 §5.2). */
+static size_t response_options(const request_t *q, const dns_answer_opts_t *o,
+                               const struct sockaddr *client, uint8_t *buf, size_t cap)
+{
+	dns_wbuf_t w;
+	dns_wbuf_init(&w, buf, cap);
+	const uint8_t *data;
+	uint16_t len;
+	if (o->nsid && dns_edns_option_find(&q->edns, DNS_EDNS_NSID, &data, &len))
+		(void)dns_edns_option_put(&w, DNS_EDNS_NSID, o->nsid,
+		                          o->nsid_len > NSID_MAX ? NSID_MAX : o->nsid_len);
+	if (o->cookie_secret && dns_edns_option_find(&q->edns, DNS_EDNS_COOKIE, &data, &len) &&
+	    len >= COOKIE_CLIENT) {
+		uint8_t cookie[COOKIE_CLIENT + COOKIE_SERVER];
+		memcpy(cookie, data, COOKIE_CLIENT);
+		if (server_cookie(o, data, client, cookie + COOKIE_CLIENT))
+			(void)dns_edns_option_put(&w, DNS_EDNS_COOKIE, cookie, sizeof(cookie));
+	}
+	return w.len;
+}
+
+/* RFC 6891 §6.2.5 and RFC 1035 §4.2.1: the most this response may take. */
+static size_t size_limit(const request_t *q, dns_transport_t transport, uint16_t udp_max)
+{
+	if (transport == DNS_TRANSPORT_TCP)
+		return DNS_MSG_MAX;
+	if (!q->has_opt)
+		return DNS_UDP_MIN;
+	size_t want = q->edns.udp_size < DNS_UDP_MIN ? DNS_UDP_MIN : q->edns.udp_size;
+	return want < udp_max ? want : udp_max;
+}
+
+static void fill_info(dns_answer_info_t *info, const request_t *q, const answer_t *a)
+{
+	if (!info)
+		return;
+	info->qtype = q->has_question ? q->qtype : 0;
+	info->rcode = a->rcode;
+	info->truncated = a->tc;
+	info->zone = a->zone;
+}
+
+dns_err_t dns_answer(const dns_zoneset_t *zones, const uint8_t *req, size_t reqlen,
+                     dns_transport_t transport, const struct sockaddr *client,
+                     const dns_answer_opts_t *opts, uint8_t *resp, size_t cap, size_t *resplen,
+                     dns_answer_info_t *info)
+{
+	static const dns_answer_opts_t defaults = {0};
+	const dns_answer_opts_t *o = opts ? opts : &defaults;
+	uint16_t udp_max = o->udp_max ? o->udp_max : DNS_EDNS_DEFAULT_PAYLOAD;
+	if (udp_max < DNS_UDP_MIN)
+		udp_max = DNS_UDP_MIN;
+	*resplen = 0;
+	if (reqlen < DNS_HDR_LEN || (dns_get16(req + 2) & DNS_FLAG_QR))
+		return DNS_EMALFORMED; /* RFC 1035 §4.1.1: never answer a response */
+
+	request_t q = {0};
+	q.id = dns_get16(req);
+	q.flags = dns_get16(req + 2);
+	for (int i = 0; i < 4; i++)
+		q.count[i] = dns_get16(req + 4 + 2 * i);
+	dns_rbuf_t r;
+	dns_rbuf_init(&r, req, reqlen);
+	r.pos = DNS_HDR_LEN;
+	q.has_question = parse_question(&q, &r);
+	bool wellformed = q.has_question && parse_records(&q, &r);
+
+	answer_t a;
+	a.zone = NULL;
+	a.qname = q.qname;
+	a.qtype = q.qtype;
+	a.rcode = DNS_RCODE_NOERROR;
+	a.aa = a.tc = false;
+	a.nadditional = 0;
+	size_t limit = wellformed ? size_limit(&q, transport, udp_max) : DNS_UDP_MIN;
+	dns_msg_builder_init(&a.mb, resp, cap, limit);
+	if (dns_msg_builder_header(&a.mb, q.id, 0) != DNS_OK)
+		return DNS_ESPACE;
+	if (q.has_question &&
+	    dns_msg_builder_question(&a.mb, q.qname, q.qtype, q.qclass) != DNS_OK)
+		return DNS_ESPACE;
+
+	unsigned opcode = dns_flags_opcode(q.flags);
+	uint8_t options[4 + NSID_MAX + 4 + COOKIE_CLIENT + COOKIE_SERVER];
+	size_t optlen = 0;
+	if (!wellformed) {
+		a.rcode = DNS_RCODE_FORMERR;
+		q.has_opt = false; /* the OPT may be what is wrong */
+	} else if (opcode != DNS_OPCODE_QUERY) {
+		a.rcode = DNS_RCODE_NOTIMP;
+	} else if (q.has_opt && q.edns.version != 0) {
+		a.rcode = DNS_RCODE_BADVERS; /* RFC 6891 §6.1.3 */
+	} else {
+		if (q.has_opt)
+			optlen = response_options(&q, o, client, options, sizeof(options));
+		size_t hold = (q.has_opt ? dns_edns_wire_size(optlen) : 0) + o->reserve;
+		dns_msg_builder_reserve(&a.mb, hold);
+		a.zone = dns_zoneset_find(zones, q.qname);
+		if (!a.zone || dns_zone_class(a.zone) != q.qclass || q.qtype == DNS_TYPE_AXFR ||
+		    q.qtype == DNS_TYPE_IXFR) {
+			a.rcode = DNS_RCODE_REFUSED;
+			a.zone = a.zone && dns_zone_class(a.zone) == q.qclass ? a.zone : NULL;
+		} else {
+			answer_resolve(&a);
+		}
+		dns_msg_builder_unreserve(&a.mb, hold);
+		dns_msg_builder_reserve(&a.mb, o->reserve);
+	}
+
+	uint16_t flags = (uint16_t)(DNS_FLAG_QR | (q.flags & (0x7800 | DNS_FLAG_RD)));
+	if (a.aa)
+		flags |= DNS_FLAG_AA;
+	if (a.tc)
+		flags |= DNS_FLAG_TC;
+	flags = dns_flags_set_rcode(flags, a.rcode & 0xF);
+	dns_msg_builder_set_flags(&a.mb, flags);
+	if (q.has_opt) {
+		/* room was held back for it; an error here means the limit is absurdly small */
+		if (dns_edns_write(&a.mb, udp_max, a.rcode, q.edns.do_bit, optlen ? options : NULL,
+		                   optlen) != DNS_OK)
+			return DNS_ESPACE;
+	}
+	*resplen = dns_msg_builder_finish(&a.mb);
+	fill_info(info, &q, &a);
+	return DNS_OK;
+}

@@ -1,0 +1,235 @@
+/*
+ * net.h - the network runtime shared by the suite's servers (libdnsnet).
+ *
+ * A server owns N worker threads, each with its own libevent loop and its
+ * own SO_REUSEPORT UDP socket and TCP listener per listen address, plus a
+ * control loop (run by dns_net_run) for signals, timers, posted functions
+ * and snapshot reclamation.  The runtime knows DNS only as far as framing:
+ * every request is handed to one handler callback, which decides what, if
+ * anything, to send back.
+ *
+ * Threads: the handler, stream generators and closed notifications run on
+ * worker threads (concurrently, one per worker); timers, SIGHUP and posted
+ * functions run on the control loop.  Functions marked "any thread" may be
+ * called from anywhere; the rest only from the thread documented.
+ *
+ * The query path allocates nothing per UDP query and takes no lock: UDP is
+ * received with recvmmsg and answered with one sendmmsg per batch, and the
+ * current snapshot is read with one atomic load per batch (QSBR, below).
+ */
+#ifndef DNS_NET_H
+#define DNS_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "dns/error.h"
+
+/* Longest address text dns_net_addr_format writes ("[v6%scope]:65535"). */
+#define DNS_NET_ADDR_TEXT_MAX 80
+/* Largest DNS message (and the size of the reply buffer). */
+#define DNS_NET_MSG_MAX 65535
+
+typedef struct dns_net_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+} dns_net_addr_t;
+
+/*
+ * Parse a listen/peer address: "127.0.0.1:5300", "[::1]:5300",
+ * "0.0.0.0:53", "[::]:53".  The port is mandatory (0 asks for an
+ * ephemeral port, the same for UDP and TCP).  No host names.
+ */
+dns_err_t dns_net_addr_parse(const char *text, dns_net_addr_t *out);
+
+/* Write @sa as "ip:port" or "[ip]:port" into @buf; returns @buf. */
+const char *dns_net_addr_format(const struct sockaddr *sa, char *buf, size_t size);
+
+typedef struct dns_net_server dns_net_server_t;
+typedef struct dns_net_conn dns_net_conn_t;   /* a TCP connection handle */
+typedef struct dns_net_snap dns_net_snap_t;   /* a pinned published snapshot */
+
+typedef enum dns_net_transport {
+	DNS_NET_UDP,   /* same values as dns_transport_t in dns/answer.h */
+	DNS_NET_TCP,
+} dns_net_transport_t;
+
+/* One request as the handler sees it; valid only during the call. */
+typedef struct dns_net_request {
+	const uint8_t *data;            /* the message, without TCP length prefix */
+	size_t len;
+	dns_net_transport_t transport;
+	const struct sockaddr *peer;
+	socklen_t peer_len;
+	const struct sockaddr *local;   /* the address the query came to */
+	socklen_t local_len;
+	unsigned worker;                /* 0 .. workers-1 */
+	void *snapshot;                 /* current published snapshot (or NULL) */
+	dns_net_conn_t *conn;           /* TCP: the connection (borrowed); UDP: NULL */
+	dns_net_snap_t *snap_;          /* private */
+} dns_net_request_t;
+
+/* What a stream generator says after each call. */
+typedef enum dns_net_stream_status {
+	DNS_NET_STREAM_MORE,   /* a message is in buf; call again */
+	DNS_NET_STREAM_LAST,   /* a message is in buf; it is the last one */
+	DNS_NET_STREAM_DONE,   /* no message; the stream is over */
+	DNS_NET_STREAM_ABORT,  /* no message; close the connection */
+} dns_net_stream_status_t;
+
+/*
+ * A TCP response stream (AXFR/IXFR): @next writes the next message (at
+ * most @cap bytes, never empty with MORE/LAST) into @buf.  The runtime
+ * calls it on the worker thread whenever the connection's output queue
+ * has drained below half of tcp_max_queue, so a huge transfer is never
+ * buffered whole.  @release (may be NULL) is called exactly once, when the
+ * stream ends or its connection closes.  Queries that arrive on the same
+ * connection meanwhile are answered after the stream (order is kept).
+ */
+typedef struct dns_net_stream {
+	dns_net_stream_status_t (*next)(void *ctx, uint8_t *buf, size_t cap, size_t *len);
+	void (*release)(void *ctx);
+	void *ctx;
+} dns_net_stream_t;
+
+/*
+ * The handler's output.  buf has cap == DNS_NET_MSG_MAX bytes; write one
+ * response there and set len, or leave len at 0 to send nothing.
+ */
+typedef struct dns_net_reply {
+	uint8_t *buf;
+	size_t cap;
+	size_t len;
+	dns_net_transport_t transport_;  /* private */
+	dns_net_stream_t stream_;        /* private; set by dns_net_reply_stream */
+} dns_net_reply_t;
+
+/*
+ * TCP only: after the reply in buf (if len > 0), send the messages
+ * produced by @stream.  Returns DNS_ENOTSUP on UDP (then @stream is not
+ * taken: the caller still owns its ctx).
+ */
+dns_err_t dns_net_reply_stream(dns_net_reply_t *out, const dns_net_stream_t *stream);
+
+typedef void (*dns_net_handler_fn)(void *ctx, const dns_net_request_t *req, dns_net_reply_t *out);
+typedef void (*dns_net_fn)(void *arg);
+
+typedef struct dns_net_config {
+	const dns_net_addr_t *listen;  /* each gets UDP and TCP on every worker */
+	size_t nlisten;
+	unsigned workers;              /* 0: one per online CPU */
+	uint32_t tcp_idle_ms;          /* 0: 10000; idle or stalled connections close */
+	unsigned tcp_max_conns;        /* per worker; 0: 1024 */
+	unsigned tcp_max_per_client;   /* per client IP over all workers; 0: 32 */
+	size_t tcp_max_queue;          /* output bytes per connection before it stops
+	                                  reading queries; 0: 256 KiB */
+	unsigned udp_batch;            /* datagrams per recvmmsg; 0: 64 (max 256) */
+	bool no_signals;               /* don't handle SIGTERM/SIGINT/SIGHUP */
+	dns_net_handler_fn handler;    /* required */
+	void *handler_ctx;
+	dns_net_fn on_sighup;          /* on the control loop; may be NULL */
+	void *sighup_arg;
+} dns_net_config_t;
+
+/*
+ * Create a server (nothing is bound yet).  The config is copied (the
+ * listen array too).  On error, @err (may be NULL) says why.
+ */
+dns_err_t dns_net_server_new(const dns_net_config_t *cfg, dns_net_server_t **out,
+                             char *err, size_t errlen);
+
+/*
+ * Bind every socket and start the worker threads.  A failed bind is
+ * reported in @err as e.g. "bind 127.0.0.1:53 (udp): Permission denied"
+ * and nothing is left running.  Sets SIGPIPE to ignored (process-wide).
+ */
+dns_err_t dns_net_start(dns_net_server_t *srv, char *err, size_t errlen);
+
+/* After start: the bound address of listen entry @i (ephemeral port resolved). */
+const dns_net_addr_t *dns_net_bound_addr(const dns_net_server_t *srv, size_t i);
+
+/* Number of worker threads (valid after dns_net_server_new). */
+unsigned dns_net_workers(const dns_net_server_t *srv);
+
+/*
+ * Run the control loop until SIGTERM/SIGINT (unless no_signals) or
+ * dns_net_stop; then stop the workers, close every socket and connection
+ * (calling closed notifications and stream releases) and join the threads.
+ * Call once, after dns_net_start, from the thread that will own the
+ * control loop.
+ */
+dns_err_t dns_net_run(dns_net_server_t *srv);
+
+/* Any thread: make dns_net_run return.  Safe before run (it returns at once). */
+void dns_net_stop(dns_net_server_t *srv);
+
+/* Free a stopped (or never started) server and the current snapshot. */
+void dns_net_server_free(dns_net_server_t *srv);
+
+/* Any thread: run fn(arg) on the control loop soon. */
+dns_err_t dns_net_post(dns_net_server_t *srv, dns_net_fn fn, void *arg);
+
+/*
+ * Control-loop timers (create/arm/free from the control thread, or before
+ * dns_net_run).  A repeating timer fires every @ms; a one-shot once.
+ */
+typedef struct dns_net_timer dns_net_timer_t;
+dns_net_timer_t *dns_net_timer_new(dns_net_server_t *srv, dns_net_fn fn, void *arg);
+void dns_net_timer_arm(dns_net_timer_t *t, uint32_t ms, bool repeat);
+void dns_net_timer_disarm(dns_net_timer_t *t);
+void dns_net_timer_free(dns_net_timer_t *t);
+
+/*
+ * Snapshots (QSBR).  Any thread: make @snapshot current; the server owns
+ * it from now on and frees it with @free_fn (may be NULL) once it has been
+ * replaced, every worker has passed a quiescent state (i.e. finished the
+ * batch in which it might have read the old pointer) and no pin remains.
+ * Workers read the pointer once per batch and never lock.
+ */
+dns_err_t dns_net_publish(dns_net_server_t *srv, void *snapshot, void (*free_fn)(void *));
+
+/*
+ * Worker thread, inside the handler: pin req->snapshot beyond this call
+ * (e.g. for a stream).  Returns NULL if no snapshot was published.
+ * dns_net_snap_release (any thread) drops the pin.
+ */
+dns_net_snap_t *dns_net_snap_hold(const dns_net_request_t *req);
+void *dns_net_snap_data(const dns_net_snap_t *snap);
+void dns_net_snap_release(dns_net_snap_t *snap);
+
+/*
+ * TCP connection handles.  Inside the handler, dns_net_conn_keep returns a
+ * new reference to the request's connection (NULL on UDP, or if it is
+ * already kept) so that messages can be sent on it later; @idle_ms
+ * replaces the idle timeout (0 keeps it, UINT32_MAX disables it).
+ * @closed (may be NULL) is called once on the worker thread (or by
+ * dns_net_run at shutdown) when the connection closes; the keeper must
+ * still call dns_net_conn_release.
+ */
+dns_net_conn_t *dns_net_conn_keep(const dns_net_request_t *req, uint32_t idle_ms,
+                                  void (*closed)(void *arg, dns_net_conn_t *conn), void *arg);
+
+/*
+ * Any thread: queue one message (the runtime adds the length prefix) for
+ * the owning worker to send.  DNS_EIO if the connection is closed,
+ * DNS_EINVAL if len is 0 or above 65535.  Best effort: a message queued
+ * just before the connection closes is dropped, as is one that would push
+ * the output queue past 4 * tcp_max_queue.
+ */
+dns_err_t dns_net_conn_send(dns_net_conn_t *conn, const uint8_t *msg, size_t len);
+
+/* Any thread: ask the owning worker to close the connection. */
+void dns_net_conn_close(dns_net_conn_t *conn);
+
+/* Any thread: whether the connection is still open (may change at once). */
+bool dns_net_conn_open(const dns_net_conn_t *conn);
+
+/* The peer address (valid while referenced). */
+const struct sockaddr *dns_net_conn_peer(const dns_net_conn_t *conn, socklen_t *len);
+
+/* Any thread: drop a reference from dns_net_conn_keep. */
+void dns_net_conn_release(dns_net_conn_t *conn);
+
+#endif

@@ -1,0 +1,414 @@
+/*
+ * tcp.c - DNS over TCP (RFC 7766): accept with per-worker and per-client
+ * limits, 2-byte length framing, pipelined queries answered in order,
+ * response streams paced by the output queue, idle timeouts, and
+ * server-initiated messages on kept connections.
+ *
+ * Buffering is bounded: a connection whose output queue reaches
+ * tcp_max_queue stops reading (and so stops answering) until the peer has
+ * read half of it; the input holds at most one unprocessed message plus
+ * one read.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "net_impl.h"
+
+static void conn_service(dns_net_conn_t *c);
+
+static unsigned client_bucket(const dns_net_server_t *srv, const struct sockaddr *sa)
+{
+	const uint8_t *p;
+	size_t n;
+	if (sa->sa_family == AF_INET6) {
+		p = (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+		n = 16;
+	} else {
+		p = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+		n = 4;
+	}
+	/* FNV-1a from a random seed, then a final mix: peers cannot aim at a bucket */
+	uint64_t h = srv->hash_seed;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return (unsigned)(h % NET_CLIENT_BUCKETS);
+}
+
+void net_conn_unref(dns_net_conn_t *c)
+{
+	if (atomic_fetch_sub(&c->refs, 1) == 1)
+		free(c);
+}
+
+static void stream_end(dns_net_conn_t *c)
+{
+	if (!c->streaming)
+		return;
+	c->streaming = false;
+	if (c->stream.release != NULL)
+		c->stream.release(c->stream.ctx);
+	memset(&c->stream, 0, sizeof(c->stream));
+}
+
+static void conn_close(dns_net_conn_t *c)
+{
+	net_worker_t *w = c->w;
+	if (!atomic_load(&c->open))
+		return;
+	atomic_store(&c->open, false);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	w->nconns--;
+	atomic_fetch_sub(&w->srv->client_conns[c->bucket], 1);
+	stream_end(c);
+	bufferevent_free(c->bev);   /* closes the socket; safe inside its callbacks */
+	c->bev = NULL;
+	if (c->closed != NULL)
+		c->closed(c->closed_arg, c);
+	net_conn_unref(c);
+}
+
+void net_conn_close_all(net_worker_t *w)
+{
+	while (w->conns != NULL)
+		conn_close(w->conns);
+}
+
+/* Queue one framed message from w->tcpbuf (len bytes after the prefix). */
+static void conn_add(dns_net_conn_t *c, size_t len)
+{
+	uint8_t *buf = c->w->tcpbuf;
+	buf[0] = (uint8_t)(len >> 8);
+	buf[1] = (uint8_t)len;
+	evbuffer_add(bufferevent_get_output(c->bev), buf, 2 + len);
+}
+
+/* Produce stream messages until the queue is full; false if closed. */
+static bool stream_pump(dns_net_conn_t *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	size_t limit = c->w->srv->cfg.tcp_max_queue;
+	while (c->streaming && evbuffer_get_length(out) < limit) {
+		size_t len = 0;
+		dns_net_stream_status_t st =
+			c->stream.next(c->stream.ctx, c->w->tcpbuf + 2, DNS_NET_MSG_MAX, &len);
+		if (st == DNS_NET_STREAM_MORE || st == DNS_NET_STREAM_LAST) {
+			if (len == 0 || len > DNS_NET_MSG_MAX)
+				st = DNS_NET_STREAM_ABORT;
+			else
+				conn_add(c, len);
+		}
+		if (st == DNS_NET_STREAM_MORE)
+			continue;
+		stream_end(c);
+		if (st == DNS_NET_STREAM_ABORT) {
+			conn_close(c);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Answer the complete queries in the input, in order, until the output
+ * queue is full or a stream starts.  False if the connection was closed.
+ */
+static bool conn_queries(dns_net_conn_t *c)
+{
+	net_worker_t *w = c->w;
+	dns_net_server_t *srv = w->srv;
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	dns_net_snap_t *snap = NULL;
+	bool entered = false, alive = true;
+
+	while (!c->streaming && evbuffer_get_length(out) < srv->cfg.tcp_max_queue) {
+		uint8_t pre[2];
+		size_t avail = evbuffer_get_length(in);
+		if (avail < 2)
+			break;
+		evbuffer_copyout(in, pre, 2);
+		size_t mlen = (size_t)pre[0] << 8 | pre[1];
+		if (mlen == 0) {
+			alive = false;   /* not a DNS message: the stream is out of sync */
+			break;
+		}
+		if (avail < 2 + mlen)
+			break;
+		const uint8_t *msg = evbuffer_pullup(in, (ev_ssize_t)(2 + mlen));
+		if (msg == NULL) {
+			alive = false;
+			break;
+		}
+		if (!entered) {
+			snap = net_snap_enter(w);
+			entered = true;
+		}
+		dns_net_request_t req = {
+			.data = msg + 2, .len = mlen, .transport = DNS_NET_TCP,
+			.peer = (const struct sockaddr *)&c->peer, .peer_len = c->peer_len,
+			.local = (const struct sockaddr *)&c->local, .local_len = c->local_len,
+			.worker = w->index, .conn = c,
+			.snapshot = snap != NULL ? snap->data : NULL, .snap_ = snap,
+		};
+		dns_net_reply_t reply = { .buf = w->tcpbuf + 2, .cap = DNS_NET_MSG_MAX,
+		                          .transport_ = DNS_NET_TCP };
+		srv->cfg.handler(srv->cfg.handler_ctx, &req, &reply);
+		evbuffer_drain(in, 2 + mlen);
+		if (reply.len > 0 && reply.len <= DNS_NET_MSG_MAX)
+			conn_add(c, reply.len);
+		if (reply.stream_.next != NULL) {
+			c->stream = reply.stream_;
+			c->streaming = true;
+		}
+	}
+	if (entered)
+		net_snap_leave(w);
+	if (!alive)
+		conn_close(c);
+	return alive;
+}
+
+/* Read only when we could answer: no stream, room in the output queue. */
+static void conn_reading(dns_net_conn_t *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	bool want = !c->eof && !c->streaming &&
+	            evbuffer_get_length(out) < c->w->srv->cfg.tcp_max_queue;
+	bool have = (bufferevent_get_enabled(c->bev) & EV_READ) != 0;
+	/* enabling re-arms the idle timer, so only on a change */
+	if (want && !have)
+		bufferevent_enable(c->bev, EV_READ);
+	else if (!want && have)
+		bufferevent_disable(c->bev, EV_READ);
+}
+
+static void conn_service(dns_net_conn_t *c)
+{
+	for (;;) {
+		if (c->streaming && !stream_pump(c))
+			return;
+		if (c->streaming)
+			break;   /* the write callback resumes when the queue drains */
+		if (!conn_queries(c))
+			return;
+		if (!c->streaming)
+			break;
+	}
+	conn_reading(c);
+	if (c->eof && !c->streaming) {
+		/* the peer is done sending: close once everything is written */
+		struct evbuffer *out = bufferevent_get_output(c->bev);
+		if (evbuffer_get_length(out) == 0)
+			conn_close(c);
+		else
+			bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	}
+}
+
+static void conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	conn_service(arg);
+}
+
+static void conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	conn_service(arg);
+}
+
+static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	dns_net_conn_t *c = arg;
+	if ((what & BEV_EVENT_EOF) && (what & BEV_EVENT_READING)) {
+		c->eof = true;
+		conn_service(c);
+		return;
+	}
+	conn_close(c);   /* error, idle timeout, or a peer that stopped reading */
+}
+
+static void conn_accept(net_worker_t *w, int fd, const struct sockaddr_storage *peer,
+                        socklen_t plen)
+{
+	dns_net_server_t *srv = w->srv;
+	if (w->nconns >= srv->cfg.tcp_max_conns) {
+		close(fd);   /* over the limit: refuse at once rather than hang */
+		return;
+	}
+	unsigned bucket = client_bucket(srv, (const struct sockaddr *)peer);
+	if (atomic_fetch_add(&srv->client_conns[bucket], 1) >= srv->cfg.tcp_max_per_client) {
+		atomic_fetch_sub(&srv->client_conns[bucket], 1);
+		close(fd);
+		return;
+	}
+	dns_net_conn_t *c = calloc(1, sizeof(*c));
+	struct bufferevent *bev = NULL;
+	if (c != NULL)
+		bev = bufferevent_socket_new(w->loop.base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		free(c);
+		atomic_fetch_sub(&srv->client_conns[bucket], 1);
+		close(fd);
+		return;
+	}
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	atomic_init(&c->refs, 1);
+	atomic_init(&c->open, true);
+	c->w = w;
+	c->bev = bev;
+	c->bucket = bucket;
+	memcpy(&c->peer, peer, plen);
+	c->peer_len = plen;
+	c->local_len = sizeof(c->local);
+	if (getsockname(fd, (struct sockaddr *)&c->local, &c->local_len) != 0)
+		c->local_len = 0;
+	c->next = w->conns;
+	if (w->conns != NULL)
+		w->conns->prev = c;
+	w->conns = c;
+	w->nconns++;
+
+	uint32_t ms = srv->cfg.tcp_idle_ms;
+	struct timeval idle = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+	bufferevent_setcb(bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	bufferevent_setwatermark(bev, EV_WRITE, srv->cfg.tcp_max_queue / 2, 0);
+	bufferevent_setwatermark(bev, EV_READ, 0, 2 * (2 + DNS_NET_MSG_MAX));
+	bufferevent_set_timeouts(bev, &idle, &idle);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+void net_tcp_acceptable(evutil_socket_t fd, short what, void *arg)
+{
+	net_listener_t *l = arg;
+	for (int k = 0; k < 64; k++) {
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+		int cfd = accept4(fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd >= 0) {
+			conn_accept(l->w, cfd, &peer, plen);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			/* out of descriptors: pause accepting instead of spinning */
+			struct timeval tv = { 0, 100000 };
+			event_del(l->ev);
+			evtimer_add(l->retry, &tv);
+		}
+		return;
+	}
+}
+
+void net_tcp_retry(evutil_socket_t fd, short what, void *arg)
+{
+	net_listener_t *l = arg;
+	event_add(l->ev, NULL);
+}
+
+void net_conn_deliver(net_worker_t *w, mail_t *m)
+{
+	dns_net_conn_t *c = m->conn;
+	if (atomic_load(&c->open)) {
+		if (m->kind == MAIL_CLOSE) {
+			conn_close(c);
+		} else {
+			struct evbuffer *out = bufferevent_get_output(c->bev);
+			if (evbuffer_get_length(out) <= 4 * w->srv->cfg.tcp_max_queue) {
+				memcpy(w->tcpbuf + 2, m->data, m->len);
+				conn_add(c, m->len);
+			}
+		}
+	}
+	net_conn_unref(c);
+	free(m);
+}
+
+dns_net_conn_t *dns_net_conn_keep(const dns_net_request_t *req, uint32_t idle_ms,
+                                  void (*closed)(void *arg, dns_net_conn_t *conn), void *arg)
+{
+	dns_net_conn_t *c = req != NULL ? req->conn : NULL;
+	if (c == NULL || c->kept || !atomic_load(&c->open))
+		return NULL;
+	c->kept = true;
+	c->closed = closed;
+	c->closed_arg = arg;
+	if (idle_ms == UINT32_MAX) {
+		bufferevent_set_timeouts(c->bev, NULL, NULL);
+	} else if (idle_ms != 0) {
+		struct timeval idle = { .tv_sec = idle_ms / 1000, .tv_usec = (idle_ms % 1000) * 1000 };
+		bufferevent_set_timeouts(c->bev, &idle, &idle);
+	}
+	atomic_fetch_add(&c->refs, 1);
+	return c;
+}
+
+static dns_err_t conn_post(dns_net_conn_t *c, mail_kind_t kind, const uint8_t *msg, size_t len)
+{
+	if (!atomic_load(&c->open))
+		return DNS_EIO;
+	mail_t *m = net_mail_new(kind, len);
+	if (m == NULL)
+		return DNS_ENOMEM;
+	if (len > 0)
+		memcpy(m->data, msg, len);
+	atomic_fetch_add(&c->refs, 1);
+	m->conn = c;
+	net_loop_post(&c->w->loop, m);
+	return DNS_OK;
+}
+
+dns_err_t dns_net_conn_send(dns_net_conn_t *conn, const uint8_t *msg, size_t len)
+{
+	if (conn == NULL || msg == NULL || len == 0 || len > DNS_NET_MSG_MAX)
+		return DNS_EINVAL;
+	return conn_post(conn, MAIL_SEND, msg, len);
+}
+
+void dns_net_conn_close(dns_net_conn_t *conn)
+{
+	if (conn != NULL)
+		(void)conn_post(conn, MAIL_CLOSE, NULL, 0);
+}
+
+bool dns_net_conn_open(const dns_net_conn_t *conn)
+{
+	return conn != NULL && atomic_load(&conn->open);
+}
+
+const struct sockaddr *dns_net_conn_peer(const dns_net_conn_t *conn, socklen_t *len)
+{
+	if (len != NULL)
+		*len = conn->peer_len;
+	return (const struct sockaddr *)&conn->peer;
+}
+
+void dns_net_conn_release(dns_net_conn_t *conn)
+{
+	if (conn != NULL)
+		net_conn_unref(conn);
+}
+
+dns_err_t dns_net_reply_stream(dns_net_reply_t *out, const dns_net_stream_t *stream)
+{
+	if (out == NULL || stream == NULL || stream->next == NULL)
+		return DNS_EINVAL;
+	if (out->transport_ != DNS_NET_TCP)
+		return DNS_ENOTSUP;
+	out->stream_ = *stream;
+	return DNS_OK;
+}
