@@ -69,7 +69,7 @@ static dns_err_t coord(dns__parser_t *p, const char *hemi, uint64_t maxdeg, uint
 		const dns_token_t *t = &p->tok[p->i++];
 		if (k > 0 && is_hemi(t, hemi))
 			break;
-		if (k == 3)
+		if (k == 3 || (k > 0 && t->len > 0 && (t->s[0] | 0x20) >= 'a' && (t->s[0] | 0x20) <= 'z'))
 			return dns__pfail(p, p->i - 1, DNS_ESYNTAX, "expected %c or %c", hemi[0], hemi[1]);
 		if (k < 2 && !dns__parse_uint(t->s, t->len, k == 0 ? maxdeg : 59, &part[k]))
 			return dns__pfail(p, p->i - 1, DNS_ESYNTAX,

@@ -356,7 +356,6 @@ static dns_err_t update_delete_rr(dns_update_t *u, const dns_rr_t *rr)
 	dns_err_t err = upd_mutate(u, wn);
 	if (err)
 		return err;
-	s = upd_set(wn, rr->type); /* unchanged by mutate, but keep it obvious */
 	upd_set_erase(s, at);
 	if (!s->n)
 		upd_set_remove(wn, rr->type);

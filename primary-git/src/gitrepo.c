@@ -192,11 +192,16 @@ static dns_err_t ensure_origin(gitrepo_t *r, char *msg, size_t msglen)
 {
 	git_remote *remote = NULL;
 	int e = git_remote_lookup(&remote, r->repo, GITREPO_REMOTE_NAME);
-	if (e == GIT_ENOTFOUND)
+	if (e == GIT_ENOTFOUND) {
 		e = git_remote_create(&remote, r->repo, GITREPO_REMOTE_NAME, r->url);
-	else if (e == 0 && strcmp(git_remote_url(remote), r->url) != 0)
+	} else if (e == 0 && strcmp(git_remote_url(remote), r->url) != 0) {
+		git_remote_free(remote);
+		remote = NULL;
 		e = git_remote_set_url(r->repo, GITREPO_REMOTE_NAME, r->url);
-	git_remote_free(remote);
+		if (e == 0)
+			e = git_remote_lookup(&remote, r->repo, GITREPO_REMOTE_NAME);
+	}
+	r->remote = remote;
 	if (e != 0) {
 		gitrepo_msg_git(msg, msglen, "cannot configure the remote");
 		return DNS_EIO;
@@ -252,7 +257,11 @@ static dns_err_t clone_new(gitrepo_t *r, const char *dir, char *branch,
 		return gitrepo_net_err(r, e, "clone of", msg, msglen);
 	}
 	dns_err_t err = DNS_OK;
-	if (branch == NULL)
+	if (git_remote_lookup(&r->remote, r->repo, GITREPO_REMOTE_NAME) != 0) {
+		gitrepo_msg_git(msg, msglen, "remote " GITREPO_REMOTE_NAME);
+		err = DNS_EIO;
+	}
+	if (err == DNS_OK && branch == NULL)
 		err = head_branch(r, &branch, msg, msglen);
 	if (err == DNS_OK)
 		err = set_branch(r, branch, msg, msglen);
@@ -367,6 +376,7 @@ void gitrepo_close(gitrepo_t *r)
 {
 	if (r == NULL)
 		return;
+	git_remote_free(r->remote);
 	git_repository_free(r->repo);
 	free(r->url);
 	free(r->branch);

@@ -12,6 +12,8 @@
 
 struct gitrepo {
 	git_repository *repo;
+	git_remote *remote;   /* "origin", looked up once: each lookup costs
+	                       * libgit2 1.5 a small leak */
 	char *url;            /* the remote URL, without #branch */
 	char *branch;         /* e.g. "main" */
 	char *local_ref;      /* refs/heads/<branch> */

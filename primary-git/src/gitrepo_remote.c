@@ -236,15 +236,6 @@ dns_err_t gitrepo_net_err(gitrepo_t *r, int gerr, const char *what,
 
 /* ---- fetch, reset, push ---- */
 
-static dns_err_t lookup_remote(gitrepo_t *r, git_remote **remote, char *msg, size_t msglen)
-{
-	if (git_remote_lookup(remote, r->repo, GITREPO_REMOTE_NAME) != 0) {
-		gitrepo_msg_git(msg, msglen, "remote " GITREPO_REMOTE_NAME);
-		return DNS_EIO;
-	}
-	return DNS_OK;
-}
-
 static bool descends(gitrepo_t *r, const git_oid *a, const git_oid *b)
 {
 	return git_graph_descendant_of(r->repo, a, b) == 1;
@@ -290,13 +281,8 @@ static dns_err_t sync_branch(gitrepo_t *r, gitrepo_fetch_result_t *res,
 dns_err_t gitrepo_fetch(gitrepo_t *r, gitrepo_fetch_result_t *res, char *msg, size_t msglen)
 {
 	memset(res, 0, sizeof(*res));
-	git_remote *remote = NULL;
-	dns_err_t err = lookup_remote(r, &remote, msg, msglen);
-	if (err != DNS_OK)
-		return err;
 	char *spec = malloc(strlen(r->local_ref) + strlen(r->tracking_ref) + 3);
 	if (spec == NULL) {
-		git_remote_free(remote);
 		gitrepo_msg(msg, msglen, "out of memory");
 		return DNS_ENOMEM;
 	}
@@ -306,9 +292,8 @@ dns_err_t gitrepo_fetch(gitrepo_t *r, gitrepo_fetch_result_t *res, char *msg, si
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 	gitrepo_callbacks(r, &fo.callbacks);
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-	int e = git_remote_fetch(remote, &specs, &fo, "gitrepo: fetch");
+	int e = git_remote_fetch(r->remote, &specs, &fo, "gitrepo: fetch");
 	free(spec);
-	git_remote_free(remote);
 	if (e != 0)
 		return gitrepo_net_err(r, e, "fetch from", msg, msglen);
 	return sync_branch(r, res, msg, msglen);
@@ -352,13 +337,8 @@ dns_err_t gitrepo_push(gitrepo_t *r, char *msg, size_t msglen)
 		gitrepo_msg_git(msg, msglen, "no local branch to push");
 		return DNS_ENOTFOUND;
 	}
-	git_remote *remote = NULL;
-	dns_err_t err = lookup_remote(r, &remote, msg, msglen);
-	if (err != DNS_OK)
-		return err;
 	char *spec = malloc(2 * strlen(r->local_ref) + 2);
 	if (spec == NULL) {
-		git_remote_free(remote);
 		gitrepo_msg(msg, msglen, "out of memory");
 		return DNS_ENOMEM;
 	}
@@ -367,9 +347,8 @@ dns_err_t gitrepo_push(gitrepo_t *r, char *msg, size_t msglen)
 	git_push_options po;
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
 	gitrepo_callbacks(r, &po.callbacks);
-	int e = git_remote_push(remote, &specs, &po);
+	int e = git_remote_push(r->remote, &specs, &po);
 	free(spec);
-	git_remote_free(remote);
 	if (e != 0)
 		return gitrepo_net_err(r, e, "push to", msg, msglen);
 	if (r->push_rejected)

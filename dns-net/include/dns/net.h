@@ -87,6 +87,8 @@ typedef enum dns_net_stream_status {
  * buffered whole.  @release (may be NULL) is called exactly once, when the
  * stream ends or its connection closes.  Queries that arrive on the same
  * connection meanwhile are answered after the stream (order is kept).
+ * @next runs outside any batch: a generator that reads the snapshot must
+ * pin it in the handler with dns_net_snap_hold.
  */
 typedef struct dns_net_stream {
 	dns_net_stream_status_t (*next)(void *ctx, uint8_t *buf, size_t cap, size_t *len);
