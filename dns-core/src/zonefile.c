@@ -85,6 +85,7 @@ bool dns_zf_is_warning(const char *msg)
 	return strncmp(msg, DNS_ZF_WARNING_PREFIX, sizeof(DNS_ZF_WARNING_PREFIX) - 1) == 0;
 }
 
+__attribute__((format(printf, 6, 0)))
 static void zf_vreport(zf_parser_t *p, const char *file, uint32_t line, uint32_t col, bool warning,
                        const char *fmt, va_list ap)
 {

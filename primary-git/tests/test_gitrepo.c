@@ -668,6 +668,29 @@ static void test_ssh_clone_push_and_host_key(void **state)
 		fprintf(stderr, "ssh push: %s\n", msg);
 	assert_int_equal(err, DNS_OK);
 	assert_oid_rev(&c, path_in("remote.git"), "main");
+
+	/* over ssh too, a moved branch is told apart from other refusals */
+	person_push("example.org", "moved\n", "moved");
+	gitrepo_oid_t theirs, head;
+	rev(&theirs, path_in("remote.git"), "main");
+	assert_int_equal(gitrepo_commit(r, &c, ch, 1, KEY, KEY, "late", &head, msg, sizeof(msg)), DNS_OK);
+	assert_int_equal(gitrepo_push(r, msg, sizeof(msg)), GITREPO_EREJECTED);
+	assert_oid_rev(&theirs, path_in("remote.git"), "main");
+	gitrepo_fetch_result_t fr;
+	assert_int_equal(gitrepo_fetch(r, &fr, msg, sizeof(msg)), DNS_OK);
+	assert_true(fr.diverged);
+	assert_int_equal(gitrepo_reset_to_remote(r, &head, msg, sizeof(msg)), DNS_OK);
+	assert_int_equal(gitrepo_commit(r, &head, ch, 1, KEY, KEY, "again", &c, msg, sizeof(msg)), DNS_OK);
+	/* a pre-receive hook (runs over ssh) that declines the push */
+	sh("printf '#!/bin/sh\\necho zone check failed >&2\\nexit 1\\n' > %s/hooks/pre-receive && "
+	   "chmod +x %s/hooks/pre-receive", path_in("remote.git"), path_in("remote.git"));
+	assert_int_equal(gitrepo_push(r, msg, sizeof(msg)), GITREPO_EDECLINED);
+	assert_non_null(strstr(msg, "rejected"));
+	assert_non_null(strstr(msg, "declined"));
+	assert_oid_rev(&theirs, path_in("remote.git"), "main");
+	sh("rm %s/hooks/pre-receive", path_in("remote.git"));
+	assert_int_equal(gitrepo_push(r, msg, sizeof(msg)), DNS_OK);
+	assert_oid_rev(&c, path_in("remote.git"), "main");
 	gitrepo_close(r);
 
 	/* a wrong host key: refused, with a clear message */
