@@ -73,7 +73,7 @@ if { [ -d build-fuzz ] || CC=clang meson setup build-fuzz -Dfuzzing=true -Dwerro
    ninja -C build-fuzz >/tmp/ninja-fuzz.log 2>&1; then
 	secs=${FUZZ_SECONDS:-20}
 	for f in build-fuzz/tests/fuzz/fuzz_*; do
-		[ -x "$f" ] || continue
+		[ -f "$f" ] && [ -x "$f" ] || continue
 		name=${f##*/fuzz_}
 		corpus=$top/tests/fuzz/corpus/$name
 		work=$(mktemp -d)

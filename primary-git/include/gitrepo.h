@@ -19,6 +19,9 @@
  * the caller's known_hosts file; without a match the connection is refused.
  * https verifies the server against the system CA store.
  *
+ * An existing non-bare clone in the state directory is accepted too, but
+ * its working tree is never updated.
+ *
  * Note: for local paths and file:// libgit2 writes the remote repository
  * directly, so the remote's hooks (pre-receive, post-receive) do not run.
  */
@@ -89,7 +92,8 @@ typedef struct gitrepo_open_info {
 	bool cloned;          /* a fresh clone was made */
 	bool stale;           /* the remote was unreachable: the existing clone
 	                       * was opened as is; @msg says why */
-	dns_err_t fetch_err;  /* when stale: the GITREPO_E* of the failed fetch */
+	dns_err_t fetch_err;  /* when stale: why the fetch failed (GITREPO_E*,
+	                       * or DNS_ENOTFOUND: branch gone on the remote) */
 	gitrepo_oid_t head;   /* branch head now */
 	gitrepo_fetch_result_t fetch; /* of the fetch made by the open; the
 	                               * caller decides what to do with unpushed

@@ -441,6 +441,12 @@ static void test_unreachable_without_state(void **state)
 	assert_int_equal(gitrepo_open(&r, &cfg, NULL, msg, sizeof(msg)), GITREPO_EUNREACHABLE);
 	assert_non_null(strstr(msg, "127.0.0.1"));
 
+	/* https to a closed loopback port */
+	cfg.remote = "https://127.0.0.1:1/x.git";
+	cfg.state_dir = path_in("state3");
+	assert_int_equal(gitrepo_open(&r, &cfg, NULL, msg, sizeof(msg)), GITREPO_EUNREACHABLE);
+	assert_non_null(strstr(msg, "https://127.0.0.1:1/x.git"));
+
 	/* ssh without known_hosts is refused up front */
 	cfg.known_hosts = NULL;
 	cfg.remote = "git@127.0.0.1:x.git";
