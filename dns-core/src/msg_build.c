@@ -24,6 +24,34 @@ static dns_wbuf_t cursor(const dns_msg_builder_t *b)
 	return w;
 }
 
+/*
+ * An owner name written again right after the question, as most answers
+ * do: when it is byte-for-byte the question name (written in full at
+ * offset 12, the first name of the message, so the first entry of the
+ * compression table), dns_name_pack would find that entry and write a
+ * pointer to it.  Doing so directly skips hashing every suffix.  Returns
+ * false when the shortcut does not apply and the general path must run.
+ */
+static bool pack_question_again(const dns_msg_builder_t *b, dns_wbuf_t *w, const uint8_t *name,
+                                dns_err_t *err)
+{
+	if (b->count[DNS_SEC_QUESTION] != 1 || w->base != b->comp.msg)
+		return false;
+	size_t len = dns_name_length(name);
+	if (len < 2 || DNS_HDR_LEN + len > w->len || memcmp(w->base + DNS_HDR_LEN, name, len) != 0)
+		return false;
+	*err = dns_wbuf_u16(w, 0xC000 | DNS_HDR_LEN);
+	return true;
+}
+
+static dns_err_t pack_owner(dns_msg_builder_t *b, dns_wbuf_t *w, const uint8_t *name)
+{
+	dns_err_t err;
+	if (pack_question_again(b, w, name, &err))
+		return err;
+	return dns_name_pack(w, name, &b->comp, true);
+}
+
 /* Forget compression targets at or after @off (they are being dropped). */
 static void compress_forget_from(dns_compress_t *c, size_t off)
 {
@@ -169,7 +197,7 @@ dns_err_t dns_msg_builder_rr(dns_msg_builder_t *b, int section, const dns_rr_t *
 		return DNS_ELIMIT;
 	size_t start = b->w.len;
 	dns_wbuf_t w = cursor(b);
-	err = dns_name_pack(&w, rr->owner, &b->comp, true);
+	err = pack_owner(b, &w, rr->owner);
 	if (!err)
 		err = put_fixed(&w, rr->type, rr->rclass, rr->ttl);
 	if (!err)
@@ -217,7 +245,7 @@ dns_err_t dns_msg_builder_rrset(dns_msg_builder_t *b, int section, const uint8_t
 	unsigned n = 0;
 	for (const uint8_t *rd = dns_rrset_first(set); rd && !err; rd = dns_rrset_next(set, rd)) {
 		if (n == 0) {
-			err = dns_name_pack(&w, owner, &b->comp, true);
+			err = pack_owner(b, &w, owner);
 			first_len = w.len - start;
 		} else {
 			err = put_owner_again(b, &w, owner, start, first_len);

@@ -106,7 +106,7 @@ static const dns_node_t *find_hashed(const dns_zone_t *z, const uint8_t *name, u
 
 const dns_node_t *dns_zone_find(const dns_zone_t *z, const uint8_t *name)
 {
-	return find_hashed(z, name, dns_name_hash(name));
+	return find_hashed(z, name, zone_hash(name));
 }
 
 /* The "*" child of @encloser, if any (RFC 4592 §3.3.1). */

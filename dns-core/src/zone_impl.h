@@ -7,6 +7,7 @@
 
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dns/name.h"
 #include "dns/zone.h"
@@ -34,7 +35,7 @@ void zone_arena_free(zone_arena_t *a);
 struct dns_node {
 	const uint8_t *name;     /* as first written, case preserved */
 	const dns_rrset_t *rrsets; /* sorted by type */
-	uint32_t hash;           /* dns_name_hash(name) */
+	uint32_t hash;           /* zone_hash(name) */
 	uint16_t nrrsets;
 	uint8_t flags;
 	uint8_t nlabels;
@@ -60,6 +61,54 @@ struct dns_zone {
 	size_t nmismatch;
 	zone_arena_t arena;
 };
+
+/*
+ * Case-insensitive hash of a name for the zone's tables, 8 bytes at a
+ * time (dns_name_hash goes byte by byte, and lookups hash every query
+ * name).  Only this zone's tables use it: the value is never stored
+ * outside a zone or compared with dns_name_hash.
+ */
+static inline uint64_t zone_fold8(uint64_t x)
+{
+	/* set bit 5 of every byte 'A'..'Z'; the sums cannot carry between bytes */
+	uint64_t lo = x & 0x7f7f7f7f7f7f7f7full;
+	uint64_t ge_a = lo + 0x3f3f3f3f3f3f3f3full;   /* bit 7: byte >= 'A' */
+	uint64_t gt_z = lo + 0x2525252525252525ull;   /* bit 7: byte > 'Z' */
+	uint64_t up = ge_a & ~gt_z & ~x & 0x8080808080808080ull;
+	return x | up >> 2;
+}
+
+static inline uint64_t zone_mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+	return h ^ h >> 29;
+}
+
+static inline uint32_t zone_hash_len(const uint8_t *name, size_t len)
+{
+	uint64_t h = zone_mix(0x243f6a8885a308d3ull, len), w;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, name + i, 8);
+		h = zone_mix(h, zone_fold8(w));
+	}
+	if (i < len) {
+		if (len >= 8) {
+			memcpy(&w, name + len - 8, 8); /* the last 8 bytes, overlapping */
+		} else {
+			w = 0;
+			for (size_t j = 0; j < len; j++)
+				w = w << 8 | name[j];
+		}
+		h = zone_mix(h, zone_fold8(w));
+	}
+	return (uint32_t)(h ^ h >> 32);
+}
+
+static inline uint32_t zone_hash(const uint8_t *name)
+{
+	return zone_hash_len(name, dns_name_length(name));
+}
 
 /* Lower-case an ASCII letter (names compare case-insensitively). */
 static inline uint8_t zone_lower(uint8_t c)

@@ -168,11 +168,28 @@ static void ignore_error(void *ctx, const dns_zf_pos_t *pos, const char *msg)
 {
 }
 
-/* Report every finding, in file order where a record locates it. */
-static void place_findings(findings_t *fs, const char *path, const dns_zf_options_t *opt)
+/* Where the text comes from: a file, or a buffer in memory. */
+typedef struct load_src {
+	const char *path;   /* the file, or the name shown in positions */
+	const char *text;   /* NULL: read @path */
+	size_t len;
+} load_src_t;
+
+static dns_err_t src_parse(const load_src_t *src, const dns_zf_options_t *opt,
+                           dns_zf_record_fn on_record, dns_zf_error_fn on_error, void *ctx)
 {
+	if (!src->text)
+		return dns_zonefile_parse_file(src->path, opt, on_record, on_error, ctx);
+	return dns_zonefile_parse_buffer(src->path, src->text, src->len, opt, on_record, on_error,
+	                                 ctx);
+}
+
+/* Report every finding, in file order where a record locates it. */
+static void place_findings(findings_t *fs, const load_src_t *src, const dns_zf_options_t *opt)
+{
+	const char *path = src->path;
 	if (fs->n && index_findings(fs))
-		dns_zonefile_parse_file(path, opt, locate, ignore_error, fs);
+		src_parse(src, opt, locate, ignore_error, fs);
 	for (size_t i = 0; i < fs->n; i++) {
 		finding_t *f = &fs->v[i];
 		if (f->done)
@@ -194,8 +211,8 @@ static void place_findings(findings_t *fs, const char *path, const dns_zf_option
 	free(fs->slot);
 }
 
-dns_err_t dns_zone_load_file(const char *path, const dns_zf_options_t *opt, dns_zone_t **zone,
-                             dns_zf_error_fn on_error, void *ctx)
+static dns_err_t load_zone(const load_src_t *src, const dns_zf_options_t *opt, dns_zone_t **zone,
+                           dns_zf_error_fn on_error, void *ctx)
 {
 	*zone = NULL;
 	if (!opt || !opt->origin)
@@ -204,7 +221,7 @@ dns_err_t dns_zone_load_file(const char *path, const dns_zf_options_t *opt, dns_
 	l.b = dns_zone_builder_new(opt->origin, opt->rclass ? opt->rclass : DNS_CLASS_IN);
 	if (!l.b)
 		return DNS_ENOMEM;
-	dns_err_t e = dns_zonefile_parse_file(path, opt, load_record, load_error, &l);
+	dns_err_t e = src_parse(src, opt, load_record, load_error, &l);
 	if (e != DNS_OK && e != DNS_ESYNTAX) {
 		dns_zone_builder_free(l.b);
 		return e;
@@ -215,13 +232,32 @@ dns_err_t dns_zone_load_file(const char *path, const dns_zf_options_t *opt, dns_
 		return e;
 	/* Checked even after syntax errors, so one run shows every problem
 	 * (some findings may then be consequences of the dropped records). */
-	findings_t fs = { .l = &l, .path = path };
+	findings_t fs = { .l = &l, .path = src->path };
 	dns_zone_check(z, collect, &fs);
-	place_findings(&fs, path, opt);
+	place_findings(&fs, src, opt);
 	if (l.syntax_errors || l.zone_errors) {
 		dns_zone_unref(z);
 		return l.syntax_errors ? DNS_ESYNTAX : DNS_EZONE;
 	}
 	*zone = z;
 	return DNS_OK;
+}
+
+dns_err_t dns_zone_load_file(const char *path, const dns_zf_options_t *opt, dns_zone_t **zone,
+                             dns_zf_error_fn on_error, void *ctx)
+{
+	load_src_t src = { path, NULL, 0 };
+	return load_zone(&src, opt, zone, on_error, ctx);
+}
+
+dns_err_t dns_zone_load_buffer(const char *name, const char *text, size_t len,
+                               const dns_zf_options_t *opt, dns_zone_t **zone,
+                               dns_zf_error_fn on_error, void *ctx)
+{
+	load_src_t src = { name ? name : "-", text, len };
+	if (!text) {
+		*zone = NULL;
+		return DNS_EINVAL;
+	}
+	return load_zone(&src, opt, zone, on_error, ctx);
 }

@@ -77,6 +77,16 @@ dns_err_t dns_zone_load_file(const char *path, const dns_zf_options_t *opt, dns_
                              dns_zf_error_fn on_error, void *ctx);
 
 /*
+ * The same for text in memory (e.g. a git blob): @name is used in
+ * positions, $INCLUDE as in dns_zonefile_parse_buffer (set
+ * opt->no_include to refuse it).  Check findings are placed by parsing
+ * the text again.
+ */
+dns_err_t dns_zone_load_buffer(const char *name, const char *text, size_t len,
+                               const dns_zf_options_t *opt, dns_zone_t **zone,
+                               dns_zf_error_fn on_error, void *ctx);
+
+/*
  * Write every record of @z, one per line in canonical order:
  * "<absolute owner>\t<ttl>\t<class>\t<type>\t<rdata>\n", SOA first.
  */

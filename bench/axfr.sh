@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# AXFR benchmark (DESIGN.md §6): a full transfer of the 1,000,000-record
+# zone from dns-primary-git, beside Knot and NSD: kdig time, raw-client
+# time and server CPU.
+# The last line is the summary of ratios against the best peer.
+#   bench/axfr.sh [peers.sh options, e.g. --rounds 5]
+# Needs ../shared/bench (the peer kit) beside this repository; the server
+# runs through bench/serve-zone.sh (a git repository of the zone first).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+kit=${PEER_BENCH:-$top/../shared/bench}
+[ -x "$kit/peers.sh" ] || { echo "peer kit not found at $kit (set PEER_BENCH)" >&2; exit 2; }
+
+"$top/scripts/install-deps.sh" test
+if [ ! -f "$top/build-bench/build.ninja" ]; then
+	meson setup "$top/build-bench" "$top" -Dbuildtype=release -Dtests=false \
+		-Db_ndebug=true >/dev/null
+fi
+ninja -C "$top/build-bench" >/dev/null
+
+exec "$kit/peers.sh" axfr --ours-primary "$top/bench/serve-zone.sh {ZONE} {DIR} {PORT}" "$@"

@@ -1,0 +1,792 @@
+/*
+ * daemon.c - the wiring of dns-primary-git (see daemon.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "dispatch.h"
+#include "dns/authority.h"
+#include "dns/msg.h"
+#include "dns/net.h"
+#include "dns/notify.h"
+#include "dns/wire.h"
+#include "gitrepo.h"
+#include "history.h"
+#include "log.h"
+#include "metrics.h"
+#include "notify_targets.h"
+#include "repo_state.h"
+
+#define NOTIFY_TICK_MS 100       /* the NOTIFY timer: answers read, retransmissions sent */
+#define RETRY_STALE_MS 30000     /* refetch while the remote was unreachable at start */
+#define MAX_KEPT 256             /* hidden secondary connections at most */
+
+/* What the workers read: published with dns_net_publish. */
+typedef struct snapshot {
+	dns_zoneset_t *zones;
+	dns_keystore_t *keys;
+	pg_history_t *history;
+} snapshot_t;
+
+/* A hidden secondary: a kept TCP connection and the key it signed with. */
+typedef struct kept {
+	dns_net_conn_t *conn;
+	uint64_t id;
+	dns_tsig_key_t key;
+} kept_t;
+
+typedef struct daemon {
+	const pg_config_t *cfg;
+	dns_net_server_t *srv;
+	pg_metrics_t *metrics;
+
+	/* the repository: the reload thread, and IXFR loads of old versions */
+	pthread_mutex_t repo_lock;
+	gitrepo_t *repo;
+	pg_repo_state_t *state;   /* reload thread */
+	pg_history_t *history;    /* reload thread */
+	pg_zcache_t zcache;
+	atomic_bool stale;        /* the last fetch failed */
+
+	/* reload requests, coalesced */
+	pthread_t reload_thread;
+	bool reload_started;
+	pthread_mutex_t rl_lock;
+	pthread_cond_t rl_cond;
+	bool rl_pending, rl_stop;
+
+	/* control loop */
+	dns_notify_sched_t *sched;
+	int fd4, fd6;
+	dns_net_timer_t *notify_timer, *poll_timer, *retry_timer;
+
+	/* hidden secondaries */
+	pthread_mutex_t kept_lock;
+	kept_t kept[MAX_KEPT];
+	size_t nkept;
+	uint64_t next_conn_id;
+} daemon_t;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void name_text(const uint8_t *name, char *out, size_t cap)
+{
+	dns_name_to_text(name, out, cap);
+	size_t n = strlen(out);
+	if (n > 1 && out[n - 1] == '.')
+		out[n - 1] = '\0';
+}
+
+static void snapshot_free(void *p)
+{
+	snapshot_t *s = p;
+	if (!s)
+		return;
+	dns_zoneset_free(s->zones);
+	dns_keystore_free(s->keys);
+	pg_history_unref(s->history);
+	free(s);
+}
+
+/* ---- NOTIFY out (control loop) ---- */
+
+static void emit(void *ctx, const dns_notify_target_t *t, const uint8_t *msg, size_t len)
+{
+	daemon_t *d = ctx;
+	if (t->conn) {
+		pthread_mutex_lock(&d->kept_lock);
+		for (size_t i = 0; i < d->nkept; i++)
+			if (d->kept[i].id == t->conn)
+				dns_net_conn_send(d->kept[i].conn, msg, len);
+		pthread_mutex_unlock(&d->kept_lock);
+		return;
+	}
+	int fd = t->addr.ss_family == AF_INET6 ? d->fd6 : d->fd4;
+	if (fd < 0 || sendto(fd, msg, len, 0, (const struct sockaddr *)&t->addr, t->addrlen) < 0) {
+		char text[64];
+		dns_notify_target_text(t, text, sizeof(text));
+		pg_log(PG_LOG_DEBUG, "notify send failed", "target", text, "error", strerror(errno),
+		       NULL);
+	}
+}
+
+static void notify_done(void *ctx, const uint8_t *zone, uint32_t serial,
+                        const dns_notify_target_t *t, dns_notify_result_t result, unsigned rcode)
+{
+	char z[DNS_NAME_TEXT_MAX], target[64], s[16], rc[8];
+	name_text(zone, z, sizeof(z));
+	dns_notify_target_text(t, target, sizeof(target));
+	snprintf(s, sizeof(s), "%" PRIu32, serial);
+	snprintf(rc, sizeof(rc), "%u", rcode);
+	if (result == DNS_NOTIFY_ACKED)
+		pg_log(PG_LOG_INFO, "notify acknowledged", "zone", z, "serial", s, "target", target, NULL);
+	else if (result == DNS_NOTIFY_REJECTED)
+		pg_log(PG_LOG_WARN, "notify refused", "zone", z, "serial", s, "target", target, "rcode",
+		       rc, NULL);
+	else
+		pg_log(PG_LOG_WARN, "notify unanswered, giving up", "zone", z, "serial", s, "target",
+		       target, NULL);
+}
+
+static void read_answers(daemon_t *d, int fd)
+{
+	uint8_t buf[4096];
+	for (int i = 0; fd >= 0 && i < 256; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&ss, &sl);
+		if (n < 0)
+			return;
+		dns_notify_target_t from;
+		if (dns_notify_target_set(&from, (struct sockaddr *)&ss, sl, 0) == DNS_OK)
+			dns_notify_sched_response(d->sched, &from, buf, (size_t)n, now_ms());
+	}
+}
+
+static void notify_tick(void *arg)
+{
+	daemon_t *d = arg;
+	read_answers(d, d->fd4);
+	read_answers(d, d->fd6);
+	uint64_t now = now_ms();
+	if (dns_notify_sched_next_deadline(d->sched) <= now)
+		dns_notify_sched_tick(d->sched, now, emit, d);
+	if (d->metrics)
+		pg_metrics_notify_pending(d->metrics, dns_notify_sched_pending_count(d->sched));
+}
+
+static int notify_socket(int family)
+{
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && family == AF_INET6) {
+		int one = 1;
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	}
+	return fd;
+}
+
+/* A serial change to announce: built by the reload thread, run on the control loop. */
+typedef struct notify_job {
+	daemon_t *d;
+	dns_zone_t *zone;
+	size_t n;
+	pg_ntarget_t t[PG_MAX_TARGETS];
+	dns_tsig_key_t keys[PG_MAX_TARGETS];
+	bool has_key[PG_MAX_TARGETS];
+} notify_job_t;
+
+static void queue_notify(daemon_t *d, const uint8_t *origin, uint32_t serial,
+                         const dns_rrset_t *soa, const dns_notify_target_t *t,
+                         const dns_tsig_key_t *key, uint64_t now)
+{
+	dns_err_t e = dns_notify_sched_add(d->sched, origin, serial, soa, t, key, now);
+	char z[DNS_NAME_TEXT_MAX], target[64], s[16];
+	name_text(origin, z, sizeof(z));
+	dns_notify_target_text(t, target, sizeof(target));
+	snprintf(s, sizeof(s), "%" PRIu32, serial);
+	if (e == DNS_OK) {
+		char kname[DNS_NAME_TEXT_MAX] = "";
+		if (key)
+			dns_name_to_text(key->name, kname, sizeof(kname));
+		pg_log(PG_LOG_INFO, "notify queued", "zone", z, "serial", s, "target", target, "key",
+		       key ? kname : NULL, NULL);
+	} else if (e != DNS_EEXIST) {
+		pg_log(PG_LOG_WARN, "notify not queued", "zone", z, "target", target, "error",
+		       dns_strerror(e), NULL);
+	}
+}
+
+static void run_notify_job(void *arg)
+{
+	notify_job_t *j = arg;
+	daemon_t *d = j->d;
+	const uint8_t *origin = dns_zone_origin(j->zone);
+	uint32_t serial = dns_zone_serial(j->zone);
+	const dns_rrset_t *soa = dns_zone_soa(j->zone);
+	uint64_t now = now_ms();
+	for (size_t i = 0; i < j->n; i++)
+		queue_notify(d, origin, serial, soa, &j->t[i].t, j->has_key[i] ? &j->keys[i] : NULL, now);
+	/* hidden secondaries whose key may transfer this zone */
+	pthread_mutex_lock(&d->kept_lock);
+	size_t nk = 0;
+	struct { dns_notify_target_t t; dns_tsig_key_t key; } kt[MAX_KEPT];
+	for (size_t i = 0; i < d->nkept; i++) {
+		if (!dns_key_authorizes(d->kept[i].key.name, DNS_OP_TRANSFER, origin))
+			continue;
+		socklen_t len = 0;
+		const struct sockaddr *peer = dns_net_conn_peer(d->kept[i].conn, &len);
+		if (dns_notify_target_set(&kt[nk].t, peer, len, d->kept[i].id) != DNS_OK)
+			continue;
+		kt[nk].key = d->kept[i].key;
+		nk++;
+	}
+	pthread_mutex_unlock(&d->kept_lock);
+	for (size_t i = 0; i < nk; i++)
+		queue_notify(d, origin, serial, soa, &kt[i].t, &kt[i].key, now);
+	notify_tick(d);
+	dns_zone_unref(j->zone);
+	free(j);
+}
+
+/* Reload thread: announce @zone (served by @s) on the control loop. */
+static void post_notify(daemon_t *d, const snapshot_t *s, dns_zone_t *zone)
+{
+	notify_job_t *j = calloc(1, sizeof(*j));
+	if (!j)
+		return;
+	j->d = d;
+	j->zone = dns_zone_ref(zone);
+	j->n = pg_notify_targets(s->zones, s->keys, zone, d->cfg->notify, d->cfg->nnotify, j->t,
+	                         PG_MAX_TARGETS);
+	for (size_t i = 0; i < j->n; i++) {
+		if (j->t[i].key) {
+			j->keys[i] = *j->t[i].key; /* the store may be gone by the time the job runs */
+			j->has_key[i] = true;
+		}
+		j->t[i].key = NULL;
+	}
+	if (dns_net_post(d->srv, run_notify_job, j) != DNS_OK) {
+		dns_zone_unref(j->zone);
+		free(j);
+	}
+}
+
+/* ---- loading and reloading ---- */
+
+static void update_metrics(daemon_t *d)
+{
+	if (!d->metrics)
+		return;
+	pg_metrics_zones_begin(d->metrics);
+	for (size_t i = 0; i < d->state->nzones; i++) {
+		const pg_zone_ent_t *z = &d->state->zones[i];
+		pg_metrics_zone(d->metrics, z->name, z->zone ? dns_zone_serial(z->zone) : 0,
+		                z->zone != NULL, z->load_errors, z->failed);
+	}
+	pg_metrics_zones_end(d->metrics);
+}
+
+/* Load @head (repo_lock held) and publish it.  @notify_all: announce
+ * every served zone (start-up), else only serial changes. */
+static dns_err_t load_and_publish(daemon_t *d, const gitrepo_oid_t *head, bool notify_all)
+{
+	char msg[512];
+	pg_repo_state_t *st = NULL;
+	dns_keystore_t *keys = NULL;
+	dns_err_t e = pg_repo_state_load(d->repo, head, d->state, &st, &keys, msg, sizeof(msg));
+	if (e != DNS_OK) {
+		pg_log(PG_LOG_ERROR, "repository load failed", "error", msg, NULL);
+		return e;
+	}
+	pg_history_t *h = pg_history_build(d->repo, head, st, d->history, 0);
+	snapshot_t *s = calloc(1, sizeof(*s));
+	if (!s || !(s->zones = pg_repo_state_zoneset(st))) {
+		free(s);
+		pg_history_unref(h);
+		pg_repo_state_free(st);
+		dns_keystore_free(keys);
+		pg_log(PG_LOG_ERROR, "repository load failed", "error", "out of memory", NULL);
+		return DNS_ENOMEM;
+	}
+	s->keys = keys;
+	s->history = pg_history_ref(h);
+	/* The versions being replaced answer the next IXFRs from them. */
+	for (size_t i = 0; d->state && i < st->nzones; i++) {
+		const pg_zone_ent_t *z = &st->zones[i];
+		const pg_zone_ent_t *old = pg_repo_state_find(d->state, z->origin);
+		if (old && old->zone && z->zone != old->zone)
+			pg_zcache_put(&d->zcache, &old->zone_blob, old->zone);
+	}
+	pg_repo_state_free(d->state);
+	d->state = st;
+	pg_history_unref(d->history);
+	d->history = h;
+	update_metrics(d);
+	for (size_t i = 0; i < st->nzones; i++) {
+		const pg_zone_ent_t *z = &st->zones[i];
+		if (z->zone && (notify_all || !z->had_prev || dns_zone_serial(z->zone) != z->prev_serial))
+			post_notify(d, s, z->zone);
+	}
+	char nz[16];
+	snprintf(nz, sizeof(nz), "%zu", dns_zoneset_count(s->zones));
+	char hex[GITREPO_OID_HEXSIZE];
+	gitrepo_oid_fmt(head, hex);
+	hex[12] = '\0';
+	pg_log(PG_LOG_INFO, "serving", "commit", hex, "zones", nz, NULL);
+	return dns_net_publish(d->srv, s, snapshot_free);
+}
+
+static void reload(daemon_t *d)
+{
+	char msg[512];
+	pthread_mutex_lock(&d->repo_lock);
+	gitrepo_fetch_result_t res;
+	memset(&res, 0, sizeof(res));
+	dns_err_t e = gitrepo_fetch(d->repo, &res, msg, sizeof(msg));
+	if (e != DNS_OK) {
+		atomic_store(&d->stale, true);
+		pg_log(PG_LOG_WARN, "fetch failed, serving the local clone", "error", msg, NULL);
+		pthread_mutex_unlock(&d->repo_lock);
+		return;
+	}
+	atomic_store(&d->stale, false);
+	if (res.diverged)
+		pg_log(PG_LOG_ERROR, "local branch diverged from the remote; not moved", NULL);
+	if (d->state && gitrepo_oid_equal(&res.head, &d->state->commit)) {
+		pg_log(PG_LOG_DEBUG, "up to date", NULL);
+	} else {
+		load_and_publish(d, &res.head, false);
+	}
+	pthread_mutex_unlock(&d->repo_lock);
+}
+
+static void *reload_main(void *arg)
+{
+	daemon_t *d = arg;
+	for (;;) {
+		pthread_mutex_lock(&d->rl_lock);
+		while (!d->rl_pending && !d->rl_stop)
+			pthread_cond_wait(&d->rl_cond, &d->rl_lock);
+		bool stop = d->rl_stop;
+		d->rl_pending = false;
+		pthread_mutex_unlock(&d->rl_lock);
+		if (stop)
+			return NULL;
+		reload(d);
+	}
+}
+
+/* Any thread: ask for a fetch + reload; requests during a reload coalesce into one. */
+static void request_reload(daemon_t *d)
+{
+	pthread_mutex_lock(&d->rl_lock);
+	d->rl_pending = true;
+	pthread_cond_signal(&d->rl_cond);
+	pthread_mutex_unlock(&d->rl_lock);
+}
+
+static void on_sighup(void *arg)
+{
+	pg_log(PG_LOG_INFO, "SIGHUP: reloading", NULL);
+	request_reload(arg);
+}
+
+static void on_poll(void *arg)
+{
+	request_reload(arg);
+}
+
+static void on_retry(void *arg)
+{
+	daemon_t *d = arg;
+	if (atomic_load(&d->stale))
+		request_reload(d);
+}
+
+/* ---- the request handler (worker threads) ---- */
+
+typedef struct old_ctx {
+	daemon_t *d;
+	const snapshot_t *s;
+} old_ctx_t;
+
+/* An older version for IXFR: cached, or read from git unless a reload
+ * holds the repository (the client then gets the whole zone). */
+static dns_zone_t *old_zone(void *ctx, const dns_zone_t *zone, uint32_t serial)
+{
+	old_ctx_t *c = ctx;
+	pg_hist_ent_t ent;
+	if (!pg_history_find_origin(c->s->history, dns_zone_origin(zone), serial, &ent))
+		return NULL;
+	dns_zone_t *z = pg_zcache_get(&c->d->zcache, &ent.blob);
+	if (z || pthread_mutex_trylock(&c->d->repo_lock) != 0)
+		return z;
+	uint8_t *text = NULL;
+	size_t len = 0;
+	if (gitrepo_read_blob(c->d->repo, &ent.blob, &text, &len, NULL, 0) == DNS_OK) {
+		char zn[DNS_NAME_TEXT_MAX];
+		name_text(dns_zone_origin(zone), zn, sizeof(zn));
+		if (pg_zone_from_text(zn, zn, dns_zone_origin(zone), (const char *)text, len, true,
+		                      &z) != DNS_OK)
+			z = NULL;
+		free(text);
+	}
+	pthread_mutex_unlock(&c->d->repo_lock);
+	if (z)
+		pg_zcache_put(&c->d->zcache, &ent.blob, z);
+	return z;
+}
+
+typedef struct stream_ctx {
+	dns_xfr_out_t *x;
+} stream_ctx_t;
+
+static dns_net_stream_status_t stream_next(void *ctx, uint8_t *buf, size_t cap, size_t *len)
+{
+	stream_ctx_t *sc = ctx;
+	bool done = false;
+	dns_xfr_out_set_time(sc->x, (uint64_t)time(NULL));
+	if (dns_xfr_out_next(sc->x, buf, cap, len, &done) != DNS_OK) {
+		pg_log(PG_LOG_WARN, "transfer aborted", NULL);
+		return DNS_NET_STREAM_ABORT;
+	}
+	return done ? DNS_NET_STREAM_LAST : DNS_NET_STREAM_MORE;
+}
+
+static void stream_release(void *ctx)
+{
+	stream_ctx_t *sc = ctx;
+	dns_xfr_out_free(sc->x);
+	free(sc);
+}
+
+static const char *const xfr_kind_names[] = { "axfr", "ixfr", "ixfr-axfr" };
+
+static void start_stream(daemon_t *d, const dns_net_request_t *req, dns_net_reply_t *out,
+                         pg_action_t *act)
+{
+	char zone[DNS_NAME_TEXT_MAX], peer[DNS_NET_ADDR_TEXT_MAX];
+	name_text(act->zone, zone, sizeof(zone));
+	dns_net_addr_format(req->peer, peer, sizeof(peer));
+	stream_ctx_t *sc = malloc(sizeof(*sc));
+	dns_net_stream_t st = { stream_next, stream_release, sc };
+	if (!sc || dns_net_reply_stream(out, &st) != DNS_OK) {
+		free(sc);
+		dns_xfr_out_free(act->xfr);
+		return;
+	}
+	sc->x = act->xfr;
+	const char *kind = xfr_kind_names[act->xfr_kind];
+	pg_log(PG_LOG_INFO, "transfer", "zone", zone, "kind", kind, "peer", peer, NULL);
+	if (d->metrics)
+		pg_metrics_transfer(d->metrics, zone, kind);
+}
+
+/* A kept connection closed (worker thread or shutdown). */
+typedef struct drop_job {
+	daemon_t *d;
+	uint64_t id;
+} drop_job_t;
+
+static void run_drop(void *arg)
+{
+	drop_job_t *j = arg;
+	dns_notify_sched_drop_conn(j->d->sched, j->id);
+	free(j);
+}
+
+static void kept_closed(void *arg, dns_net_conn_t *conn)
+{
+	daemon_t *d = arg;
+	uint64_t id = 0;
+	pthread_mutex_lock(&d->kept_lock);
+	for (size_t i = 0; i < d->nkept; i++) {
+		if (d->kept[i].conn == conn) {
+			id = d->kept[i].id;
+			d->kept[i] = d->kept[--d->nkept];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&d->kept_lock);
+	if (!id)
+		return;
+	dns_net_conn_release(conn);
+	drop_job_t *j = malloc(sizeof(*j));
+	if (j) {
+		j->d = d;
+		j->id = id;
+		if (dns_net_post(d->srv, run_drop, j) != DNS_OK)
+			free(j);
+	}
+}
+
+static void keep_secondary(daemon_t *d, const dns_net_request_t *req, const pg_action_t *act)
+{
+	pthread_mutex_lock(&d->kept_lock);
+	bool room = d->nkept < MAX_KEPT;
+	pthread_mutex_unlock(&d->kept_lock);
+	if (!room)
+		return;
+	dns_net_conn_t *conn = dns_net_conn_keep(req, UINT32_MAX, kept_closed, d);
+	if (!conn)
+		return; /* UDP, or kept already */
+	pthread_mutex_lock(&d->kept_lock);
+	if (d->nkept < MAX_KEPT) {
+		kept_t *k = &d->kept[d->nkept++];
+		k->conn = conn;
+		k->id = ++d->next_conn_id;
+		k->key = act->key;
+		conn = NULL;
+	}
+	pthread_mutex_unlock(&d->kept_lock);
+	if (conn) {
+		dns_net_conn_release(conn);
+		return;
+	}
+	char zone[DNS_NAME_TEXT_MAX], peer[DNS_NET_ADDR_TEXT_MAX], key[DNS_NAME_TEXT_MAX];
+	name_text(act->zone, zone, sizeof(zone));
+	dns_net_addr_format(req->peer, peer, sizeof(peer));
+	dns_name_to_text(act->key.name, key, sizeof(key));
+	pg_log(PG_LOG_INFO, "hidden secondary registered", "zone", zone, "peer", peer, "key", key,
+	       NULL);
+}
+
+/* A NOTIFY answer from a hidden secondary, on its kept connection. */
+typedef struct answer_job {
+	daemon_t *d;
+	dns_notify_target_t from;
+	size_t len;
+	uint8_t msg[];
+} answer_job_t;
+
+static void run_answer(void *arg)
+{
+	answer_job_t *j = arg;
+	dns_notify_sched_response(j->d->sched, &j->from, j->msg, j->len, now_ms());
+	free(j);
+}
+
+static void tcp_response(daemon_t *d, const dns_net_request_t *req)
+{
+	uint64_t id = 0;
+	pthread_mutex_lock(&d->kept_lock);
+	for (size_t i = 0; i < d->nkept; i++)
+		if (d->kept[i].conn == req->conn)
+			id = d->kept[i].id;
+	pthread_mutex_unlock(&d->kept_lock);
+	if (!id || req->len > 4096)
+		return;
+	answer_job_t *j = malloc(sizeof(*j) + req->len);
+	if (!j)
+		return;
+	j->d = d;
+	j->len = req->len;
+	memcpy(j->msg, req->data, req->len);
+	if (dns_notify_target_set(&j->from, req->peer, req->peer_len, id) != DNS_OK ||
+	    dns_net_post(d->srv, run_answer, j) != DNS_OK)
+		free(j);
+}
+
+static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *out)
+{
+	daemon_t *d = ctx;
+	const snapshot_t *s = req->snapshot;
+	if (!s)
+		return;
+	if (req->transport == DNS_NET_TCP && req->len >= DNS_HDR_LEN &&
+	    (dns_get16(req->data + 2) & DNS_FLAG_QR)) {
+		tcp_response(d, req);
+		return;
+	}
+	old_ctx_t oc = { d, s };
+	pg_view_t v = { s->zones, s->keys, d->cfg->axfr, d->cfg->nsid_len ? d->cfg->nsid : NULL,
+	                d->cfg->nsid_len, old_zone, &oc };
+	pg_action_t act;
+	pg_dispatch_info_t info;
+	dns_transport_t tr = req->transport == DNS_NET_TCP ? DNS_TRANSPORT_TCP : DNS_TRANSPORT_UDP;
+	pg_dispatch(&v, (uint64_t)time(NULL), req->peer, tr, req->data, req->len, out->buf,
+	            out->cap, &out->len, &act, &info);
+	if (d->metrics && !info.dropped) {
+		pg_metrics_query(d->metrics, req->worker, info.qtype, info.rcode, tr == DNS_TRANSPORT_TCP);
+		if (info.is_xfr && tr == DNS_TRANSPORT_UDP) {
+			char zone[DNS_NAME_TEXT_MAX];
+			name_text(act.zone, zone, sizeof(zone));
+			pg_metrics_transfer(d->metrics, zone, "ixfr-udp");
+		}
+	}
+	switch (act.kind) {
+	case PG_ACT_RELOAD: {
+		char zone[DNS_NAME_TEXT_MAX], peer[DNS_NET_ADDR_TEXT_MAX];
+		name_text(act.zone, zone, sizeof(zone));
+		dns_net_addr_format(req->peer, peer, sizeof(peer));
+		pg_log(PG_LOG_INFO, "notify received: reloading", "zone", zone, "peer", peer, NULL);
+		request_reload(d);
+		break;
+	}
+	case PG_ACT_STREAM:
+		start_stream(d, req, out, &act);
+		break;
+	case PG_ACT_KEEP:
+		keep_secondary(d, req, &act);
+		break;
+	case PG_ACT_NONE:
+		break;
+	}
+}
+
+/* ---- start and stop ---- */
+
+static dns_err_t open_repo(daemon_t *d, gitrepo_oid_t *head)
+{
+	const pg_config_t *cfg = d->cfg;
+	char known[4096];
+	const char *known_hosts = cfg->known_hosts;
+	const char *home = getenv("HOME");
+	if (!known_hosts && home) {
+		snprintf(known, sizeof(known), "%s/.ssh/known_hosts", home);
+		known_hosts = known;
+	}
+	gitrepo_config_t gc = { cfg->remote, cfg->state_dir, cfg->ssh_key, cfg->ssh_pubkey, NULL,
+	                        known_hosts };
+	gitrepo_open_info_t info;
+	char msg[1024];
+	memset(&info, 0, sizeof(info));
+	dns_err_t e = gitrepo_open(&d->repo, &gc, &info, msg, sizeof(msg));
+	if (e != DNS_OK) {
+		pg_log(PG_LOG_ERROR, "cannot open the repository", "remote", cfg->remote, "state_dir",
+		       cfg->state_dir, "error", msg, NULL);
+		fprintf(stderr, "dns-primary-git: cannot open %s: %s\n", cfg->remote, msg);
+		return e;
+	}
+	if (info.stale) {
+		atomic_store(&d->stale, true);
+		pg_log(PG_LOG_WARN, "remote unreachable: serving the existing clone, will retry",
+		       "remote", cfg->remote, "state_dir", cfg->state_dir, "error", msg, NULL);
+	}
+	if (info.fetch.diverged)
+		pg_log(PG_LOG_ERROR, "local branch diverged from the remote; not moved", NULL);
+	char hex[GITREPO_OID_HEXSIZE];
+	gitrepo_oid_fmt(&info.head, hex);
+	pg_log(PG_LOG_INFO, info.cloned ? "cloned" : "opened", "remote", cfg->remote, "branch",
+	       gitrepo_branch(d->repo), "head", hex, NULL);
+	*head = info.head;
+	return DNS_OK;
+}
+
+static int start(daemon_t *d)
+{
+	const pg_config_t *cfg = d->cfg;
+	char err[512];
+	gitrepo_oid_t head;
+	if (open_repo(d, &head) != DNS_OK)
+		return 1;
+	dns_net_config_t nc = { .listen = cfg->listen, .nlisten = cfg->nlisten,
+	                        .workers = cfg->workers, .handler = handler, .handler_ctx = d,
+	                        .on_sighup = on_sighup, .sighup_arg = d };
+	if (dns_net_server_new(&nc, &d->srv, err, sizeof(err)) != DNS_OK) {
+		pg_log(PG_LOG_ERROR, "cannot create the server", "error", err, NULL);
+		return 1;
+	}
+	if (cfg->have_metrics) {
+		d->metrics = pg_metrics_new(dns_net_workers(d->srv));
+		if (!d->metrics || pg_metrics_serve(d->metrics, &cfg->metrics, err, sizeof(err)) != DNS_OK) {
+			pg_log(PG_LOG_ERROR, "cannot serve metrics", "error", d->metrics ? err : "out of memory",
+			       NULL);
+			return 1;
+		}
+	}
+	d->sched = dns_notify_sched_new(notify_done, d);
+	if (!d->sched)
+		return 1;
+	d->fd4 = notify_socket(AF_INET);
+	d->fd6 = notify_socket(AF_INET6);
+	pthread_mutex_lock(&d->repo_lock);
+	dns_err_t e = load_and_publish(d, &head, true);
+	pthread_mutex_unlock(&d->repo_lock);
+	if (e != DNS_OK)
+		return 1;
+	if (dns_net_start(d->srv, err, sizeof(err)) != DNS_OK) {
+		pg_log(PG_LOG_ERROR, "cannot listen", "error", err, NULL);
+		fprintf(stderr, "dns-primary-git: %s\n", err);
+		return 1;
+	}
+	for (size_t i = 0; i < cfg->nlisten; i++) {
+		char addr[DNS_NET_ADDR_TEXT_MAX];
+		const dns_net_addr_t *a = dns_net_bound_addr(d->srv, i);
+		dns_net_addr_format((const struct sockaddr *)&a->ss, addr, sizeof(addr));
+		pg_log(PG_LOG_INFO, "listening", "addr", addr, NULL);
+	}
+	if (cfg->have_metrics) {
+		char addr[DNS_NET_ADDR_TEXT_MAX];
+		dns_net_addr_format((const struct sockaddr *)&cfg->metrics.ss, addr, sizeof(addr));
+		pg_log(PG_LOG_INFO, "metrics", "addr", addr, "path", "/metrics", NULL);
+	}
+	if (pthread_create(&d->reload_thread, NULL, reload_main, d) != 0)
+		return 1;
+	d->reload_started = true;
+	d->notify_timer = dns_net_timer_new(d->srv, notify_tick, d);
+	if (d->notify_timer)
+		dns_net_timer_arm(d->notify_timer, NOTIFY_TICK_MS, true);
+	if (cfg->poll_s) {
+		d->poll_timer = dns_net_timer_new(d->srv, on_poll, d);
+		if (d->poll_timer)
+			dns_net_timer_arm(d->poll_timer, cfg->poll_s * 1000u, true);
+	} else {
+		d->retry_timer = dns_net_timer_new(d->srv, on_retry, d);
+		if (d->retry_timer)
+			dns_net_timer_arm(d->retry_timer, RETRY_STALE_MS, true);
+	}
+	return 0;
+}
+
+static void stop(daemon_t *d)
+{
+	if (d->reload_started) {
+		pthread_mutex_lock(&d->rl_lock);
+		d->rl_stop = true;
+		pthread_cond_signal(&d->rl_cond);
+		pthread_mutex_unlock(&d->rl_lock);
+		pthread_join(d->reload_thread, NULL);
+	}
+	dns_net_timer_free(d->notify_timer);
+	dns_net_timer_free(d->poll_timer);
+	dns_net_timer_free(d->retry_timer);
+	pthread_mutex_lock(&d->kept_lock);
+	for (size_t i = 0; i < d->nkept; i++)
+		dns_net_conn_release(d->kept[i].conn);
+	d->nkept = 0;
+	pthread_mutex_unlock(&d->kept_lock);
+	if (d->srv)
+		dns_net_server_free(d->srv);
+	pg_metrics_free(d->metrics);
+	dns_notify_sched_free(d->sched);
+	if (d->fd4 >= 0)
+		close(d->fd4);
+	if (d->fd6 >= 0)
+		close(d->fd6);
+	pg_repo_state_free(d->state);
+	pg_history_unref(d->history);
+	pg_zcache_destroy(&d->zcache);
+	if (d->repo)
+		gitrepo_close(d->repo);
+}
+
+int pg_daemon_main(const pg_config_t *cfg)
+{
+	static daemon_t d;
+	memset(&d, 0, sizeof(d));
+	d.cfg = cfg;
+	d.fd4 = d.fd6 = -1;
+	pthread_mutex_init(&d.repo_lock, NULL);
+	pthread_mutex_init(&d.rl_lock, NULL);
+	pthread_cond_init(&d.rl_cond, NULL);
+	pthread_mutex_init(&d.kept_lock, NULL);
+	pg_zcache_init(&d.zcache);
+	int status = start(&d);
+	if (status == 0) {
+		pg_log(PG_LOG_INFO, "started", NULL);
+		if (dns_net_run(d.srv) != DNS_OK)
+			status = 1;
+		pg_log(PG_LOG_INFO, "stopping", NULL);
+	} else if (d.srv) {
+		dns_net_stop(d.srv);
+	}
+	stop(&d);
+	return status;
+}

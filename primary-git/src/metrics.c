@@ -1,0 +1,332 @@
+/*
+ * metrics.c - counters, gauges and the /metrics endpoint (libevent evhttp).
+ */
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/thread.h>
+#include <event2/util.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "dns/rrtype.h"
+#include "metrics.h"
+
+/* Query types with a label of their own; the rest count as "other". */
+static const uint16_t q_types[] = {
+	DNS_TYPE_A, DNS_TYPE_NS, DNS_TYPE_CNAME, DNS_TYPE_SOA, DNS_TYPE_PTR, DNS_TYPE_MX,
+	DNS_TYPE_TXT, DNS_TYPE_AAAA, DNS_TYPE_SRV, DNS_TYPE_NAPTR, DNS_TYPE_DS, DNS_TYPE_DNSKEY,
+	DNS_TYPE_TLSA, DNS_TYPE_SVCB, DNS_TYPE_HTTPS, DNS_TYPE_CAA, DNS_TYPE_ANY, DNS_TYPE_AXFR,
+	DNS_TYPE_IXFR,
+};
+#define NTYPES (sizeof(q_types) / sizeof(q_types[0]) + 1)
+#define NRCODES 24 /* 0..22 and "other" */
+#define NCELLS (NTYPES * NRCODES * 2)
+
+static const char *const rcode_names[NRCODES] = {
+	"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
+	"NXRRSET", "NOTAUTH", "NOTZONE", "RCODE11", "RCODE12", "RCODE13", "RCODE14", "RCODE15",
+	"BADVERS", "BADKEY", "BADTIME", "BADMODE", "BADNAME", "BADALG", "BADTRUNC", "OTHER",
+};
+
+typedef struct zone_m {
+	char *zone;
+	uint32_t serial;
+	bool served, failed, seen;
+	uint64_t errors;
+} zone_m_t;
+
+typedef struct xfr_m {
+	char *zone;
+	char kind[12];
+	uint64_t count;
+} xfr_m_t;
+
+struct pg_metrics {
+	unsigned workers;
+	_Atomic uint64_t *cells;     /* [worker][type][rcode][transport] */
+	atomic_size_t notify_pending;
+	pthread_mutex_t lock;        /* zones and transfers */
+	zone_m_t *zones;
+	size_t nzones;
+	xfr_m_t *xfrs;
+	size_t nxfrs;
+	/* the HTTP thread */
+	struct event_base *base;
+	struct evhttp *http;
+	pthread_t thread;
+	bool running;
+};
+
+pg_metrics_t *pg_metrics_new(unsigned workers)
+{
+	pg_metrics_t *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->workers = workers ? workers : 1;
+	m->cells = calloc((size_t)m->workers * NCELLS, sizeof(*m->cells));
+	if (!m->cells) {
+		free(m);
+		return NULL;
+	}
+	pthread_mutex_init(&m->lock, NULL);
+	return m;
+}
+
+void pg_metrics_free(pg_metrics_t *m)
+{
+	if (!m)
+		return;
+	if (m->running) {
+		event_base_loopbreak(m->base);
+		pthread_join(m->thread, NULL);
+	}
+	if (m->http)
+		evhttp_free(m->http);
+	if (m->base)
+		event_base_free(m->base);
+	for (size_t i = 0; i < m->nzones; i++)
+		free(m->zones[i].zone);
+	for (size_t i = 0; i < m->nxfrs; i++)
+		free(m->xfrs[i].zone);
+	free(m->zones);
+	free(m->xfrs);
+	free(m->cells);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+static size_t type_index(uint16_t qtype)
+{
+	for (size_t i = 0; i < NTYPES - 1; i++)
+		if (q_types[i] == qtype)
+			return i;
+	return NTYPES - 1;
+}
+
+void pg_metrics_query(pg_metrics_t *m, unsigned worker, uint16_t qtype, uint16_t rcode,
+                      bool tcp)
+{
+	if (!m || worker >= m->workers)
+		return;
+	size_t rc = rcode < NRCODES - 1 ? rcode : NRCODES - 1;
+	size_t i = (((size_t)worker * NTYPES + type_index(qtype)) * NRCODES + rc) * 2 + (tcp ? 1 : 0);
+	/* One writer per cell: a relaxed load and store, no read-modify-write. */
+	uint64_t v = atomic_load_explicit(&m->cells[i], memory_order_relaxed);
+	atomic_store_explicit(&m->cells[i], v + 1, memory_order_relaxed);
+}
+
+void pg_metrics_zones_begin(pg_metrics_t *m)
+{
+	pthread_mutex_lock(&m->lock);
+	for (size_t i = 0; i < m->nzones; i++)
+		m->zones[i].seen = false;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void pg_metrics_zones_end(pg_metrics_t *m)
+{
+	pthread_mutex_lock(&m->lock);
+	size_t k = 0;
+	for (size_t i = 0; i < m->nzones; i++) {
+		if (m->zones[i].seen)
+			m->zones[k++] = m->zones[i];
+		else
+			free(m->zones[i].zone);
+	}
+	m->nzones = k;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void pg_metrics_zone(pg_metrics_t *m, const char *zone, uint32_t serial, bool served,
+                     uint64_t load_errors, bool failed)
+{
+	pthread_mutex_lock(&m->lock);
+	zone_m_t *z = NULL;
+	for (size_t i = 0; i < m->nzones; i++)
+		if (strcmp(m->zones[i].zone, zone) == 0)
+			z = &m->zones[i];
+	if (!z) {
+		zone_m_t *v = realloc(m->zones, (m->nzones + 1) * sizeof(*v));
+		char *name = strdup(zone);
+		if (!v || !name) {
+			if (v)
+				m->zones = v;
+			free(name);
+			pthread_mutex_unlock(&m->lock);
+			return;
+		}
+		m->zones = v;
+		z = &m->zones[m->nzones++];
+		z->zone = name;
+	}
+	z->serial = serial;
+	z->served = served;
+	z->errors = load_errors;
+	z->failed = failed;
+	z->seen = true;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void pg_metrics_notify_pending(pg_metrics_t *m, size_t n)
+{
+	atomic_store(&m->notify_pending, n);
+}
+
+void pg_metrics_transfer(pg_metrics_t *m, const char *zone, const char *kind)
+{
+	pthread_mutex_lock(&m->lock);
+	for (size_t i = 0; i < m->nxfrs; i++) {
+		if (strcmp(m->xfrs[i].zone, zone) == 0 && strcmp(m->xfrs[i].kind, kind) == 0) {
+			m->xfrs[i].count++;
+			pthread_mutex_unlock(&m->lock);
+			return;
+		}
+	}
+	xfr_m_t *v = realloc(m->xfrs, (m->nxfrs + 1) * sizeof(*v));
+	if (v) {
+		m->xfrs = v;
+		xfr_m_t *x = &v[m->nxfrs];
+		if ((x->zone = strdup(zone))) {
+			snprintf(x->kind, sizeof(x->kind), "%s", kind);
+			x->count = 1;
+			m->nxfrs++;
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void type_name(size_t ti, char *out, size_t cap)
+{
+	if (ti == NTYPES - 1)
+		snprintf(out, cap, "OTHER");
+	else
+		dns_rrtype_to_text(q_types[ti], out, cap);
+}
+
+void pg_metrics_write(pg_metrics_t *m, FILE *out)
+{
+	fputs("# HELP dns_queries_total Requests answered, by query type, rcode and transport.\n"
+	      "# TYPE dns_queries_total counter\n", out);
+	for (size_t ti = 0; ti < NTYPES; ti++) {
+		for (size_t rc = 0; rc < NRCODES; rc++) {
+			for (int t = 0; t < 2; t++) {
+				uint64_t sum = 0;
+				for (unsigned w = 0; w < m->workers; w++) {
+					size_t i = (((size_t)w * NTYPES + ti) * NRCODES + rc) * 2 + (size_t)t;
+					sum += atomic_load_explicit(&m->cells[i], memory_order_relaxed);
+				}
+				if (!sum)
+					continue;
+				char type[24];
+				type_name(ti, type, sizeof(type));
+				fprintf(out, "dns_queries_total{type=\"%s\",rcode=\"%s\",transport=\"%s\"} %llu\n",
+				        type, rcode_names[rc], t ? "tcp" : "udp", (unsigned long long)sum);
+			}
+		}
+	}
+	pthread_mutex_lock(&m->lock);
+	fputs("# HELP dns_zone_serial SOA serial of the served version of each zone.\n"
+	      "# TYPE dns_zone_serial gauge\n", out);
+	for (size_t i = 0; i < m->nzones; i++)
+		if (m->zones[i].served)
+			fprintf(out, "dns_zone_serial{zone=\"%s\"} %u\n", m->zones[i].zone,
+			        (unsigned)m->zones[i].serial);
+	fputs("# HELP dns_zone_load_errors_total Failed loads of each zone file.\n"
+	      "# TYPE dns_zone_load_errors_total counter\n", out);
+	for (size_t i = 0; i < m->nzones; i++)
+		fprintf(out, "dns_zone_load_errors_total{zone=\"%s\"} %llu\n", m->zones[i].zone,
+		        (unsigned long long)m->zones[i].errors);
+	fputs("# HELP dns_zone_load_failed 1 while the repository's version of the zone failed to load.\n"
+	      "# TYPE dns_zone_load_failed gauge\n", out);
+	for (size_t i = 0; i < m->nzones; i++)
+		fprintf(out, "dns_zone_load_failed{zone=\"%s\"} %d\n", m->zones[i].zone,
+		        m->zones[i].failed ? 1 : 0);
+	fputs("# HELP dns_transfers_total Zone transfers served.\n"
+	      "# TYPE dns_transfers_total counter\n", out);
+	for (size_t i = 0; i < m->nxfrs; i++)
+		fprintf(out, "dns_transfers_total{zone=\"%s\",kind=\"%s\"} %llu\n", m->xfrs[i].zone,
+		        m->xfrs[i].kind, (unsigned long long)m->xfrs[i].count);
+	pthread_mutex_unlock(&m->lock);
+	fprintf(out, "# HELP dns_notify_pending NOTIFYs sent and not yet answered.\n"
+	             "# TYPE dns_notify_pending gauge\n"
+	             "dns_notify_pending %zu\n", atomic_load(&m->notify_pending));
+}
+
+/* ---- HTTP ---- */
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+	pg_metrics_t *m = arg;
+	const char *uri = evhttp_request_get_uri(req);
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET || !uri ||
+	    (strcmp(uri, "/metrics") != 0 && strncmp(uri, "/metrics?", 9) != 0)) {
+		evhttp_send_error(req, HTTP_NOTFOUND, "not found: try /metrics");
+		return;
+	}
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	pg_metrics_write(m, f);
+	fclose(f);
+	struct evbuffer *body = evbuffer_new();
+	if (body)
+		evbuffer_add(body, text, len);
+	free(text);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+	                  "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_send_reply(req, HTTP_OK, "OK", body);
+	if (body)
+		evbuffer_free(body);
+}
+
+static void *http_thread(void *arg)
+{
+	pg_metrics_t *m = arg;
+	event_base_dispatch(m->base);
+	return NULL;
+}
+
+dns_err_t pg_metrics_serve(pg_metrics_t *m, const dns_net_addr_t *addr, char *err, size_t errlen)
+{
+	char text[DNS_NET_ADDR_TEXT_MAX];
+	dns_net_addr_format((const struct sockaddr *)&addr->ss, text, sizeof(text));
+	evthread_use_pthreads(); /* loopbreak from another thread at shutdown */
+	m->base = event_base_new();
+	m->http = m->base ? evhttp_new(m->base) : NULL;
+	if (!m->http) {
+		snprintf(err, errlen, "metrics: out of memory");
+		return DNS_ENOMEM;
+	}
+	evutil_socket_t fd = socket(addr->ss.ss_family, SOCK_STREAM, 0);
+	int one = 1;
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(fd, (const struct sockaddr *)&addr->ss, addr->len) != 0 || listen(fd, 64) != 0 ||
+	    evutil_make_socket_nonblocking(fd) != 0) {
+		snprintf(err, errlen, "metrics: bind %s: %s", text, strerror(errno));
+		if (fd >= 0)
+			evutil_closesocket(fd);
+		return DNS_EIO;
+	}
+	if (!evhttp_accept_socket_with_handle(m->http, fd)) {
+		evutil_closesocket(fd);
+		snprintf(err, errlen, "metrics: cannot serve on %s", text);
+		return DNS_EIO;
+	}
+	evhttp_set_gencb(m->http, on_request, m);
+	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET);
+	if (pthread_create(&m->thread, NULL, http_thread, m) != 0) {
+		snprintf(err, errlen, "metrics: cannot start a thread");
+		return DNS_ENOMEM;
+	}
+	m->running = true;
+	return DNS_OK;
+}

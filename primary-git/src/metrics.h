@@ -1,0 +1,51 @@
+/*
+ * metrics.h - Prometheus text metrics of dns-primary-git.
+ *
+ *   dns_queries_total{type,rcode,transport}  counter (per-worker cells,
+ *                                            one writer each: no contention)
+ *   dns_zone_serial{zone}                    gauge
+ *   dns_zone_load_errors_total{zone}         counter
+ *   dns_zone_load_failed{zone}               1 while the served version is
+ *                                            older than the repository's
+ *   dns_notify_pending                       gauge
+ *   dns_transfers_total{zone,kind}           counter
+ *
+ * pg_metrics_serve() runs a libevent evhttp server on its own thread.
+ */
+#ifndef PG_METRICS_H
+#define PG_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dns/net.h"
+
+typedef struct pg_metrics pg_metrics_t;
+
+pg_metrics_t *pg_metrics_new(unsigned workers);
+void pg_metrics_free(pg_metrics_t *m);
+
+/* Worker @worker answered a query (one writer per worker). */
+void pg_metrics_query(pg_metrics_t *m, unsigned worker, uint16_t qtype, uint16_t rcode,
+                      bool tcp);
+
+/* One zone's state after a load (replaces what was known of @zone). */
+void pg_metrics_zone(pg_metrics_t *m, const char *zone, uint32_t serial, bool served,
+                     uint64_t load_errors, bool failed);
+/* Forget zones not named in the last round: call begin, then zone() for each, then end. */
+void pg_metrics_zones_begin(pg_metrics_t *m);
+void pg_metrics_zones_end(pg_metrics_t *m);
+
+void pg_metrics_notify_pending(pg_metrics_t *m, size_t n);
+/* kind: "axfr", "ixfr", "ixfr-axfr", "ixfr-udp". */
+void pg_metrics_transfer(pg_metrics_t *m, const char *zone, const char *kind);
+
+/* Write the whole text exposition. */
+void pg_metrics_write(pg_metrics_t *m, FILE *out);
+
+/* Serve GET /metrics on @addr from a thread of its own. */
+dns_err_t pg_metrics_serve(pg_metrics_t *m, const dns_net_addr_t *addr, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * config.h - the command line of dns-secondary.
+ *
+ *   dns-secondary --zone NAME --primary ADDR[:PORT] [--key name:alg:secret]
+ *                 [--zone ...]...
+ *                 [--keys name:alg:secret]...   zone, primary and our address
+ *                                               from <primary-ip>.<secondary-ip>._transfer.<zone>
+ *                 [--listen ADDR:PORT]... [--workers N] [--state-dir DIR]
+ *                 [--metrics ADDR:PORT] [--log-level L] [--help]
+ *
+ * Each --zone (and each --keys) starts a zone entry; --primary and --key
+ * that follow apply to it (so `--keys K --primary 127.0.0.1:5300` moves
+ * the primary of a key-named zone to another port).
+ */
+#ifndef SEC_CONFIG_H
+#define SEC_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dns/keys.h"
+#include "dns/name.h"
+#include "dns/net.h"
+
+#include "log.h"
+
+#define SEC_MAX_ZONES 4096
+#define SEC_MAX_LISTEN 32
+
+typedef struct sec_zone_conf {
+	uint8_t origin[DNS_NAME_MAX];    /* lower case */
+	char name[DNS_NAME_TEXT_MAX];    /* without the trailing dot (root: ".") */
+	dns_net_addr_t primary;
+	bool has_primary;
+	dns_net_addr_t source;           /* our address toward the primary (port 0) */
+	bool has_source;
+	dns_tsig_key_t key;
+	bool has_key;
+} sec_zone_conf_t;
+
+typedef struct sec_config {
+	sec_zone_conf_t *zones;
+	size_t nzones;
+	dns_net_addr_t listen[SEC_MAX_LISTEN];
+	size_t nlisten;
+	unsigned workers;
+	const char *state_dir;   /* NULL: no persistence */
+	dns_net_addr_t metrics;
+	bool has_metrics;
+	sec_level_t log_level;
+} sec_config_t;
+
+/* Result of parsing. */
+typedef enum sec_config_status {
+	SEC_CONFIG_OK = 0,
+	SEC_CONFIG_HELP,      /* --help: print sec_config_usage, exit 0 */
+	SEC_CONFIG_ERROR,     /* @err says why: exit 2 */
+} sec_config_status_t;
+
+sec_config_status_t sec_config_parse(sec_config_t *c, int argc, char **argv, char *err,
+                                     size_t errlen);
+void sec_config_free(sec_config_t *c);
+
+/* "ADDR[:PORT]" with ADDR IPv4, [IPv6] or a bare IPv6 address; port 53 by default. */
+dns_err_t sec_parse_primary(const char *text, dns_net_addr_t *out);
+
+extern const char sec_config_usage[];
+
+#endif

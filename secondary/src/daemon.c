@@ -1,0 +1,598 @@
+/*
+ * daemon.c - dns-secondary: the adapter around the per-zone state machines
+ * (zone_sm), the request dispatcher (dispatch) and dns-net.
+ *
+ * Threads: dns-net workers run the dispatcher on the published snapshot;
+ * the control loop (timers, posts) owns every state machine and zone; each
+ * running SOA query or transfer has a thread of its own (client.c) that
+ * posts its outcome back to the control loop.  Nothing is shared between
+ * them but the published snapshots, the immutable configuration and key
+ * store, and atomic metrics.
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dns/net.h"
+#include "dns/zoneset.h"
+
+#include "client.h"
+#include "config.h"
+#include "dispatch.h"
+#include "log.h"
+#include "metrics.h"
+#include "state.h"
+#include "zone_sm.h"
+
+typedef struct sec_daemon sec_daemon_t;
+
+typedef struct sec_zone {
+	sec_daemon_t *d;
+	const sec_zone_conf_t *conf;
+	sec_zone_sm_t sm;
+	dns_zone_t *zone;           /* current data (control loop) */
+	/* the running job: written by its thread, read after pthread_join */
+	bool job_running;
+	pthread_t thread;
+	sec_client_t client;
+	sec_op_t job_op;
+	bool job_ixfr;
+	dns_zone_t *job_current;
+	dns_err_t job_err;
+	char job_msg[512];
+	uint32_t job_serial;
+	sec_xfr_out_t job_out;
+	struct timespec job_start;
+	/* metrics */
+	_Atomic uint32_t m_serial;
+	_Atomic int m_state;
+	_Atomic uint64_t m_last_refresh_s;
+	_Atomic uint64_t m_axfr, m_ixfr, m_failures, m_notifies;
+} sec_zone_t;
+
+struct sec_daemon {
+	sec_config_t cfg;
+	sec_zone_t *zones;
+	size_t nzones;
+	dns_keystore_t *keys;
+	dns_net_server_t *srv;
+	dns_net_timer_t *timer;
+	_Atomic uint64_t m_queries, m_servfail;
+};
+
+typedef struct snap {
+	sec_view_t view;
+	dns_zoneset_t *set;
+	const uint8_t **down;
+} snap_t;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void u32text(char *buf, size_t n, uint64_t v)
+{
+	snprintf(buf, n, "%" PRIu64, v);
+}
+
+/* ---- publication ---- */
+
+static void snap_free(void *p)
+{
+	snap_t *s = p;
+	if (!s)
+		return;
+	dns_zoneset_free(s->set);
+	free(s->down);
+	free(s);
+}
+
+/* Publish what every zone serves now (called after any change). */
+static void publish(sec_daemon_t *d)
+{
+	snap_t *s = calloc(1, sizeof *s);
+	dns_zone_t **zs = calloc(d->nzones ? d->nzones : 1, sizeof *zs);
+	const uint8_t **down = calloc(d->nzones ? d->nzones : 1, sizeof *down);
+	size_t nz = 0, nd = 0;
+	if (!s || !zs || !down)
+		goto fail;
+	for (size_t i = 0; i < d->nzones; i++) {
+		sec_zone_t *z = &d->zones[i];
+		if (z->zone && sec_zone_sm_serving(&z->sm))
+			zs[nz++] = z->zone;
+		else
+			down[nd++] = z->conf->origin;
+	}
+	s->set = dns_zoneset_new(zs, nz);
+	if (!s->set)
+		goto fail;
+	free(zs);
+	s->down = down;
+	s->view = (sec_view_t){ .zones = s->set, .down = down, .ndown = nd, .keys = d->keys,
+	                        .confs = d->cfg.zones, .nconfs = d->cfg.nzones };
+	if (dns_net_publish(d->srv, s, snap_free) != DNS_OK)
+		sec_log(SEC_LOG_ERROR, "cannot publish the zones", NULL);
+	return;
+fail:
+	free(zs);
+	free(down);
+	free(s);
+	sec_log(SEC_LOG_ERROR, "out of memory publishing the zones", NULL);
+}
+
+/* ---- jobs ---- */
+
+static void job_done(void *arg);
+static void act(sec_zone_t *z, unsigned acts);
+static void reschedule(sec_daemon_t *d);
+
+static void *job_main(void *arg)
+{
+	sec_zone_t *z = arg;
+	z->job_msg[0] = '\0';
+	if (z->job_op == SEC_OP_SOA)
+		z->job_err = sec_client_soa(&z->client, z->conf, &z->job_serial, z->job_msg,
+		                            sizeof z->job_msg);
+	else
+		z->job_err = sec_client_transfer(&z->client, z->conf, z->job_current, z->job_ixfr,
+		                                 &z->job_out, z->job_msg, sizeof z->job_msg);
+	/* If the server is stopping the post is dropped; shutdown joins us. */
+	dns_net_post(z->d->srv, job_done, z);
+	return NULL;
+}
+
+static void start_job(sec_zone_t *z, sec_op_t op)
+{
+	z->job_op = op;
+	z->job_ixfr = op == SEC_OP_TRANSFER && z->sm.xfr_ixfr && z->zone;
+	z->job_current = z->job_ixfr ? dns_zone_ref(z->zone) : NULL;
+	z->job_err = DNS_OK;
+	memset(&z->job_out, 0, sizeof z->job_out);
+	clock_gettime(CLOCK_MONOTONIC, &z->job_start);
+	if (op == SEC_OP_TRANSFER)
+		sec_log(SEC_LOG_DEBUG, "transfer started", "zone", z->conf->name, "kind",
+		        z->job_ixfr ? "IXFR" : "AXFR", NULL);
+	if (pthread_create(&z->thread, NULL, job_main, z) != 0) {
+		sec_log(SEC_LOG_ERROR, "cannot start a thread", "zone", z->conf->name, NULL);
+		z->job_err = DNS_ENOMEM;
+		snprintf(z->job_msg, sizeof z->job_msg, "cannot start a thread");
+		/* Report the failure through the normal path, on the next turn. */
+		z->job_running = false;
+		dns_net_post(z->d->srv, job_done, z);
+		return;
+	}
+	z->job_running = true;
+}
+
+static double job_seconds(const sec_zone_t *z)
+{
+	struct timespec n;
+	clock_gettime(CLOCK_MONOTONIC, &n);
+	return (double)(n.tv_sec - z->job_start.tv_sec) +
+	       (double)(n.tv_nsec - z->job_start.tv_nsec) / 1e9;
+}
+
+static unsigned soa_done(sec_zone_t *z, uint64_t now)
+{
+	char ser[16], ours[16];
+	u32text(ser, sizeof ser, z->job_serial);
+	u32text(ours, sizeof ours, z->sm.serial);
+	if (z->job_err != DNS_OK) {
+		atomic_fetch_add(&z->m_failures, 1);
+		sec_log(SEC_LOG_WARN, "refresh failed", "zone", z->conf->name, "error", z->job_msg,
+		        NULL);
+		return sec_zone_sm_soa_result(&z->sm, false, 0, now);
+	}
+	sec_log(SEC_LOG_DEBUG, "primary serial", "zone", z->conf->name, "serial", ser, "ours",
+	        z->sm.has_data ? ours : NULL, NULL);
+	unsigned acts = sec_zone_sm_soa_result(&z->sm, true, z->job_serial, now);
+	if (!(acts & SEC_ACT_TRANSFER))
+		atomic_store(&z->m_last_refresh_s, now / 1000);
+	return acts;
+}
+
+static unsigned xfr_done(sec_zone_t *z, uint64_t now)
+{
+	const char *kind = z->job_ixfr ? "IXFR" : "AXFR";
+	dns_zone_unref(z->job_current);
+	z->job_current = NULL;
+	if (z->job_err != DNS_OK) {
+		atomic_fetch_add(&z->m_failures, 1);
+		sec_log(SEC_LOG_ERROR, "transfer failed", "zone", z->conf->name, "kind", kind,
+		        "error", z->job_msg, "served", z->zone && sec_zone_sm_serving(&z->sm) ?
+		        "old copy" : "nothing", NULL);
+		return sec_zone_sm_xfr_result(&z->sm, false, false, 0, 0, 0, 0, now);
+	}
+	sec_xfr_out_t *o = &z->job_out;
+	if (o->result == DNS_XFR_RESULT_UPTODATE) {
+		dns_zone_unref(o->zone);
+		o->zone = NULL;
+		sec_log(SEC_LOG_INFO, "zone up to date", "zone", z->conf->name, NULL);
+		atomic_store(&z->m_last_refresh_s, now / 1000);
+		return sec_zone_sm_xfr_result(&z->sm, true, true, 0, 0, 0, 0, now);
+	}
+	uint32_t serial, refresh, retry, expire;
+	if (!sec_soa_fields(o->zone, &serial, &refresh, &retry, &expire)) {
+		dns_zone_unref(o->zone);
+		o->zone = NULL;
+		sec_log(SEC_LOG_ERROR, "transfer failed", "zone", z->conf->name, "kind", kind,
+		        "error", "no SOA in the transferred zone", NULL);
+		return sec_zone_sm_xfr_result(&z->sm, false, false, 0, 0, 0, 0, now);
+	}
+	const char *got = o->result == DNS_XFR_RESULT_INCREMENTAL ? "IXFR" : "AXFR";
+	dns_zone_unref(z->zone);
+	z->zone = o->zone;
+	o->zone = NULL;
+	atomic_fetch_add(got[0] == 'I' ? &z->m_ixfr : &z->m_axfr, 1);
+	atomic_store(&z->m_serial, serial);
+	atomic_store(&z->m_last_refresh_s, now / 1000);
+	char ser[16], recs[24], nrec[24], secs[32], msgs[16];
+	u32text(ser, sizeof ser, serial);
+	u32text(recs, sizeof recs, o->records);
+	u32text(nrec, sizeof nrec, dns_zone_rr_count(z->zone));
+	u32text(msgs, sizeof msgs, o->messages);
+	snprintf(secs, sizeof secs, "%.3f", job_seconds(z));
+	sec_log(SEC_LOG_INFO, "zone transferred", "zone", z->conf->name, "kind", got, "requested",
+	        kind, "serial", ser, "received", recs, "records", nrec, "messages", msgs,
+	        "seconds", secs, NULL);
+	return sec_zone_sm_xfr_result(&z->sm, true, false, serial, refresh, retry, expire, now);
+}
+
+static void job_done(void *arg)
+{
+	sec_zone_t *z = arg;
+	if (z->job_running) {
+		pthread_join(z->thread, NULL);
+		z->job_running = false;
+	}
+	uint64_t now = now_ms();
+	unsigned acts = z->job_op == SEC_OP_SOA ? soa_done(z, now) : xfr_done(z, now);
+	act(z, acts);
+	reschedule(z->d);
+}
+
+/* ---- actions ---- */
+
+static void persist(sec_zone_t *z, bool with_zone)
+{
+	const char *dir = z->d->cfg.state_dir;
+	char err[512];
+	if (!dir)
+		return;
+	if (with_zone && z->zone &&
+	    sec_state_write_zone(dir, z->conf->name, z->zone, err, sizeof err) != DNS_OK) {
+		sec_log(SEC_LOG_ERROR, "cannot save the zone", "zone", z->conf->name, "error", err,
+		        NULL);
+		return;
+	}
+	if (sec_state_write_meta(dir, z->conf->name, z->sm.serial, z->sm.last_contact_ms, err,
+	                         sizeof err) != DNS_OK)
+		sec_log(SEC_LOG_ERROR, "cannot save the zone state", "zone", z->conf->name, "error",
+		        err, NULL);
+}
+
+static void act(sec_zone_t *z, unsigned acts)
+{
+	atomic_store(&z->m_state, (int)sec_zone_sm_state(&z->sm));
+	if (acts & SEC_ACT_EXPIRE)
+		sec_log(SEC_LOG_WARN, "zone expired: answering SERVFAIL", "zone", z->conf->name,
+		        NULL);
+	if (acts & (SEC_ACT_PUBLISH | SEC_ACT_EXPIRE)) {
+		publish(z->d);
+		if ((acts & SEC_ACT_PUBLISH) && !(acts & SEC_ACT_PERSIST)) {
+			char ser[16];
+			u32text(ser, sizeof ser, z->sm.serial);
+			sec_log(SEC_LOG_INFO, "zone served", "zone", z->conf->name, "serial", ser, NULL);
+		}
+	}
+	if (acts & SEC_ACT_PERSIST)
+		persist(z, true);
+	else if (acts & SEC_ACT_SAVE_STATE)
+		persist(z, false);
+	if (acts & SEC_ACT_SOA_QUERY)
+		start_job(z, SEC_OP_SOA);
+	else if (acts & SEC_ACT_TRANSFER)
+		start_job(z, SEC_OP_TRANSFER);
+}
+
+static void on_timer(void *arg)
+{
+	sec_daemon_t *d = arg;
+	uint64_t now = now_ms();
+	for (size_t i = 0; i < d->nzones; i++)
+		act(&d->zones[i], sec_zone_sm_tick(&d->zones[i].sm, now));
+	reschedule(d);
+}
+
+static void reschedule(sec_daemon_t *d)
+{
+	uint64_t next = UINT64_MAX;
+	for (size_t i = 0; i < d->nzones; i++) {
+		uint64_t t = sec_zone_sm_deadline(&d->zones[i].sm);
+		if (t < next)
+			next = t;
+	}
+	dns_net_timer_disarm(d->timer);
+	if (next == UINT64_MAX)
+		return;
+	uint64_t now = now_ms();
+	uint64_t wait = next > now ? next - now : 0;
+	if (wait > 3600000)
+		wait = 3600000; /* wake up now and then: the clock may have stepped */
+	dns_net_timer_arm(d->timer, (uint32_t)wait + 1, false);
+}
+
+static void on_notify(void *arg)
+{
+	sec_zone_t *z = arg;
+	atomic_fetch_add(&z->m_notifies, 1);
+	sec_log(SEC_LOG_INFO, "notify received", "zone", z->conf->name, NULL);
+	act(z, sec_zone_sm_notify(&z->sm, now_ms()));
+	reschedule(z->d);
+}
+
+/* ---- requests ---- */
+
+typedef struct stream_ctx {
+	dns_xfr_out_t *x;
+	bool done;
+} stream_ctx_t;
+
+static dns_net_stream_status_t stream_next(void *ctx, uint8_t *buf, size_t cap, size_t *len)
+{
+	stream_ctx_t *s = ctx;
+	if (s->done)
+		return DNS_NET_STREAM_DONE;
+	dns_xfr_out_set_time(s->x, (uint64_t)time(NULL));
+	if (dns_xfr_out_next(s->x, buf, cap, len, &s->done) != DNS_OK)
+		return DNS_NET_STREAM_ABORT;
+	return s->done ? DNS_NET_STREAM_LAST : DNS_NET_STREAM_MORE;
+}
+
+static void stream_release(void *ctx)
+{
+	stream_ctx_t *s = ctx;
+	dns_xfr_out_free(s->x);
+	free(s);
+}
+
+static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *out)
+{
+	sec_daemon_t *d = ctx;
+	const snap_t *s = req->snapshot;
+	if (!s)
+		return;
+	sec_daction_t a;
+	sec_dinfo_t info;
+	sec_dispatch(&s->view, (uint64_t)time(NULL), req->peer,
+	             req->transport == DNS_NET_TCP ? DNS_TRANSPORT_TCP : DNS_TRANSPORT_UDP,
+	             req->data, req->len, out->buf, out->cap, &out->len, &a, &info);
+	if (!info.dropped) {
+		atomic_fetch_add_explicit(&d->m_queries, 1, memory_order_relaxed);
+		if (info.rcode == DNS_RCODE_SERVFAIL)
+			atomic_fetch_add_explicit(&d->m_servfail, 1, memory_order_relaxed);
+	}
+	if (a.kind == SEC_DACT_NOTIFY) {
+		dns_net_post(d->srv, on_notify, &d->zones[a.zone_index]);
+	} else if (a.kind == SEC_DACT_STREAM) {
+		stream_ctx_t *sc = calloc(1, sizeof *sc);
+		dns_net_stream_t st = { stream_next, stream_release, sc };
+		if (!sc) {
+			dns_xfr_out_free(a.xfr);
+			return;
+		}
+		sc->x = a.xfr;
+		if (dns_net_reply_stream(out, &st) != DNS_OK)
+			stream_release(sc);
+	}
+}
+
+/* ---- metrics ---- */
+
+static void write_metrics(void *ctx, FILE *f)
+{
+	sec_daemon_t *d = ctx;
+	fprintf(f, "# TYPE dns_queries_total counter\ndns_queries_total %" PRIu64 "\n",
+	        atomic_load(&d->m_queries));
+	fprintf(f, "# TYPE dns_servfail_total counter\ndns_servfail_total %" PRIu64 "\n",
+	        atomic_load(&d->m_servfail));
+	fprintf(f, "# TYPE dns_zone_serial gauge\n");
+	for (size_t i = 0; i < d->nzones; i++)
+		fprintf(f, "dns_zone_serial{zone=\"%s\"} %" PRIu32 "\n", d->zones[i].conf->name,
+		        atomic_load(&d->zones[i].m_serial));
+	fprintf(f, "# TYPE dns_zone_expired gauge\n");
+	for (size_t i = 0; i < d->nzones; i++)
+		fprintf(f, "dns_zone_expired{zone=\"%s\"} %d\n", d->zones[i].conf->name,
+		        atomic_load(&d->zones[i].m_state) == SEC_ZONE_EXPIRED);
+	fprintf(f, "# TYPE dns_zone_last_refresh_seconds gauge\n");
+	for (size_t i = 0; i < d->nzones; i++)
+		fprintf(f, "dns_zone_last_refresh_seconds{zone=\"%s\"} %" PRIu64 "\n",
+		        d->zones[i].conf->name, atomic_load(&d->zones[i].m_last_refresh_s));
+	fprintf(f, "# TYPE dns_transfers_total counter\n");
+	for (size_t i = 0; i < d->nzones; i++) {
+		fprintf(f, "dns_transfers_total{zone=\"%s\",kind=\"axfr\"} %" PRIu64 "\n",
+		        d->zones[i].conf->name, atomic_load(&d->zones[i].m_axfr));
+		fprintf(f, "dns_transfers_total{zone=\"%s\",kind=\"ixfr\"} %" PRIu64 "\n",
+		        d->zones[i].conf->name, atomic_load(&d->zones[i].m_ixfr));
+	}
+	fprintf(f, "# TYPE dns_refresh_failures_total counter\n");
+	for (size_t i = 0; i < d->nzones; i++)
+		fprintf(f, "dns_refresh_failures_total{zone=\"%s\"} %" PRIu64 "\n",
+		        d->zones[i].conf->name, atomic_load(&d->zones[i].m_failures));
+	fprintf(f, "# TYPE dns_notifies_total counter\n");
+	for (size_t i = 0; i < d->nzones; i++)
+		fprintf(f, "dns_notifies_total{zone=\"%s\"} %" PRIu64 "\n", d->zones[i].conf->name,
+		        atomic_load(&d->zones[i].m_notifies));
+}
+
+/* ---- start and stop ---- */
+
+static void load_state(sec_zone_t *z, uint64_t now)
+{
+	const char *dir = z->d->cfg.state_dir;
+	dns_zone_t *zone = NULL;
+	uint64_t contact = 0;
+	char err[512];
+	uint32_t serial, refresh, retry, expire;
+	if (!dir)
+		return;
+	dns_err_t e = sec_state_load(dir, z->conf->name, z->conf->origin, &zone, &contact, err,
+	                             sizeof err);
+	if (e == DNS_ENOTFOUND)
+		return;
+	if (e != DNS_OK || !sec_soa_fields(zone, &serial, &refresh, &retry, &expire)) {
+		sec_log(SEC_LOG_WARN, "saved zone unusable, transferring again", "zone",
+		        z->conf->name, "error", e ? err : "no SOA", NULL);
+		dns_zone_unref(zone);
+		return;
+	}
+	z->zone = zone;
+	unsigned acts = sec_zone_sm_loaded(&z->sm, serial, refresh, retry, expire, contact, now);
+	atomic_store(&z->m_serial, serial);
+	atomic_store(&z->m_last_refresh_s, z->sm.last_contact_ms / 1000);
+	char ser[16], age[24];
+	u32text(ser, sizeof ser, serial);
+	u32text(age, sizeof age, (now - z->sm.last_contact_ms) / 1000);
+	sec_log(acts & SEC_ACT_EXPIRE ? SEC_LOG_WARN : SEC_LOG_INFO,
+	        acts & SEC_ACT_EXPIRE ? "zone loaded from state, expired: answering SERVFAIL"
+	                              : "zone loaded from state",
+	        "zone", z->conf->name, "serial", ser, "last_contact_age_s", age, NULL);
+}
+
+static int build_keys(sec_daemon_t *d)
+{
+	d->keys = dns_keystore_new();
+	if (!d->keys)
+		return -1;
+	for (size_t i = 0; i < d->cfg.nzones; i++) {
+		const sec_zone_conf_t *c = &d->cfg.zones[i];
+		if (!c->has_key)
+			continue;
+		const dns_tsig_key_t *old = dns_keystore_find(d->keys, c->key.name);
+		if (old && (old->alg != c->key.alg || old->secret_len != c->key.secret_len ||
+		            memcmp(old->secret, c->key.secret, old->secret_len) != 0)) {
+			fprintf(stderr, "dns-secondary: key %s given twice with different secrets\n",
+			        c->name);
+			return -1;
+		}
+		if (!old && dns_keystore_add(d->keys, &c->key) != DNS_OK)
+			return -1;
+	}
+	return 0;
+}
+
+static int setup(sec_daemon_t *d)
+{
+	char err[512];
+	if (build_keys(d) != 0)
+		return 2;
+	d->nzones = d->cfg.nzones;
+	d->zones = calloc(d->nzones, sizeof *d->zones);
+	if (!d->zones)
+		return 1;
+	uint64_t now = now_ms();
+	for (size_t i = 0; i < d->nzones; i++) {
+		sec_zone_t *z = &d->zones[i];
+		z->d = d;
+		z->conf = &d->cfg.zones[i];
+		sec_client_init(&z->client);
+		sec_zone_sm_init(&z->sm, now);
+		load_state(z, now);
+		atomic_store(&z->m_state, (int)sec_zone_sm_state(&z->sm));
+	}
+	dns_net_config_t nc = { .listen = d->cfg.listen, .nlisten = d->cfg.nlisten,
+	                        .workers = d->cfg.workers, .handler = handler,
+	                        .handler_ctx = d };
+	if (dns_net_server_new(&nc, &d->srv, err, sizeof err) != DNS_OK ||
+	    dns_net_start(d->srv, err, sizeof err) != DNS_OK) {
+		sec_log(SEC_LOG_ERROR, "cannot start the server", "error", err, NULL);
+		return 1;
+	}
+	d->timer = dns_net_timer_new(d->srv, on_timer, d);
+	if (!d->timer)
+		return 1;
+	publish(d);
+	for (size_t i = 0; i < d->cfg.nlisten; i++) {
+		char at[DNS_NET_ADDR_TEXT_MAX];
+		const dns_net_addr_t *a = dns_net_bound_addr(d->srv, i);
+		dns_net_addr_format((const struct sockaddr *)&a->ss, at, sizeof at);
+		sec_log(SEC_LOG_INFO, "listening", "addr", at, NULL);
+	}
+	for (size_t i = 0; i < d->nzones; i++) {
+		char at[DNS_NET_ADDR_TEXT_MAX];
+		dns_net_addr_format((const struct sockaddr *)&d->zones[i].conf->primary.ss, at,
+		                    sizeof at);
+		sec_log(SEC_LOG_INFO, "zone configured", "zone", d->zones[i].conf->name, "primary",
+		        at, "tsig", d->zones[i].conf->has_key ? "yes" : "no", "state",
+		        sec_zone_state_name(sec_zone_sm_state(&d->zones[i].sm)), NULL);
+	}
+	on_timer(d);
+	return 0;
+}
+
+static void teardown(sec_daemon_t *d)
+{
+	for (size_t i = 0; i < d->nzones; i++) {
+		sec_zone_t *z = &d->zones[i];
+		if (z->job_running) {
+			sec_client_cancel(&z->client);
+			pthread_join(z->thread, NULL);
+			dns_zone_unref(z->job_out.zone);
+		}
+		dns_zone_unref(z->job_current);
+	}
+	if (d->timer)
+		dns_net_timer_free(d->timer);
+	if (d->srv)
+		dns_net_server_free(d->srv);
+	for (size_t i = 0; i < d->nzones; i++) {
+		dns_zone_unref(d->zones[i].zone);
+		sec_client_destroy(&d->zones[i].client);
+	}
+	free(d->zones);
+	dns_keystore_free(d->keys);
+	sec_config_free(&d->cfg);
+}
+
+int main(int argc, char **argv)
+{
+	static sec_daemon_t daemon;
+	sec_daemon_t *d = &daemon;
+	char err[1024];
+	switch (sec_config_parse(&d->cfg, argc, argv, err, sizeof err)) {
+	case SEC_CONFIG_HELP:
+		fputs(sec_config_usage, stdout);
+		return 0;
+	case SEC_CONFIG_ERROR:
+		fprintf(stderr, "dns-secondary: %s\n%s", err, sec_config_usage);
+		sec_config_free(&d->cfg);
+		return 2;
+	case SEC_CONFIG_OK:
+		break;
+	}
+	sec_log_set_level(d->cfg.log_level);
+	int rc = setup(d);
+	sec_metrics_srv_t *ms = NULL;
+	if (rc == 0 && d->cfg.has_metrics) {
+		ms = sec_metrics_start(&d->cfg.metrics, write_metrics, d, err, sizeof err);
+		if (!ms) {
+			sec_log(SEC_LOG_ERROR, "cannot serve metrics", "error", err, NULL);
+			rc = 1;
+		}
+	}
+	if (rc == 0) {
+		sec_log(SEC_LOG_INFO, "started", NULL);
+		dns_net_run(d->srv);
+		sec_log(SEC_LOG_INFO, "stopping", NULL);
+	}
+	sec_metrics_stop(ms);
+	teardown(d);
+	return rc;
+}
