@@ -15,10 +15,11 @@
 
 #define NONE UINT32_MAX
 
+/* 24 bytes: the hash lives in the table, the record list is in any order
+ * (pack_node sorts it, ties broken by insertion index). */
 typedef struct bnode {
 	const uint8_t *name;
-	uint32_t hash;
-	uint32_t first, last; /* record list in insertion order */
+	uint32_t first;       /* latest record; the list runs back through brec.next */
 	uint32_t parent;      /* builder index of the parent node (NONE for the apex) */
 	uint8_t nlabels;
 } bnode_t;
@@ -180,7 +181,7 @@ static uint32_t badd_node(dns_zone_builder_t *b, const uint8_t *name, uint32_t h
 		b->mask = mask;
 	}
 	uint32_t idx = (uint32_t)b->nnodes++;
-	b->nodes[idx] = (bnode_t){name, hash, NONE, NONE, NONE, (uint8_t)nlabels};
+	b->nodes[idx] = (bnode_t){name, NONE, NONE, (uint8_t)nlabels};
 	binsert64(b->table, b->mask, hash, idx);
 	return idx;
 }
@@ -244,13 +245,9 @@ dns_err_t dns_zone_builder_add(dns_zone_builder_t *b, const dns_rr_t *rr)
 		rdata = p;
 	}
 	uint32_t idx = (uint32_t)b->nrecs++;
-	b->recs[idx] = (brec_t){rdata, NONE, rr->ttl, rr->type, rr->rdlen};
 	bnode_t *n = &b->nodes[node];
-	if (n->last == NONE)
-		n->first = idx;
-	else
-		b->recs[n->last].next = idx;
-	n->last = idx;
+	b->recs[idx] = (brec_t){rdata, n->first, rr->ttl, rr->type, rr->rdlen};
+	n->first = idx;
 	return DNS_OK;
 }
 
@@ -652,7 +649,7 @@ static dns_err_t finish(dns_zone_builder_t *b)
 		const bnode_t *bn = &b->nodes[i];
 		dns_node_t *n = &z->nodes[pos[i]];
 		n->name = bn->name;
-		n->hash = bn->hash;
+		n->hash = zone_hash(bn->name);
 		n->nlabels = bn->nlabels;
 		err = pack_node(b, bn, pos[i], &s);
 		/* reuse @order for the parents, now in zone indices */

@@ -22,6 +22,7 @@ typedef struct ze_edit {
 	uint32_t start, end;
 	size_t toff, tlen;
 	size_t seq;
+	bool tail;  /* an addition at the end of the file: after all others */
 } ze_edit_t;
 
 typedef struct ze_ctx {
@@ -79,7 +80,7 @@ static bool ze_edit_begin(ze_ctx_t *c, size_t start, size_t end)
 		c->ed = p;
 		c->edcap = cap;
 	}
-	c->ed[c->ned] = (ze_edit_t){ (uint32_t)start, (uint32_t)end, c->tlen, 0, c->ned };
+	c->ed[c->ned] = (ze_edit_t){ (uint32_t)start, (uint32_t)end, c->tlen, 0, c->ned, false };
 	c->ned++;
 	return true;
 }
@@ -275,6 +276,9 @@ static dns_err_t ze_insert(ze_ctx_t *c, const ze_rec_t *r, int32_t anchor)
 	size_t at = e ? e->end : c->len;
 	if (!ze_edit_begin(c, at, at))
 		return DNS_ENOMEM;
+	/* Lines that inherit the owner of the file's last entry must not
+	 * end up after a new owner's line. */
+	c->ed[c->ned - 1].tail = !e;
 	bool inherit = e && e->blank && !e->deleted;
 	dns_err_t err = ze_line(c, r, e, inherit);
 	if (err != DNS_OK)
@@ -404,6 +408,8 @@ static int ze_edit_cmp(const void *pa, const void *pb)
 	bool ia = a->end == a->start, ib = b->end == b->start;
 	if (ia != ib)
 		return ia ? -1 : 1; /* insertions before a range starting there */
+	if (a->tail != b->tail)
+		return a->tail ? 1 : -1;
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
@@ -568,7 +574,7 @@ static dns_err_t ze_run(ze_ctx_t *c, const dns_rr_t *removed, size_t nremoved,
 		if (err == DNS_EZONE && attempt == 0)
 			err = DNS_OK;
 	}
-	return err;
+	return err == DNS_OK ? DNS_EZONE : err;
 }
 
 dns_err_t dns_zoneedit_apply_opt(const char *name, const char *text, size_t len,

@@ -334,6 +334,7 @@ void pg_dispatch(const pg_view_t *v, uint64_t now, const struct sockaddr *peer,
 	act->kind = PG_ACT_NONE;
 	act->xfr = NULL;
 	act->has_key = false;
+	act->zone[0] = 0;
 	if (info)
 		memset(info, 0, sizeof(*info));
 	if (len < DNS_HDR_LEN || (dns_get16(req + 2) & DNS_FLAG_QR)) {

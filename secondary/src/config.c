@@ -16,35 +16,39 @@ const char sec_config_usage[] =
 	"usage: dns-secondary --zone NAME --primary ADDR[:PORT] [--key name:alg:secret]\n"
 	"                     [--zone NAME --primary ... [--key ...]]...\n"
 	"                     [--keys <primary-ip>.<secondary-ip>._transfer.<zone>:alg:secret]...\n"
+	"                     [--transfer-key name:alg:secret]...\n"
 	"                     [--listen ADDR:PORT]... [--workers N] [--state-dir DIR]\n"
 	"                     [--metrics ADDR:PORT] [--log-level debug|info|warn|error] [--help]\n"
 	"\n"
 	"Follows primaries by NOTIFY, IXFR and AXFR (TSIG-signed with the zone's key)\n"
-	"and answers for the zones.  Defaults: --listen 0.0.0.0:53 and [::]:53,\n"
+	"and answers for the zones.  Downstream secondaries may AXFR/IXFR a zone\n"
+	"with any key above whose name gives transfer authority over it\n"
+	"(<label>._transfer.<zone>).  Defaults: --listen 0.0.0.0:53 and [::]:53,\n"
 	"one worker per CPU, no state directory.\n";
 
 dns_err_t sec_parse_primary(const char *text, dns_net_addr_t *out)
 {
 	char buf[DNS_NET_ADDR_TEXT_MAX];
 	size_t n = strlen(text);
-	if (n == 0 || n + 4 >= sizeof buf)
-		return DNS_EINVAL;
 	const char *colon = strchr(text, ':');
+	const char *pre = "", *post = "";
+	if (n == 0)
+		return DNS_EINVAL;
 	if (text[0] == '[') {
 		const char *close = strchr(text, ']');
 		if (!close)
 			return DNS_EINVAL;
 		if (close[1] == '\0')
-			snprintf(buf, sizeof buf, "%s:53", text);
-		else
-			snprintf(buf, sizeof buf, "%s", text);
+			post = ":53";
 	} else if (colon && strchr(colon + 1, ':')) {
-		snprintf(buf, sizeof buf, "[%s]:53", text); /* bare IPv6 */
-	} else if (colon) {
-		snprintf(buf, sizeof buf, "%s", text);
-	} else {
-		snprintf(buf, sizeof buf, "%s:53", text);
+		pre = "[";                /* a bare IPv6 address */
+		post = "]:53";
+	} else if (!colon) {
+		post = ":53";
 	}
+	int w = snprintf(buf, sizeof buf, "%s%s%s", pre, text, post);
+	if (w < 0 || (size_t)w >= sizeof buf)
+		return DNS_EINVAL;
 	return dns_net_addr_parse(buf, out);
 }
 
@@ -199,6 +203,20 @@ sec_config_status_t sec_config_parse(sec_config_t *c, int argc, char **argv, cha
 			if (!zone_from_key(c, val, err, errlen))
 				return SEC_CONFIG_ERROR;
 			cur = &c->zones[c->nzones - 1];
+		} else if (strcmp(opt, "--transfer-key") == 0) {
+			dns_tsig_key_t *k = realloc(c->xfr_keys, (c->nxfr_keys + 1) * sizeof *k);
+			if (!k) {
+				snprintf(err, errlen, "out of memory");
+				return SEC_CONFIG_ERROR;
+			}
+			c->xfr_keys = k;
+			if (c->nxfr_keys >= SEC_MAX_ZONES ||
+			    dns_tsig_key_from_text(&k[c->nxfr_keys], val, strlen(val)) != DNS_OK) {
+				snprintf(err, errlen, "--transfer-key %s: expected name:alg:base64secret",
+				         val);
+				return SEC_CONFIG_ERROR;
+			}
+			c->nxfr_keys++;
 		} else if (strcmp(opt, "--listen") == 0) {
 			if (c->nlisten >= SEC_MAX_LISTEN ||
 			    dns_net_addr_parse(val, &c->listen[c->nlisten]) != DNS_OK) {
@@ -236,5 +254,8 @@ void sec_config_free(sec_config_t *c)
 {
 	free(c->zones);
 	c->zones = NULL;
+	free(c->xfr_keys);
+	c->xfr_keys = NULL;
+	c->nxfr_keys = 0;
 	c->nzones = 0;
 }

@@ -5,6 +5,8 @@
  *                 [--zone ...]...
  *                 [--keys name:alg:secret]...   zone, primary and our address
  *                                               from <primary-ip>.<secondary-ip>._transfer.<zone>
+ *                 [--transfer-key name:alg:secret]...  keys downstream secondaries
+ *                                               may transfer from us with
  *                 [--listen ADDR:PORT]... [--workers N] [--state-dir DIR]
  *                 [--metrics ADDR:PORT] [--log-level L] [--help]
  *
@@ -41,6 +43,8 @@ typedef struct sec_zone_conf {
 typedef struct sec_config {
 	sec_zone_conf_t *zones;
 	size_t nzones;
+	dns_tsig_key_t *xfr_keys;        /* --transfer-key */
+	size_t nxfr_keys;
 	dns_net_addr_t listen[SEC_MAX_LISTEN];
 	size_t nlisten;
 	unsigned workers;

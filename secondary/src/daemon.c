@@ -466,25 +466,33 @@ static void load_state(sec_zone_t *z, uint64_t now)
 	        "zone", z->conf->name, "serial", ser, "last_contact_age_s", age, NULL);
 }
 
+/* Add @k unless a key of that name is there already (then it must be the same). */
+static int add_key(sec_daemon_t *d, const dns_tsig_key_t *k)
+{
+	const dns_tsig_key_t *old = dns_keystore_find(d->keys, k->name);
+	if (!old)
+		return dns_keystore_add(d->keys, k) == DNS_OK ? 0 : -1;
+	if (old->alg != k->alg || old->secret_len != k->secret_len ||
+	    memcmp(old->secret, k->secret, old->secret_len) != 0) {
+		char name[DNS_NAME_TEXT_MAX];
+		dns_name_to_text(k->name, name, sizeof name);
+		fprintf(stderr, "dns-secondary: key %s given twice with different secrets\n", name);
+		return -1;
+	}
+	return 0;
+}
+
 static int build_keys(sec_daemon_t *d)
 {
 	d->keys = dns_keystore_new();
 	if (!d->keys)
 		return -1;
-	for (size_t i = 0; i < d->cfg.nzones; i++) {
-		const sec_zone_conf_t *c = &d->cfg.zones[i];
-		if (!c->has_key)
-			continue;
-		const dns_tsig_key_t *old = dns_keystore_find(d->keys, c->key.name);
-		if (old && (old->alg != c->key.alg || old->secret_len != c->key.secret_len ||
-		            memcmp(old->secret, c->key.secret, old->secret_len) != 0)) {
-			fprintf(stderr, "dns-secondary: key %s given twice with different secrets\n",
-			        c->name);
+	for (size_t i = 0; i < d->cfg.nzones; i++)
+		if (d->cfg.zones[i].has_key && add_key(d, &d->cfg.zones[i].key) != 0)
 			return -1;
-		}
-		if (!old && dns_keystore_add(d->keys, &c->key) != DNS_OK)
+	for (size_t i = 0; i < d->cfg.nxfr_keys; i++)
+		if (add_key(d, &d->cfg.xfr_keys[i]) != 0)
 			return -1;
-	}
 	return 0;
 }
 

@@ -44,6 +44,18 @@ bool sec_same_host(const struct sockaddr *a, const struct sockaddr *b)
 	return false;
 }
 
+/* Room for the TSIG RR of the reply.  An unknown key (BADKEY) leaves
+ * req.key NULL: then the largest possible RR (the names come from the
+ * request, the MAC is empty). */
+static size_t tsig_reserve(const req_t *r)
+{
+	if (!(r->signed_ || r->tsig_failed))
+		return 0;
+	if (r->treq.key)
+		return dns_tsig_space(r->treq.key);
+	return 2 * DNS_NAME_MAX + 10 + 16 + DNS_TSIG_MAC_MAX + 6;
+}
+
 /* Sign the reply when the request was signed (or carried a bad TSIG). */
 static void sign(req_t *r)
 {
@@ -59,7 +71,7 @@ static void sign(req_t *r)
 static void reply_rcode(req_t *r, unsigned rcode)
 {
 	dns_msg_builder_t b;
-	size_t reserve = (r->signed_ || r->tsig_failed) ? dns_tsig_space(r->treq.key) : 0;
+	size_t reserve = tsig_reserve(r);
 	dns_msg_builder_init(&b, r->resp, r->cap, r->cap - reserve);
 	uint16_t flags = DNS_FLAG_QR | (r->m.flags & (0x7800 | DNS_FLAG_RD));
 	flags = dns_flags_set_rcode(flags, rcode);
@@ -95,8 +107,7 @@ static void handle_query(req_t *r)
 		return;
 	}
 	dns_answer_opts_t opts = { .now = (uint32_t)r->now };
-	if (r->signed_ || r->tsig_failed)
-		opts.reserve = (uint16_t)dns_tsig_space(r->treq.key);
+	opts.reserve = (uint16_t)tsig_reserve(r);
 	dns_answer_info_t ai;
 	dns_err_t e = dns_answer(r->v->zones, r->wire, r->len, r->transport, r->peer, &opts,
 	                         r->resp, r->cap, r->resplen, &ai);
@@ -172,7 +183,7 @@ static void handle_notify(req_t *r)
 		reply_rcode(r, z ? DNS_RCODE_REFUSED : DNS_RCODE_NOTAUTH);
 		return;
 	}
-	size_t reserve = r->signed_ ? dns_tsig_space(r->treq.key) : 0;
+	size_t reserve = tsig_reserve(r);
 	if (dns_notify_build_response(&r->m, DNS_RCODE_NOERROR, r->resp, r->cap - reserve,
 	                              r->resplen) != DNS_OK) {
 		*r->resplen = 0;

@@ -26,6 +26,7 @@ NOTIFY_KEY_SECRET=QEneceGzMV3Bcpuyd4NdRemyOfEnNJoWPA13xlr5+gI=
 
 IT_PIDS=()
 IT_NAMES=()
+IT_WATCH=()   # "pid:name" of servers that must stay up: waits fail if one dies
 
 it_log() { printf '[%s %s] %s\n' "$IT_NAME" "$(date +%T)" "$*" >&2; }
 
@@ -88,7 +89,7 @@ it_init() {
 	IT_NAME=$1
 	shift
 	[ $# -ge 3 ] || { echo "usage: $IT_NAME.sh DNS_PRIMARY_GIT DNS_NOTIFY DNS_ZONE" >&2; exit 2; }
-	PRIMARY=$1 NOTIFY=$2 DNSZONE=$3
+	PRIMARY=$(realpath -m "$1") NOTIFY=$(realpath -m "$2") DNSZONE=$(realpath -m "$3")
 	IT_TMP=$(mktemp -d "/tmp/itest-$IT_NAME.XXXXXX")
 	trap it_cleanup EXIT
 	trap 'exit 130' INT TERM
@@ -136,12 +137,29 @@ start() {
 	STARTED_PID=$!
 	IT_PIDS+=("$STARTED_PID")
 	IT_NAMES+=("$name")
+	IT_WATCH+=("$STARTED_PID:$name")
 	it_log "started $name (pid $STARTED_PID): $*"
+}
+
+# unwatch PID: PID may exit (a run that is expected to fail).
+unwatch() {
+	local w keep=()
+	for w in "${IT_WATCH[@]}"; do [ "${w%%:*}" = "$1" ] || keep+=("$w"); done
+	IT_WATCH=("${keep[@]}")
+}
+
+# check_watched: fail if a watched server has exited.
+check_watched() {
+	local w
+	for w in "${IT_WATCH[@]}"; do
+		alive "${w%%:*}" || fail "${w#*:} (pid ${w%%:*}) exited unexpectedly"
+	done
 }
 
 # stop PID: SIGTERM, wait up to 10 s, then SIGKILL.  Sets STOP_RC.
 stop() {
 	local pid=$1 n=100
+	unwatch "$pid"
 	kill -TERM "$pid" 2>/dev/null || true
 	while kill -0 "$pid" 2>/dev/null && [ $n -gt 0 ]; do
 		if ps -o stat= -p "$pid" 2>/dev/null | grep -q Z; then break; fi
@@ -159,12 +177,14 @@ alive() { kill -0 "$1" 2>/dev/null && ! ps -o stat= -p "$1" 2>/dev/null | grep -
 wait_until() {
 	local secs=$1 what=$2
 	shift 2
-	local n=$((secs * 10))
-	while [ $n -gt 0 ]; do
+	local deadline=$((SECONDS + secs))
+	while [ $SECONDS -lt $deadline ]; do
 		if "$@" >/dev/null 2>&1; then return 0; fi
+		check_watched
 		sleep 0.1
-		n=$((n - 1))
 	done
+	# one last try: the bound is on waiting, not on the check itself
+	if "$@" >/dev/null 2>&1; then return 0; fi
 	fail "timed out after ${secs}s waiting for: $what"
 }
 

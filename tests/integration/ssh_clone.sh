@@ -71,6 +71,7 @@ it_log "cloned over ssh and served serial $SERIAL"
 start_primary wrong "$IT_TMP/state-wrong" --remote "$URL" --listen 127.0.0.1:$P \
 	--ssh-key "$IT_TMP/client" --known-hosts "$IT_TMP/wrong_known_hosts"
 WRONG_PID=$PRIMARY_PID
+unwatch "$WRONG_PID"
 wait_until 30 "dns-primary-git to exit with the wrong host key" eval "! alive $WRONG_PID"
 rc=0
 wait "$WRONG_PID" || rc=$?

@@ -12,13 +12,12 @@ $TTL 3600
                         3600 600 604800
                         300 )      ; negative TTL below the SOA TTL
                 NS      ns1
-                NS      ns2
+                NS      ns2.example.net. ; no data: nobody to NOTIFY off the loopback
                 MX      10 mail
                 MX      20 mail2.example.net.
                 TXT     "v=spf1 mx -all"
 ns1             A       192.0.2.1
                 AAAA    2001:db8::1
-ns2             A       192.0.2.2
 mail            A       192.0.2.25
 www             A       192.0.2.80
                 AAAA    2001:db8::80
