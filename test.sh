@@ -48,6 +48,10 @@ if meson setup --reconfigure build-test -Dwerror=true -Dbuildtype=debugoptimized
    meson setup build-test -Dwerror=true -Dbuildtype=debugoptimized >/dev/null; then
 	if ninja -C build-test >/tmp/ninja-test.log 2>&1; then
 		run_meson_tests build-test "unit+interop (gcc)" --suite unit --suite interop
+		# End-to-end tests start real daemons (ours, knotd, nsd, sshd) on
+		# loopback: one at a time, so they don't compete for two cores.
+		step "integration tests (real peers, loopback)"
+		run_meson_tests build-test "integration" --num-processes 1 --suite integration
 	else
 		tail -n 40 /tmp/ninja-test.log
 		fatal_step "build (gcc)"
