@@ -204,6 +204,10 @@ static const uint8_t *answer_dname(answer_t *a, const dns_node_t *n, const uint8
 		a->tc = true;
 		return NULL;
 	}
+	/* The synthesized CNAME answers a question for the CNAME itself (RFC 6672
+	 * §3.2, as for a real CNAME in RFC 1034 §4.3.2 step 3a): no chasing. */
+	if (a->qtype == DNS_TYPE_CNAME || a->qtype == DNS_TYPE_ANY)
+		return NULL;
 	return buf;
 }
 

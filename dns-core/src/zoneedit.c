@@ -270,22 +270,40 @@ static int32_t ze_anchor(const ze_ctx_t *c, const ze_rec_t *r)
 	return best;
 }
 
+/*
+ * A line for @owner after blank-owner entry @a may leave its owner blank
+ * too, when the line it would inherit from names @owner: @a itself, or
+ * when @a goes, the closest line before it that stays.
+ */
+static bool ze_can_inherit(const ze_ctx_t *c, int32_t a, const uint8_t *owner)
+{
+	if (!c->scan.e[a].blank)
+		return false;
+	for (int32_t i = a; i >= 0; i--) {
+		const ze_entry_t *x = &c->scan.e[i];
+		if (x->kind == ZE_INCLUDE)
+			return false;
+		if (x->kind != ZE_RECORD || x->rec < 0)
+			continue;
+		if (!x->deleted || (x->has_insert && i != a))
+			return dns_name_equal(c->old.r[x->rec].owner, owner);
+	}
+	return false;
+}
+
 static dns_err_t ze_insert(ze_ctx_t *c, const ze_rec_t *r, int32_t anchor)
 {
-	ze_entry_t *e = anchor >= 0 ? &c->scan.e[anchor] : NULL;
+	const ze_entry_t *e = anchor >= 0 ? &c->scan.e[anchor] : NULL;
 	size_t at = e ? e->end : c->len;
 	if (!ze_edit_begin(c, at, at))
 		return DNS_ENOMEM;
 	/* Lines that inherit the owner of the file's last entry must not
 	 * end up after a new owner's line. */
 	c->ed[c->ned - 1].tail = !e;
-	bool inherit = e && e->blank && !e->deleted;
-	dns_err_t err = ze_line(c, r, e, inherit);
+	dns_err_t err = ze_line(c, r, e, e && ze_can_inherit(c, anchor, r->owner));
 	if (err != DNS_OK)
 		return err;
 	ze_edit_end(c);
-	if (e)
-		e->has_insert = true;
 	return DNS_OK;
 }
 
@@ -378,13 +396,22 @@ static dns_err_t ze_plan(ze_ctx_t *c, bool at_end)
 		else if (!at_end)
 			soa_anchor = soa_old->entry; /* replaced where it stood */
 	}
+	/* Where every line goes first: whether a line may inherit its owner
+	 * depends on what is inserted before it. */
+	for (size_t i = 0; i < c->add.n; i++) {
+		ze_rec_t *r = &c->add.r[i];
+		if (r->placed || (r == soa_new && soa_done))
+			continue;
+		r->anchor = r == soa_new && soa_anchor >= 0 ? soa_anchor
+		            : at_end ? -1 : ze_anchor(c, r);
+		if (r->anchor >= 0)
+			c->scan.e[r->anchor].has_insert = true;
+	}
 	for (size_t i = 0; i < c->add.n; i++) {
 		const ze_rec_t *r = &c->add.r[i];
 		if (r->placed || (r == soa_new && soa_done))
 			continue;
-		int32_t anchor = r == soa_new && soa_anchor >= 0 ? soa_anchor
-		                 : at_end ? -1 : ze_anchor(c, r);
-		if ((err = ze_insert(c, r, anchor)) != DNS_OK)
+		if ((err = ze_insert(c, r, r->anchor)) != DNS_OK)
 			return err;
 	}
 	for (size_t i = 0; i < c->scan.n; i++) {
@@ -415,7 +442,8 @@ static int ze_edit_cmp(const void *pa, const void *pb)
 
 static dns_err_t ze_render(ze_ctx_t *c, char **out, size_t *outlen)
 {
-	qsort(c->ed, c->ned, sizeof(*c->ed), ze_edit_cmp);
+	if (c->ned > 1)
+		qsort(c->ed, c->ned, sizeof(*c->ed), ze_edit_cmp);
 	size_t cap = c->len + c->tlen + 2 * c->ned + 1;
 	char *o = malloc(cap);
 	if (!o)
@@ -433,7 +461,8 @@ static dns_err_t ze_render(ze_ctx_t *c, char **out, size_t *outlen)
 		/* An insertion after a last line that has no newline. */
 		if (e->start == e->end && e->tlen && n > 0 && o[n - 1] != '\n')
 			o[n++] = '\n';
-		memcpy(o + n, c->tbuf + e->toff, e->tlen);
+		if (e->tlen)
+			memcpy(o + n, c->tbuf + e->toff, e->tlen);
 		n += e->tlen;
 		cur = e->end;
 	}
@@ -447,10 +476,9 @@ static dns_err_t ze_render(ze_ctx_t *c, char **out, size_t *outlen)
 
 /* ---- the changes ---- */
 
-static dns_err_t ze_rr_of(const ze_rec_t *r, dns_rr_t *rr)
+static dns_rr_t ze_rr_of(const ze_rec_t *r)
 {
-	*rr = (dns_rr_t){ r->owner, r->type, r->rclass, r->ttl, r->rdlen, r->rdata };
-	return DNS_OK;
+	return (dns_rr_t){ r->owner, r->type, r->rclass, r->ttl, r->rdlen, r->rdata };
 }
 
 static dns_err_t ze_mark_removed(ze_ctx_t *c, const dns_rr_t *removed, size_t n)
@@ -507,13 +535,15 @@ static dns_err_t ze_prepare(ze_ctx_t *c, const dns_rr_t *added, size_t n)
 			if (!c->old.r[k].removed && c->old.r[k].ttl == r->ttl)
 				r->placed = true;
 	}
-	dns_rr_t rr;
-	for (size_t i = 0; i < c->old.n && err == DNS_OK; i++)
-		if (!c->old.r[i].removed && ze_rr_of(&c->old.r[i], &rr) == DNS_OK)
+	for (size_t i = 0; i < c->old.n && err == DNS_OK; i++) {
+		dns_rr_t rr = ze_rr_of(&c->old.r[i]);
+		if (!c->old.r[i].removed)
 			err = ze_set_add(&c->want, &rr, -1);
-	for (size_t i = 0; i < c->add.n && err == DNS_OK; i++)
-		if (ze_rr_of(&c->add.r[i], &rr) == DNS_OK)
-			err = ze_set_add(&c->want, &rr, -1);
+	}
+	for (size_t i = 0; i < c->add.n && err == DNS_OK; i++) {
+		dns_rr_t rr = ze_rr_of(&c->add.r[i]);
+		err = ze_set_add(&c->want, &rr, -1);
+	}
 	if (err == DNS_OK)
 		ze_set_seal(&c->want);
 	return err;

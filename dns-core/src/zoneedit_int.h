@@ -65,6 +65,7 @@ typedef struct ze_rec {
 	int32_t entry;         /* top-file entry, or -1 ($INCLUDE'd / not from text) */
 	bool removed;          /* old set: removed by the change */
 	bool placed;           /* added set: nothing to insert (present, or serial edit) */
+	int32_t anchor;        /* added set, plan: the entry its line follows, -1 at the end */
 } ze_rec_t;
 
 typedef struct ze_set {

@@ -201,8 +201,8 @@ dns_err_t ze_scan(ze_scan_t *s, const char *text, size_t len, const uint8_t *ori
 			ze_fail(err, "line %u: cannot split the text into entries", (unsigned)line);
 			return DNS_ESYNTAX;
 		}
-		const ze_tok_t *t = &s->tok[e->tok];
-		if (e->ntok == 0)
+		const ze_tok_t *t = e->ntok ? &s->tok[e->tok] : NULL;
+		if (!t)
 			e->kind = ZE_EMPTY;
 		else if (!e->blank && !t->quoted && text[t->start] == '$') {
 			if (!ze_directive(s, e, &dttl, &have_dttl)) {
@@ -260,6 +260,8 @@ bool ze_entry_fields(const ze_scan_t *s, const ze_entry_t *e, ze_fields_t *f)
 
 static bool ze_arena_put(ze_set_t *set, const void *p, size_t n)
 {
+	if (n == 0)
+		return true;
 	if (!ze_grow((void **)&set->arena, &set->acap, set->alen + n, 1))
 		return false;
 	memcpy(set->arena + set->alen, p, n);

@@ -74,6 +74,8 @@ void net_loop_fini(net_loop_t *loop)
 			mail_t *next = m->next;
 			if (m->conn != NULL)
 				net_conn_unref(m->conn);
+			if (m->kind == MAIL_DEFERRED)
+				net_deferred_discard(m->arg);
 			free(m);
 			m = next;
 		}

@@ -22,6 +22,7 @@ typedef enum mail_kind {
 	MAIL_CALL,       /* fn(arg) */
 	MAIL_SEND,       /* conn: data */
 	MAIL_CLOSE,      /* conn */
+	MAIL_DEFERRED,   /* arg: a dns_net_deferred_t; data: the reply (len 0: drop) */
 } mail_kind_t;
 
 typedef struct mail {
@@ -62,7 +63,8 @@ struct dns_net_snap {
 typedef struct net_worker net_worker_t;
 
 /* One UDP socket of a worker and its batch buffers. */
-typedef struct net_udp {
+typedef struct net_udp net_udp_t;
+struct net_udp {
 	net_worker_t *w;
 	int fd;
 	bool wildcard;           /* bound to 0.0.0.0/:: -> answer from pktinfo */
@@ -70,7 +72,7 @@ typedef struct net_udp {
 	struct sockaddr_storage bound;
 	socklen_t bound_len;
 	struct event *ev;
-} net_udp_t;
+};
 
 typedef struct net_listener {
 	net_worker_t *w;
@@ -108,6 +110,7 @@ struct dns_net_conn {
 	socklen_t peer_len, local_len;
 	unsigned bucket;
 	bool eof, blocked, kept;
+	unsigned deferred;       /* deferred replies not yet sent or dropped */
 	dns_net_stream_t stream;
 	bool streaming;
 	void (*closed)(void *arg, dns_net_conn_t *conn);
@@ -127,6 +130,9 @@ struct dns_net_server {
 	struct event *reclaim_ev;
 	bool started, running;
 	atomic_bool stop_requested;
+	/* deferred replies may be posted to the workers while this is set */
+	pthread_mutex_t defer_lock;
+	bool defer_open;
 	/* snapshots */
 	_Atomic(dns_net_snap_t *) current;
 	atomic_uint_fast64_t epoch;
@@ -160,5 +166,14 @@ void net_tcp_retry(evutil_socket_t fd, short what, void *arg);
 void net_conn_deliver(net_worker_t *w, mail_t *m);
 void net_conn_close_all(net_worker_t *w);
 void net_conn_unref(dns_net_conn_t *c);
+/* Worker: a deferred reply for connection @c was sent or dropped. */
+void net_conn_deferred_done(dns_net_conn_t *c, const uint8_t *msg, size_t len);
+
+/* defer.c */
+void net_deferred_deliver(net_worker_t *w, mail_t *m);
+/* Free an undelivered handle (a mail left in a stopped loop). */
+void net_deferred_discard(void *arg);
+/* Stop accepting deferred replies (before the workers stop). */
+void net_defer_close(dns_net_server_t *srv);
 
 #endif

@@ -172,6 +172,7 @@ dns_err_t dns_net_server_new(const dns_net_config_t *cfg, dns_net_server_t **out
 	atomic_init(&srv->epoch, 1);
 	atomic_init(&srv->current, NULL);
 	pthread_mutex_init(&srv->retired_lock, NULL);
+	pthread_mutex_init(&srv->defer_lock, NULL);
 	if (net_loop_init(&srv->ctl, ctl_deliver, srv) != 0)
 		goto nomem;
 	srv->reclaim_ev = evtimer_new(srv->ctl.base, reclaim_cb, srv);

@@ -209,7 +209,7 @@ static void conn_service(dns_net_conn_t *c)
 			break;
 	}
 	conn_reading(c);
-	if (c->eof && !c->streaming) {
+	if (c->eof && !c->streaming && c->deferred == 0) {
 		/* the peer is done sending: close once everything is written */
 		struct evbuffer *out = bufferevent_get_output(c->bev);
 		if (evbuffer_get_length(out) == 0)
@@ -336,6 +336,20 @@ void net_conn_deliver(net_worker_t *w, mail_t *m)
 	}
 	net_conn_unref(c);
 	free(m);
+}
+
+void net_conn_deferred_done(dns_net_conn_t *c, const uint8_t *msg, size_t len)
+{
+	if (!atomic_load(&c->open))
+		return;
+	if (c->deferred > 0)
+		c->deferred--;
+	if (len > 0) {
+		memcpy(c->w->tcpbuf + 2, msg, len);
+		conn_add(c, len);
+	}
+	if (c->eof)
+		conn_service(c);   /* the peer is done: close once everything is out */
 }
 
 dns_net_conn_t *dns_net_conn_keep(const dns_net_request_t *req, uint32_t idle_ms,

@@ -149,7 +149,7 @@ static unsigned udp_handle(net_udp_t *u, unsigned got)
 			.peer = (const struct sockaddr *)&b->peer[i], .peer_len = mh->msg_namelen,
 			.local = (const struct sockaddr *)&u->bound, .local_len = u->bound_len,
 			.worker = w->index,
-			.snapshot = snap != NULL ? snap->data : NULL, .snap_ = snap,
+			.snapshot = snap != NULL ? snap->data : NULL, .snap_ = snap, .udp_ = u,
 		};
 		if (u->wildcard && udp_dest(u, b, i, &ctl_len))
 			req.local = (const struct sockaddr *)&b->local[i];

@@ -126,6 +126,8 @@ static void worker_deliver(net_loop_t *loop, mail_t *m)
 	} else if (m->kind == MAIL_CALL) {
 		m->fn(m->arg);
 		free(m);
+	} else if (m->kind == MAIL_DEFERRED) {
+		net_deferred_deliver(w, m);
 	} else {
 		net_conn_deliver(w, m);
 	}
@@ -220,6 +222,7 @@ static void *worker_main(void *arg)
 /* Stop and join the threads, then close everything (idempotent). */
 static void shutdown_workers(dns_net_server_t *srv)
 {
+	net_defer_close(srv);
 	for (unsigned i = 0; i < srv->nworkers; i++) {
 		net_worker_t *w = &srv->workers[i];
 		if (!w->started)
@@ -278,6 +281,9 @@ dns_err_t dns_net_start(dns_net_server_t *srv, char *err, size_t errlen)
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	srv->started = true;
+	pthread_mutex_lock(&srv->defer_lock);
+	srv->defer_open = true;
+	pthread_mutex_unlock(&srv->defer_lock);
 	return DNS_OK;
 fail:
 	shutdown_workers(srv);
@@ -319,6 +325,7 @@ void dns_net_server_free(dns_net_server_t *srv)
 		net_loop_fini(&srv->ctl);
 		net_snap_free_all(srv);
 		pthread_mutex_destroy(&srv->retired_lock);
+		pthread_mutex_destroy(&srv->defer_lock);
 	}
 	free(srv->workers);
 	free(srv->listen);

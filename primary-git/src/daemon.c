@@ -27,6 +27,7 @@
 #include "metrics.h"
 #include "notify_targets.h"
 #include "repo_state.h"
+#include "writeback.h"
 
 #define NOTIFY_TICK_MS 100       /* the NOTIFY timer: answers read, retransmissions sent */
 #define RETRY_STALE_MS 30000     /* refetch while the remote was unreachable at start */
@@ -70,6 +71,9 @@ typedef struct daemon {
 	dns_notify_sched_t *sched;
 	int fd4, fd6;
 	dns_net_timer_t *notify_timer, *poll_timer, *retry_timer;
+
+	/* dynamic updates: the group committer */
+	pg_writer_t *writer;
 
 	/* hidden secondaries */
 	pthread_mutex_t kept_lock;
@@ -283,13 +287,16 @@ static void update_metrics(daemon_t *d)
 }
 
 /* Load @head (repo_lock held) and publish it.  @notify_all: announce
- * every served zone (start-up), else only serial changes. */
-static dns_err_t load_and_publish(daemon_t *d, const gitrepo_oid_t *head, bool notify_all)
+ * every served zone (start-up), else only serial changes.  @hints: zones
+ * already built (by the writer) for some of the files. */
+static dns_err_t load_and_publish(daemon_t *d, const gitrepo_oid_t *head, bool notify_all,
+                                  const pg_zone_hint_t *hints, size_t nhints)
 {
 	char msg[512];
 	pg_repo_state_t *st = NULL;
 	dns_keystore_t *keys = NULL;
-	dns_err_t e = pg_repo_state_load(d->repo, head, d->state, &st, &keys, msg, sizeof(msg));
+	dns_err_t e = pg_repo_state_load_hinted(d->repo, head, d->state, hints, nhints, &st, &keys,
+	                                        msg, sizeof(msg));
 	if (e != DNS_OK) {
 		pg_log(PG_LOG_ERROR, "repository load failed", "error", msg, NULL);
 		return e;
@@ -351,7 +358,7 @@ static void reload(daemon_t *d)
 	if (d->state && gitrepo_oid_equal(&res.head, &d->state->commit)) {
 		pg_log(PG_LOG_DEBUG, "up to date", NULL);
 	} else {
-		load_and_publish(d, &res.head, false);
+		load_and_publish(d, &res.head, false, NULL, 0);
 	}
 	pthread_mutex_unlock(&d->repo_lock);
 }
@@ -397,6 +404,53 @@ static void on_retry(void *arg)
 	daemon_t *d = arg;
 	if (atomic_load(&d->stale))
 		request_reload(d);
+}
+
+/* ---- dynamic updates: what the writer sees of the daemon ---- */
+
+static const pg_repo_state_t *writer_state(void *ctx)
+{
+	daemon_t *d = ctx;
+	return d->state;
+}
+
+static dns_err_t writer_publish(void *ctx, const gitrepo_oid_t *head, const pg_zone_hint_t *hints,
+                                size_t nhints)
+{
+	return load_and_publish(ctx, head, false, hints, nhints);
+}
+
+static void writer_answer(void *ctx, void *reply, const uint8_t *msg, size_t len)
+{
+	if (len)
+		dns_net_deferred_send(reply, msg, len);
+	else
+		dns_net_deferred_drop(reply);
+}
+
+static void writer_batch_done(void *ctx, const pg_batch_stats_t *st)
+{
+	daemon_t *d = ctx;
+	if (d->metrics)
+		pg_metrics_updates(d->metrics, st->accepted, st->refused, st->commits, st->push_retries,
+		                   st->rebases, st->push_ms, st->pushed);
+}
+
+/* Worker: queue a verified UPDATE for the writer; the answer comes after the push. */
+static void queue_update(daemon_t *d, const dns_net_request_t *req, dns_net_reply_t *out,
+                         const pg_action_t *act)
+{
+	dns_net_deferred_t *later = dns_net_reply_defer(req);
+	pg_update_t *u = later ? pg_update_new(req->data, req->len, act->zone, &act->key, &act->treq,
+	                                       later, now_ms())
+	                       : NULL;
+	if (u && pg_writer_submit(d->writer, u) == DNS_OK)
+		return;
+	pg_log(PG_LOG_WARN, "update not queued: too many waiting", NULL);
+	pg_update_free(u);
+	dns_net_deferred_drop(later);
+	pg_update_reply(req->data, req->len, &act->treq, DNS_RCODE_SERVFAIL, (uint64_t)time(NULL),
+	                out->buf, out->cap, &out->len);
 }
 
 /* ---- the request handler (worker threads) ---- */
@@ -625,6 +679,9 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 	case PG_ACT_KEEP:
 		keep_secondary(d, req, &act);
 		break;
+	case PG_ACT_UPDATE:
+		queue_update(d, req, out, &act);
+		break;
 	case PG_ACT_NONE:
 		break;
 	}
@@ -659,8 +716,20 @@ static dns_err_t open_repo(daemon_t *d, gitrepo_oid_t *head)
 		pg_log(PG_LOG_WARN, "remote unreachable: serving the existing clone, will retry",
 		       "remote", cfg->remote, "state_dir", cfg->state_dir, "error", msg, NULL);
 	}
-	if (info.fetch.diverged)
-		pg_log(PG_LOG_ERROR, "local branch diverged from the remote; not moved", NULL);
+	if (info.fetch.ahead || info.fetch.diverged) {
+		/* A local commit that is not in the remote was never acknowledged
+		 * (answers wait for the push): drop it, serve the remote's head. */
+		gitrepo_oid_t remote;
+		e = gitrepo_reset_to_remote(d->repo, &remote, msg, sizeof(msg));
+		if (e != DNS_OK) {
+			pg_log(PG_LOG_ERROR, "cannot reset to the remote head", "error", msg, NULL);
+			return e;
+		}
+		char hex[GITREPO_OID_HEXSIZE];
+		gitrepo_oid_fmt(&remote, hex);
+		pg_log(PG_LOG_WARN, "dropped unpushed local commits", "head", hex, NULL);
+		info.head = remote;
+	}
 	char hex[GITREPO_OID_HEXSIZE];
 	gitrepo_oid_fmt(&info.head, hex);
 	pg_log(PG_LOG_INFO, info.cloned ? "cloned" : "opened", "remote", cfg->remote, "branch",
@@ -697,9 +766,16 @@ static int start(daemon_t *d)
 	d->fd4 = notify_socket(AF_INET);
 	d->fd6 = notify_socket(AF_INET6);
 	pthread_mutex_lock(&d->repo_lock);
-	dns_err_t e = load_and_publish(d, &head, true);
+	dns_err_t e = load_and_publish(d, &head, true, NULL, 0);
 	pthread_mutex_unlock(&d->repo_lock);
 	if (e != DNS_OK)
+		return 1;
+	pg_writer_env_t we = { .repo = d->repo, .repo_lock = &d->repo_lock, .ctx = d,
+	                       .state = writer_state, .publish = writer_publish,
+	                       .answer = writer_answer, .batch_done = writer_batch_done,
+	                       .policy = pg_push_policy_default };
+	d->writer = pg_writer_start(&we);
+	if (!d->writer)
 		return 1;
 	if (dns_net_start(d->srv, err, sizeof(err)) != DNS_OK) {
 		pg_log(PG_LOG_ERROR, "cannot listen", "error", err, NULL);
@@ -737,6 +813,9 @@ static int start(daemon_t *d)
 
 static void stop(daemon_t *d)
 {
+	/* before the server is freed: the writer holds deferred replies */
+	pg_writer_stop(d->writer);
+	d->writer = NULL;
 	if (d->reload_started) {
 		pthread_mutex_lock(&d->rl_lock);
 		d->rl_stop = true;

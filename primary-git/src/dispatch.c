@@ -280,6 +280,59 @@ static void notify(req_ctx_t *r)
 	}
 }
 
+/* ---- UPDATE (RFC 2136), checked here, applied by the writer ---- */
+
+static void update(req_ctx_t *r)
+{
+	/* §3.1.1: the zone section is one SOA "question" */
+	if (!r->m.has_question || r->m.count[0] != 1 || r->m.qtype != DNS_TYPE_SOA) {
+		reply(r, DNS_RCODE_FORMERR);
+		return;
+	}
+	if (!r->signed_) {
+		reply(r, DNS_RCODE_REFUSED);
+		return;
+	}
+	const dns_zone_t *zone = dns_zoneset_get(r->v->zones, r->m.qname);
+	if (!zone || r->m.qclass != dns_zone_class(zone)) {
+		reply(r, DNS_RCODE_NOTAUTH);
+		return;
+	}
+	if (!dns_key_authorizes(r->treq.key->name, DNS_OP_UPDATE, r->m.qname)) {
+		reply(r, DNS_RCODE_REFUSED);
+		return;
+	}
+	*r->resplen = 0;
+	r->act->kind = PG_ACT_UPDATE;
+	dns_name_copy(r->act->zone, dns_zone_origin(zone));
+	r->act->key = *r->treq.key;
+	r->act->has_key = true;
+	r->act->treq = r->treq;
+	set_info_rcode(r, DNS_RCODE_NOERROR);
+}
+
+void pg_update_reply(const uint8_t *req, size_t len, const dns_tsig_req_t *treq, unsigned rcode,
+                     uint64_t now, uint8_t *resp, size_t cap, size_t *resplen)
+{
+	req_ctx_t r;
+	memset(&r, 0, sizeof(r));
+	*resplen = 0;
+	r.wire = req;
+	r.len = len;
+	r.resp = resp;
+	r.cap = cap;
+	r.resplen = resplen;
+	r.now = now;
+	if (treq) {
+		r.treq = *treq;
+		r.signed_ = treq->error == 0;
+		r.tsig_failed = treq->error != 0;
+	}
+	if (dns_msg_parse(&r.m, req, len) == DNS_OK)
+		reply(&r, rcode);
+	dns_msg_free(&r.m);
+}
+
 /* ---- the entry point ---- */
 
 static void dispatch_parsed(req_ctx_t *r)
@@ -316,9 +369,7 @@ static void dispatch_parsed(req_ctx_t *r)
 		notify(r);
 		return;
 	case DNS_OPCODE_UPDATE:
-		/* Issue 4: verified UPDATEs become PG_ACT_UPDATE, applied off the
-		 * query path; until then they are not implemented. */
-		reply(r, DNS_RCODE_NOTIMP);
+		update(r);
 		return;
 	default:
 		reply(r, DNS_RCODE_NOTIMP);

@@ -15,7 +15,12 @@
  *   NOTIFY         signed with a key with notify authority over the zone:
  *                  NOERROR at once and PG_ACT_RELOAD; unsigned or
  *                  unauthorised: REFUSED.
- *   UPDATE         NOTIMP (issue 4 adds PG_ACT_UPDATE).
+ *   UPDATE         signed with a key with update authority over a zone
+ *                  we serve: no reply now, PG_ACT_UPDATE (the writer
+ *                  applies it and answers with pg_update_reply once the
+ *                  change is pushed); unsigned or unauthorised: REFUSED;
+ *                  a zone we do not serve: NOTAUTH; a zone section that
+ *                  is not one SOA question: FORMERR.
  *   TSIG failures  NOTAUTH with the TSIG error (RFC 8945 §5.2).
  */
 #ifndef PG_DISPATCH_H
@@ -54,6 +59,7 @@ typedef enum pg_action_kind {
 	PG_ACT_RELOAD,   /* fetch and reload (an authorised NOTIFY for zone) */
 	PG_ACT_STREAM,   /* send the messages of xfr after the reply (TCP) */
 	PG_ACT_KEEP,     /* keep the connection: a hidden secondary of zone */
+	PG_ACT_UPDATE,   /* a verified UPDATE of zone by key: queue it, answer later */
 } pg_action_kind_t;
 
 typedef enum pg_xfr_kind {
@@ -67,8 +73,10 @@ typedef struct pg_action {
 	uint8_t zone[DNS_NAME_MAX];   /* the zone concerned (RELOAD, STREAM, KEEP, UDP IXFR) */
 	dns_xfr_out_t *xfr;           /* STREAM: the generator; the daemon frees it */
 	pg_xfr_kind_t xfr_kind;       /* STREAM, and UDP IXFR answers */
-	dns_tsig_key_t key;           /* KEEP: the key of the secondary (a copy) */
+	dns_tsig_key_t key;           /* KEEP, UPDATE: the key (a copy) */
 	bool has_key;
+	dns_tsig_req_t treq;          /* UPDATE: to sign the answer (treq.key points
+	                               * into the view's store: re-point it at a copy) */
 } pg_action_t;
 
 /* For metrics and logs. */
@@ -89,5 +97,13 @@ typedef struct pg_dispatch_info {
 void pg_dispatch(const pg_view_t *v, uint64_t now, const struct sockaddr *peer,
                  dns_transport_t transport, const uint8_t *req, size_t len, uint8_t *resp,
                  size_t cap, size_t *resplen, pg_action_t *act, pg_dispatch_info_t *info);
+
+/*
+ * The answer to an UPDATE (RFC 2136 §3.8): the header and zone section
+ * echoed with @rcode, signed for @treq (NULL: unsigned).  *resplen is 0
+ * when the request cannot be parsed or the answer not built.
+ */
+void pg_update_reply(const uint8_t *req, size_t len, const dns_tsig_req_t *treq, unsigned rcode,
+                     uint64_t now, uint8_t *resp, size_t cap, size_t *resplen);
 
 #endif

@@ -50,6 +50,9 @@ struct pg_metrics {
 	unsigned workers;
 	_Atomic uint64_t *cells;     /* [worker][type][rcode][transport] */
 	atomic_size_t notify_pending;
+	/* dynamic updates (the writer thread) */
+	_Atomic uint64_t upd_accepted, upd_refused, upd_batches, upd_commits, upd_retries,
+		upd_rebases, upd_push_ms, upd_pushes;
 	pthread_mutex_t lock;        /* zones and transfers */
 	zone_m_t *zones;
 	size_t nzones;
@@ -177,6 +180,21 @@ void pg_metrics_notify_pending(pg_metrics_t *m, size_t n)
 	atomic_store(&m->notify_pending, n);
 }
 
+void pg_metrics_updates(pg_metrics_t *m, uint64_t accepted, uint64_t refused, uint64_t commits,
+                        uint64_t retries, uint64_t rebases, uint64_t push_ms, bool pushed)
+{
+	atomic_fetch_add(&m->upd_accepted, accepted);
+	atomic_fetch_add(&m->upd_refused, refused);
+	atomic_fetch_add(&m->upd_batches, 1);
+	atomic_fetch_add(&m->upd_commits, commits);
+	atomic_fetch_add(&m->upd_retries, retries);
+	atomic_fetch_add(&m->upd_rebases, rebases);
+	if (pushed) {
+		atomic_fetch_add(&m->upd_push_ms, push_ms);
+		atomic_fetch_add(&m->upd_pushes, 1);
+	}
+}
+
 void pg_metrics_transfer(pg_metrics_t *m, const char *zone, const char *kind)
 {
 	pthread_mutex_lock(&m->lock);
@@ -255,6 +273,32 @@ void pg_metrics_write(pg_metrics_t *m, FILE *out)
 	fprintf(out, "# HELP dns_notify_pending NOTIFYs sent and not yet answered.\n"
 	             "# TYPE dns_notify_pending gauge\n"
 	             "dns_notify_pending %zu\n", atomic_load(&m->notify_pending));
+	fprintf(out, "# HELP dns_updates_total Dynamic updates answered, by result.\n"
+	             "# TYPE dns_updates_total counter\n"
+	             "dns_updates_total{result=\"accepted\"} %llu\n"
+	             "dns_updates_total{result=\"refused\"} %llu\n",
+	        (unsigned long long)atomic_load(&m->upd_accepted),
+	        (unsigned long long)atomic_load(&m->upd_refused));
+	fprintf(out, "# HELP dns_update_batches_total Update batches (group commits) processed.\n"
+	             "# TYPE dns_update_batches_total counter\n"
+	             "dns_update_batches_total %llu\n"
+	             "# HELP dns_update_commits_total Git commits made for updates.\n"
+	             "# TYPE dns_update_commits_total counter\n"
+	             "dns_update_commits_total %llu\n"
+	             "# HELP dns_update_push_retries_total Pushes retried, by reason.\n"
+	             "# TYPE dns_update_push_retries_total counter\n"
+	             "dns_update_push_retries_total{reason=\"unreachable\"} %llu\n"
+	             "dns_update_push_retries_total{reason=\"rejected\"} %llu\n",
+	        (unsigned long long)atomic_load(&m->upd_batches),
+	        (unsigned long long)atomic_load(&m->upd_commits),
+	        (unsigned long long)atomic_load(&m->upd_retries),
+	        (unsigned long long)atomic_load(&m->upd_rebases));
+	fprintf(out, "# HELP dns_update_push_seconds Time spent pushing update batches.\n"
+	             "# TYPE dns_update_push_seconds summary\n"
+	             "dns_update_push_seconds_sum %.3f\n"
+	             "dns_update_push_seconds_count %llu\n",
+	        (double)atomic_load(&m->upd_push_ms) / 1000.0,
+	        (unsigned long long)atomic_load(&m->upd_pushes));
 }
 
 /* ---- HTTP ---- */

@@ -9,6 +9,10 @@
  *                                            older than the repository's
  *   dns_notify_pending                       gauge
  *   dns_transfers_total{zone,kind}           counter
+ *   dns_updates_total{result}                counter (accepted, refused)
+ *   dns_update_batches_total, dns_update_commits_total   counters
+ *   dns_update_push_retries_total{reason}    counter (unreachable, rejected)
+ *   dns_update_push_seconds                  summary (sum, count)
  *
  * pg_metrics_serve() runs a libevent evhttp server on its own thread.
  */
@@ -41,6 +45,10 @@ void pg_metrics_zones_end(pg_metrics_t *m);
 void pg_metrics_notify_pending(pg_metrics_t *m, size_t n);
 /* kind: "axfr", "ixfr", "ixfr-axfr", "ixfr-udp". */
 void pg_metrics_transfer(pg_metrics_t *m, const char *zone, const char *kind);
+
+/* One update batch done (the writer thread). */
+void pg_metrics_updates(pg_metrics_t *m, uint64_t accepted, uint64_t refused, uint64_t commits,
+                        uint64_t retries, uint64_t rebases, uint64_t push_ms, bool pushed);
 
 /* Write the whole text exposition. */
 void pg_metrics_write(pg_metrics_t *m, FILE *out);

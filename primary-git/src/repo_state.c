@@ -160,7 +160,8 @@ static void log_loaded(const pg_zone_ent_t *z, const gitrepo_oid_t *commit)
 /* Parse @z->blob, or keep what @old served when it is the same blob or
  * when the new one fails. */
 static dns_err_t load_entry(gitrepo_t *repo, const gitrepo_oid_t *commit, pg_zone_ent_t *z,
-                            const pg_zone_ent_t *old, char *msg, size_t msglen)
+                            const pg_zone_ent_t *old, const pg_zone_hint_t *hint, char *msg,
+                            size_t msglen)
 {
 	if (old) {
 		z->load_errors = old->load_errors;
@@ -173,15 +174,21 @@ static dns_err_t load_entry(gitrepo_t *repo, const gitrepo_oid_t *commit, pg_zon
 			return DNS_OK;
 		}
 	}
-	uint8_t *text = NULL;
-	size_t len = 0;
-	dns_err_t e = gitrepo_read_blob(repo, &z->blob, &text, &len, msg, msglen);
-	if (e != DNS_OK)
-		return e;
 	dns_zone_t *zone = NULL;
+	dns_err_t e;
 	z->reloaded = true;
-	e = pg_zone_from_text(z->file, z->name, z->origin, (const char *)text, len, false, &zone);
-	free(text);
+	if (hint && hint->zone) {
+		zone = dns_zone_ref(hint->zone);
+		e = DNS_OK;
+	} else {
+		uint8_t *text = NULL;
+		size_t len = 0;
+		e = gitrepo_read_blob(repo, &z->blob, &text, &len, msg, msglen);
+		if (e != DNS_OK)
+			return e;
+		e = pg_zone_from_text(z->file, z->name, z->origin, (const char *)text, len, false, &zone);
+		free(text);
+	}
 	if (e == DNS_ENOMEM)
 		return e;
 	if (e == DNS_OK) {
@@ -229,9 +236,26 @@ static void load_keys(gitrepo_t *repo, const gitrepo_file_t *f, const uint8_t *o
 	free(text);
 }
 
+static const pg_zone_hint_t *find_hint(const pg_zone_hint_t *hints, size_t n, const char *file,
+                                       const gitrepo_oid_t *blob)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(hints[i].file, file) == 0 && gitrepo_oid_equal(&hints[i].blob, blob))
+			return &hints[i];
+	return NULL;
+}
+
 dns_err_t pg_repo_state_load(gitrepo_t *repo, const gitrepo_oid_t *commit,
                              const pg_repo_state_t *prev, pg_repo_state_t **out,
                              dns_keystore_t **keys, char *msg, size_t msglen)
+{
+	return pg_repo_state_load_hinted(repo, commit, prev, NULL, 0, out, keys, msg, msglen);
+}
+
+dns_err_t pg_repo_state_load_hinted(gitrepo_t *repo, const gitrepo_oid_t *commit,
+                                    const pg_repo_state_t *prev, const pg_zone_hint_t *hints,
+                                    size_t nhints, pg_repo_state_t **out, dns_keystore_t **keys,
+                                    char *msg, size_t msglen)
 {
 	*out = NULL;
 	*keys = NULL;
@@ -267,7 +291,8 @@ dns_err_t pg_repo_state_load(gitrepo_t *repo, const gitrepo_oid_t *commit,
 		dns_name_copy(z->origin, origin);
 		snprintf(z->name, sizeof(z->name), "%s", files[i].name);
 		z->blob = files[i].blob;
-		e = load_entry(repo, commit, z, find_file(prev, z->file), msg, msglen);
+		e = load_entry(repo, commit, z, find_file(prev, z->file),
+		               find_hint(hints, nhints, z->file, &z->blob), msg, msglen);
 		if (e != DNS_OK)
 			goto fail;
 	}

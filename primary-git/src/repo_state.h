@@ -51,6 +51,21 @@ dns_err_t pg_repo_state_load(gitrepo_t *repo, const gitrepo_oid_t *commit,
                              const pg_repo_state_t *prev, pg_repo_state_t **out,
                              dns_keystore_t **keys, char *msg, size_t msglen);
 
+/* A zone already built for a blob (e.g. by an update): loading uses it
+ * instead of parsing that blob again. */
+typedef struct pg_zone_hint {
+	const char *file;
+	gitrepo_oid_t blob;
+	dns_zone_t *zone;
+} pg_zone_hint_t;
+
+/* pg_repo_state_load, taking the zones of @hints (references are taken)
+ * for the files whose blob they name. */
+dns_err_t pg_repo_state_load_hinted(gitrepo_t *repo, const gitrepo_oid_t *commit,
+                                    const pg_repo_state_t *prev, const pg_zone_hint_t *hints,
+                                    size_t nhints, pg_repo_state_t **out, dns_keystore_t **keys,
+                                    char *msg, size_t msglen);
+
 void pg_repo_state_free(pg_repo_state_t *st);
 
 /* A zone set of every served zone (new references); NULL on ENOMEM. */

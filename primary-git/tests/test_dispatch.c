@@ -35,6 +35,8 @@ static const char zone_v2[] =
 #define NOTIFY_KEY "hook._notify.example.com:hmac-sha256:QEneceGzMV3Bcpuyd4NdRemyOfEnNJoWPA13xlr5+gI="
 #define XFER_KEY "sec._transfer.example.com:hmac-sha256:vRC0tsGj8S0AAPEQR93HZHi8msv7R71QIphQdqA8FdE="
 #define OTHER_KEY "x._notify.other.org:hmac-sha256:52uwvvQqLhPs9q+Ismiipj5xwVockMzbFlExEzZOOc0="
+#define UPDATE_KEY "ddns._update.example.com:hmac-sha256:vRC0tsGj8S0AAPEQR93HZHi8msv7R71QIphQdqA8FdE="
+#define OTHER_UPDATE_KEY "ddns._update.other.org:hmac-sha256:QEneceGzMV3Bcpuyd4NdRemyOfEnNJoWPA13xlr5+gI="
 #define UNKNOWN_KEY "nobody._notify.example.com:hmac-sha256:52uwvvQqLhPs9q+Ismiipj5xwVockMzbFlExEzZOOc0="
 
 typedef struct fixture {
@@ -84,6 +86,10 @@ static int setup(void **state)
 	key_of(&k, XFER_KEY);
 	assert_int_equal(dns_keystore_add(f->keys, &k), DNS_OK);
 	key_of(&k, OTHER_KEY);
+	assert_int_equal(dns_keystore_add(f->keys, &k), DNS_OK);
+	key_of(&k, UPDATE_KEY);
+	assert_int_equal(dns_keystore_add(f->keys, &k), DNS_OK);
+	key_of(&k, OTHER_UPDATE_KEY);
 	assert_int_equal(dns_keystore_add(f->keys, &k), DNS_OK);
 	f->view.zones = f->zones;
 	f->view.keys = f->keys;
@@ -371,21 +377,100 @@ static void test_keep_hidden_secondary(void **state)
 	assert_int_equal(f->act.kind, PG_ACT_NONE);
 }
 
-static void test_update_notimp_and_garbage(void **state)
+/* The answer is signed (a TSIG RR last) and verifies for @key. */
+static void assert_signed(const fixture_t *f)
+{
+	dns_msg_t m;
+	assert_int_equal(dns_msg_parse(&m, f->resp, f->resplen), DNS_OK);
+	assert_non_null(m.tsig);
+	dns_msg_free(&m);
+}
+
+static void test_update_checked(void **state)
 {
 	fixture_t *f = *state;
 	uint8_t req[512];
+	/* unsigned: REFUSED, nothing queued */
 	size_t len = request(req, sizeof(req), DNS_OPCODE_UPDATE, "example.com.", DNS_TYPE_SOA, 0,
 	                     NULL);
 	run(f, DNS_TRANSPORT_UDP, req, len);
-	assert_int_equal(rcode(f), DNS_RCODE_NOTIMP);
+	assert_int_equal(rcode(f), DNS_RCODE_REFUSED);
 	assert_int_equal(f->act.kind, PG_ACT_NONE);
+	/* a notify or transfer key has no update authority: REFUSED, signed */
+	const char *weak[] = { NOTIFY_KEY, XFER_KEY };
+	for (int i = 0; i < 2; i++) {
+		len = request(req, sizeof(req), DNS_OPCODE_UPDATE, "example.com.", DNS_TYPE_SOA, 0,
+		              weak[i]);
+		run(f, DNS_TRANSPORT_UDP, req, len);
+		assert_int_equal(rcode(f), DNS_RCODE_REFUSED);
+		assert_int_equal(f->act.kind, PG_ACT_NONE);
+		assert_signed(f);
+	}
+	/* an update key for another zone: REFUSED */
+	len = request(req, sizeof(req), DNS_OPCODE_UPDATE, "example.com.", DNS_TYPE_SOA, 0,
+	              OTHER_UPDATE_KEY);
+	run(f, DNS_TRANSPORT_TCP, req, len);
+	assert_int_equal(rcode(f), DNS_RCODE_REFUSED);
+	/* a zone we do not serve: NOTAUTH (RFC 2136 §3.1.1) */
+	len = request(req, sizeof(req), DNS_OPCODE_UPDATE, "other.org.", DNS_TYPE_SOA, 0,
+	              OTHER_UPDATE_KEY);
+	run(f, DNS_TRANSPORT_UDP, req, len);
+	assert_int_equal(rcode(f), DNS_RCODE_NOTAUTH);
+	assert_int_equal(f->info.tsig_error, 0);
+	/* a key we do not know: NOTAUTH with BADKEY */
+	len = request(req, sizeof(req), DNS_OPCODE_UPDATE, "example.com.", DNS_TYPE_SOA, 0,
+	              UNKNOWN_KEY);
+	run(f, DNS_TRANSPORT_UDP, req, len);
+	assert_int_equal(rcode(f), DNS_RCODE_NOTAUTH);
+	assert_int_equal(f->info.tsig_error, DNS_RCODE_BADKEY);
+	assert_int_equal(f->act.kind, PG_ACT_NONE);
+	/* the zone section must name an SOA */
+	len = request(req, sizeof(req), DNS_OPCODE_UPDATE, "example.com.", DNS_TYPE_A, 0, UPDATE_KEY);
+	run(f, DNS_TRANSPORT_UDP, req, len);
+	assert_int_equal(rcode(f), DNS_RCODE_FORMERR);
+	/* authorised: queued, no answer yet; the answer is built later */
+	len = request(req, sizeof(req), DNS_OPCODE_UPDATE, "example.com.", DNS_TYPE_SOA, 0, UPDATE_KEY);
+	run(f, DNS_TRANSPORT_UDP, req, len);
+	assert_int_equal(f->act.kind, PG_ACT_UPDATE);
+	assert_int_equal(f->resplen, 0);
+	assert_true(f->act.has_key);
+	assert_int_equal(f->act.treq.error, 0);
+	uint8_t zone[DNS_NAME_MAX];
+	size_t zl;
+	assert_int_equal(dns_name_from_text(zone, &zl, "example.com.", 12, NULL), DNS_OK);
+	assert_true(dns_name_equal(f->act.zone, zone));
+	dns_tsig_req_t treq = f->act.treq;
+	treq.key = &f->act.key;
+	pg_update_reply(req, len, &treq, DNS_RCODE_NXRRSET, NOW, f->resp, sizeof(f->resp),
+	                &f->resplen);
+	assert_int_equal(dns_get16(f->resp), 0x1234);
+	/* QR and opcode UPDATE (5) echoed, rcode NXRRSET (8), ZOCOUNT 1 */
+	assert_int_equal(dns_get16(f->resp + 2), 0x8000 | 5 << 11 | 8);
+	assert_int_equal(dns_get16(f->resp + 4), 1);
+	assert_signed(f);
+	dns_msg_t m;
+	assert_int_equal(dns_msg_parse(&m, f->resp, f->resplen), DNS_OK);
+	dns_tsig_key_t k;
+	key_of(&k, UPDATE_KEY);
+	uint16_t terr = 0;
+	uint8_t mac[DNS_TSIG_MAC_MAX];
+	memcpy(mac, f->act.treq.mac, f->act.treq.mac_len);
+	assert_int_equal(dns_tsig_verify_response(&m, &k, mac, f->act.treq.mac_len, NOW, &terr),
+	                 DNS_OK);
+	dns_msg_free(&m);
+}
+
+static void test_garbage(void **state)
+{
+	fixture_t *f = *state;
+	uint8_t req[512];
+	size_t len = request(req, sizeof(req), DNS_OPCODE_QUERY, "example.com.", DNS_TYPE_SOA, 0,
+	                     NULL);
 	/* shorter than a header: dropped */
 	run(f, DNS_TRANSPORT_UDP, req, 5);
 	assert_int_equal(f->resplen, 0);
 	assert_true(f->info.dropped);
 	/* a response: dropped */
-	len = request(req, sizeof(req), DNS_OPCODE_QUERY, "example.com.", DNS_TYPE_SOA, 0, NULL);
 	req[2] |= 0x80;
 	run(f, DNS_TRANSPORT_UDP, req, len);
 	assert_int_equal(f->resplen, 0);
@@ -408,7 +493,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_axfr_with_transfer_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ixfr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keep_hidden_secondary, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_update_notimp_and_garbage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_update_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -329,12 +329,23 @@ static void reschedule(sec_daemon_t *d)
 	dns_net_timer_arm(d->timer, (uint32_t)wait + 1, false);
 }
 
+typedef struct notify_msg {
+	sec_zone_t *z;
+	bool has_serial;
+	uint32_t serial;
+} notify_msg_t;
+
 static void on_notify(void *arg)
 {
-	sec_zone_t *z = arg;
+	notify_msg_t *n = arg;
+	sec_zone_t *z = n->z;
+	char ser[16];
+	u32text(ser, sizeof ser, n->serial);
 	atomic_fetch_add(&z->m_notifies, 1);
-	sec_log(SEC_LOG_INFO, "notify received", "zone", z->conf->name, NULL);
-	act(z, sec_zone_sm_notify(&z->sm, now_ms()));
+	sec_log(SEC_LOG_INFO, "notify received", "zone", z->conf->name, "serial",
+	        n->has_serial ? ser : NULL, NULL);
+	act(z, sec_zone_sm_notify(&z->sm, n->has_serial, n->serial, now_ms()));
+	free(n);
 	reschedule(z->d);
 }
 
@@ -380,7 +391,12 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 			atomic_fetch_add_explicit(&d->m_servfail, 1, memory_order_relaxed);
 	}
 	if (a.kind == SEC_DACT_NOTIFY) {
-		dns_net_post(d->srv, on_notify, &d->zones[a.zone_index]);
+		notify_msg_t *n = malloc(sizeof *n);
+		if (n) {
+			*n = (notify_msg_t){ &d->zones[a.zone_index], a.has_serial, a.serial };
+			if (dns_net_post(d->srv, on_notify, n) != DNS_OK)
+				free(n);
+		}
 	} else if (a.kind == SEC_DACT_STREAM) {
 		stream_ctx_t *sc = calloc(1, sizeof *sc);
 		dns_net_stream_t st = { stream_next, stream_release, sc };

@@ -193,6 +193,8 @@ static void handle_notify(req_t *r)
 	sign(r);
 	r->act->kind = SEC_DACT_NOTIFY;
 	r->act->zone_index = idx;
+	r->act->has_serial = nr.has_serial;
+	r->act->serial = nr.serial;
 }
 
 /* Verify a TSIG when there is one.  False when the reply is already made. */

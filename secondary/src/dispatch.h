@@ -49,6 +49,8 @@ typedef enum sec_dact {
 typedef struct sec_daction {
 	sec_dact_t kind;
 	size_t zone_index;      /* NOTIFY */
+	bool has_serial;        /* NOTIFY: the serial it announced (a hint) */
+	uint32_t serial;
 	dns_xfr_out_t *xfr;     /* STREAM: the daemon owns it */
 } sec_daction_t;
 

@@ -96,9 +96,14 @@ uint64_t sec_zone_sm_deadline(const sec_zone_sm_t *sm)
 	return d;
 }
 
-unsigned sec_zone_sm_notify(sec_zone_sm_t *sm, uint64_t now)
+unsigned sec_zone_sm_notify(sec_zone_sm_t *sm, bool has_serial, uint32_t serial, uint64_t now)
 {
 	(void)now;
+	if (has_serial && (!sm->has_data || dns_serial_gt(serial, sm->serial))) {
+		sm->has_hint = true;
+		sm->hint = serial;
+		sm->hint_tries = 0;
+	}
 	if (sm->op != SEC_OP_NONE) {
 		/* The running check may already be stale: run another after it. */
 		sm->notified = true;
@@ -143,6 +148,12 @@ unsigned sec_zone_sm_soa_result(sec_zone_sm_t *sm, bool ok, uint32_t serial, uin
 		return SEC_ACT_TRANSFER;
 	}
 	unsigned acts = contact(sm, now);
+	if (sm->has_hint && dns_serial_gt(sm->hint, serial) && sm->hint_tries < SEC_SM_HINT_TRIES) {
+		sm->hint_tries++;
+		sm->next_check_ms = now + SEC_SM_HINT_RECHECK_MS;
+	} else {
+		sm->has_hint = false;
+	}
 	return acts | pending_notify(sm);
 }
 
@@ -175,6 +186,8 @@ unsigned sec_zone_sm_xfr_result(sec_zone_sm_t *sm, bool ok, bool uptodate, uint3
 	} else {
 		sm->has_data = true;
 		sm->serial = serial;
+		if (sm->has_hint && !dns_serial_gt(sm->hint, serial))
+			sm->has_hint = false;
 		set_timers(sm, refresh_s, retry_s, expire_s);
 		sm->expired = false;
 		sm->last_contact_ms = now;

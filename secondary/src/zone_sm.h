@@ -58,7 +58,16 @@ typedef struct sec_zone_sm {
 	sec_op_t op;               /* what runs now */
 	bool xfr_ixfr;             /* the running/next transfer is IXFR (else AXFR) */
 	bool notified;             /* a NOTIFY came in while busy: check again after */
+	bool has_hint;             /* the last NOTIFY carried a serial newer than ours */
+	uint32_t hint;
+	unsigned hint_tries;       /* quick rechecks made for that hint */
 } sec_zone_sm_t;
+
+/* A NOTIFY announced a newer serial than the primary then answered (its
+ * answer came from a copy not yet switched): recheck after this long, at
+ * most this many times. */
+#define SEC_SM_HINT_RECHECK_MS 1000
+#define SEC_SM_HINT_TRIES 5
 
 /* A zone with no data: the first SOA query is due at @now. */
 void sec_zone_sm_init(sec_zone_sm_t *sm, uint64_t now);
@@ -81,8 +90,10 @@ unsigned sec_zone_sm_tick(sec_zone_sm_t *sm, uint64_t now);
 uint64_t sec_zone_sm_deadline(const sec_zone_sm_t *sm);
 
 /* An authenticated NOTIFY from the primary: check at once (RFC 1996 §3.11:
- * the serial it may carry is only a hint). */
-unsigned sec_zone_sm_notify(sec_zone_sm_t *sm, uint64_t now);
+ * the serial it may carry, @has_serial/@serial, is only a hint; when the
+ * check answers an older serial than that, it is repeated a few times
+ * shortly after). */
+unsigned sec_zone_sm_notify(sec_zone_sm_t *sm, bool has_serial, uint32_t serial, uint64_t now);
 
 /*
  * The SOA query ended: @ok with the primary's @serial, or failed.  A newer

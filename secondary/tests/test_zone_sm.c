@@ -148,16 +148,45 @@ static void test_notify_triggers_check(void **state)
 	sec_zone_sm_t sm;
 	uint64_t t;
 	fresh_zone(&sm, &t);
-	assert_int_equal(sec_zone_sm_notify(&sm, t + 5 * S), SEC_ACT_SOA_QUERY);
+	assert_int_equal(sec_zone_sm_notify(&sm, false, 0, t + 5 * S), SEC_ACT_SOA_QUERY);
 	/* a second NOTIFY during the check: another check right after it */
-	assert_int_equal(sec_zone_sm_notify(&sm, t + 6 * S), 0);
+	assert_int_equal(sec_zone_sm_notify(&sm, false, 0, t + 6 * S), 0);
 	assert_int_equal(sec_zone_sm_soa_result(&sm, true, 10, t + 6 * S),
 	                 SEC_ACT_SAVE_STATE | SEC_ACT_SOA_QUERY);
 	assert_int_equal(sec_zone_sm_soa_result(&sm, true, 12, t + 7 * S), SEC_ACT_TRANSFER);
 	/* NOTIFY during the transfer: a check after it */
-	assert_int_equal(sec_zone_sm_notify(&sm, t + 7 * S), 0);
+	assert_int_equal(sec_zone_sm_notify(&sm, false, 0, t + 7 * S), 0);
 	assert_int_equal(sec_zone_sm_xfr_result(&sm, true, false, 12, 100, 20, 300, t + 8 * S),
 	                 SEC_ACT_PUBLISH | SEC_ACT_PERSIST | SEC_ACT_SOA_QUERY);
+}
+
+static void test_notify_hint_rechecks(void **state)
+{
+	sec_zone_sm_t sm;
+	uint64_t t;
+	fresh_zone(&sm, &t);
+	/* NOTIFY says 12, but the primary still answers 10 (not switched yet) */
+	assert_int_equal(sec_zone_sm_notify(&sm, true, 12, t), SEC_ACT_SOA_QUERY);
+	sec_zone_sm_soa_result(&sm, true, 10, t);
+	assert_int_equal(sec_zone_sm_deadline(&sm), t + SEC_SM_HINT_RECHECK_MS);
+	/* it keeps answering 10: a few quick rechecks, then back to REFRESH */
+	uint64_t now = t;
+	for (unsigned i = 1; i < SEC_SM_HINT_TRIES; i++) {
+		now = sec_zone_sm_deadline(&sm);
+		assert_int_equal(sec_zone_sm_tick(&sm, now), SEC_ACT_SOA_QUERY);
+		sec_zone_sm_soa_result(&sm, true, 10, now);
+		assert_int_equal(sec_zone_sm_deadline(&sm), now + SEC_SM_HINT_RECHECK_MS);
+	}
+	now = sec_zone_sm_deadline(&sm);
+	sec_zone_sm_tick(&sm, now);
+	sec_zone_sm_soa_result(&sm, true, 10, now);
+	assert_int_equal(sec_zone_sm_deadline(&sm), now + 100 * S);
+	/* a hint not newer than ours changes nothing */
+	sec_zone_sm_tick(&sm, now + 100 * S);
+	sec_zone_sm_soa_result(&sm, true, 10, now + 100 * S);
+	sec_zone_sm_notify(&sm, true, 9, now + 101 * S);
+	sec_zone_sm_soa_result(&sm, true, 10, now + 101 * S);
+	assert_int_equal(sec_zone_sm_deadline(&sm), now + 201 * S);
 }
 
 static void test_uptodate_transfer(void **state)
@@ -165,7 +194,7 @@ static void test_uptodate_transfer(void **state)
 	sec_zone_sm_t sm;
 	uint64_t t;
 	fresh_zone(&sm, &t);
-	sec_zone_sm_notify(&sm, t + S);
+	sec_zone_sm_notify(&sm, false, 0, t + S);
 	sec_zone_sm_soa_result(&sm, true, 11, t + S);
 	/* the IXFR says we are current after all */
 	assert_int_equal(sec_zone_sm_xfr_result(&sm, true, true, 0, 0, 0, 0, t + 2 * S),
@@ -226,7 +255,7 @@ static void test_timer_clamps(void **state)
 	sec_zone_sm_t sm;
 	uint64_t t;
 	fresh_zone(&sm, &t);
-	sec_zone_sm_notify(&sm, t);
+	sec_zone_sm_notify(&sm, false, 0, t);
 	sec_zone_sm_soa_result(&sm, true, 11, t);
 	/* REFRESH 0 and EXPIRE 0 in the new SOA: clamped to 1 s, no busy loop */
 	sec_zone_sm_xfr_result(&sm, true, false, 11, 0, 0, 0, t);
@@ -254,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_soa_failure_retries),
 		cmocka_unit_test(test_expire_without_contact),
 		cmocka_unit_test(test_notify_triggers_check),
+		cmocka_unit_test(test_notify_hint_rechecks),
 		cmocka_unit_test(test_uptodate_transfer),
 		cmocka_unit_test(test_no_data_failures),
 		cmocka_unit_test(test_loaded_from_state),

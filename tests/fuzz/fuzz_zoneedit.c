@@ -14,6 +14,7 @@
 
 #include "dns/diff.h"
 #include "dns/name.h"
+#include "dns/rrset.h"
 #include "dns/rrtype.h"
 #include "dns/zone.h"
 #include "dns/zoneedit.h"
@@ -110,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const dns_node_t *node = old ? dns_zone_find(old, owner) : NULL;
 		const dns_rrset_t *set = node ? dns_node_rrset(node, DNS_TYPE_TXT) : NULL;
 		if (set)
-			ttl = dns_rrset_ttl(set);
+			ttl = set->ttl;
 		add[nadd++] = (dns_rr_t){ owner, DNS_TYPE_TXT, DNS_CLASS_IN, ttl, 7, rdata };
 	}
 

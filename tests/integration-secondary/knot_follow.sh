@@ -1,22 +1,43 @@
 #!/usr/bin/env bash
 # dns-secondary follows a Knot primary (TSIG hmac-sha256): the first
 # transfer is AXFR; after a change and Knot's NOTIFY the new serial is
-# served (long before the 3600 s REFRESH) and it came by IXFR.
+# served (long before the 3600 s REFRESH) and it came by IXFR.  A second
+# dns-secondary, configured in the original suite's --keys form, follows
+# the first one (a chain of secondaries: AXFR out with TSIG).
 . "$(dirname "$0")/lib.sh"
 sec_init knot_follow "$@"
 
-P=5411 S=5412
+P=5411 S=5412 S2=5413
 port_free $S
+port_free $S2
+port_free 5414
+CHAIN_KEY=127.0.0.1.127.0.0.1._transfer.example.com
 zone_text 2026010101 >"$IT_TMP/example.com.zone"
 start_knot_primary knot "$IT_TMP/knot" $P "$IT_TMP/example.com.zone" $S
 start_secondary sec "$IT_TMP/state" --zone example.com --primary 127.0.0.1:$P \
-	--key "${KEY_NAME%.}:hmac-sha256:$KEY_SECRET" --listen 127.0.0.1:$S
+	--key "${KEY_NAME%.}:hmac-sha256:$KEY_SECRET" --listen 127.0.0.1:$S \
+	--metrics 127.0.0.1:5414 --transfer-key "$CHAIN_KEY:hmac-sha256:$WRONG_SECRET"
 
 wait_serial 30 127.0.0.1 $S example.com 2026010101
 log_has sec 'msg="zone transferred" zone=example.com kind=AXFR' || fail "first transfer was not AXFR"
 answer_is 127.0.0.1 $S A www.example.com 192.0.2.80 || fail "www.example.com not answered"
 [ "$(rcode_of 127.0.0.1 $S A nope.example.com)" = NXDOMAIN ] || fail "NXDOMAIN expected"
 [ "$(rcode_of 127.0.0.1 $S A www.example.org)" = REFUSED ] || fail "REFUSED expected out of zone"
+
+# the chain: zone, primary and our address from the key name; the primary's
+# port moved off 53 with --primary
+start_secondary sec2 "$IT_TMP/state2" --keys "$CHAIN_KEY:hmac-sha256:$WRONG_SECRET" \
+	--primary 127.0.0.1:$S --listen 127.0.0.1:$S2
+wait_serial 30 127.0.0.1 $S2 example.com 2026010101
+answer_is 127.0.0.1 $S2 A www.example.com 192.0.2.80 || fail "chained secondary: www not answered"
+# transfers out need a transfer key: unsigned AXFR is refused
+"$PY" - $S <<'PY' || fail "unsigned AXFR from dns-secondary was not refused"
+import sys, dns.message, dns.query, dns.rcode
+q = dns.message.make_query("example.com", "AXFR")
+r = dns.query.tcp(q, "127.0.0.1", port=int(sys.argv[1]), timeout=3)
+sys.exit(0 if r.rcode() == dns.rcode.REFUSED and not r.answer else 1)
+PY
+stop "$STARTED_PID"
 
 # change the zone; Knot computes the difference, journals it and NOTIFYs us
 zone_text 2026010102 604800 "new IN A 192.0.2.99" >"$IT_TMP/example.com.zone"
@@ -32,6 +53,10 @@ zone_text 2026010103 >"$IT_TMP/example.com.zone"
 knot_reload "$IT_TMP/knot"
 wait_serial 30 127.0.0.1 $S example.com 2026010103
 [ "$(rcode_of 127.0.0.1 $S A new.example.com)" = NXDOMAIN ] || fail "removed record still served"
+
+m=$(metrics 127.0.0.1:5414) || fail "no metrics"
+grep -q '^dns_zone_serial{zone="example.com"} 2026010103$' <<<"$m" || fail "metrics: serial"
+grep -q '^dns_transfers_total{zone="example.com",kind="ixfr"} 2$' <<<"$m" || fail "metrics: ixfr count"
 
 # UPDATE is not for us
 "$PY" - $S <<'PY' || fail "UPDATE was not answered NOTIMP"

@@ -12,8 +12,8 @@ need_tool knotd knot
 need_tool kdig knot-dnsutils
 need_tool git git
 
-P=25340 KP=25341
-for p in $P $KP; do port_free $p; done
+pick_ports 2
+P=${PORTS[0]} KP=${PORTS[1]}
 ZONE=$IT_DIR/data/answers.example.com
 SERIAL=$(awk '/; serial/ {print $1; exit}' "$ZONE")
 

@@ -11,8 +11,8 @@ need_tool kdig knot-dnsutils
 need_tool kzonecheck knot
 need_tool git git
 
-P=25310 KP=25311
-for p in $P $KP; do port_free $p; done
+pick_ports 2
+P=${PORTS[0]} KP=${PORTS[1]}
 N=100000 SERIAL=2026020101
 
 mkdir -p "$IT_TMP/seed" "$IT_TMP/knot"

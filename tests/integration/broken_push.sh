@@ -8,8 +8,8 @@ it_init broken_push "$@"
 need_tool kdig knot-dnsutils
 need_tool git git
 
-P=25330 MP=25331
-for p in $P $MP; do port_free $p; done
+pick_ports 2
+P=${PORTS[0]} MP=${PORTS[1]}
 GOOD=2026040101 BROKEN=2026040102 FIXED=2026040103
 
 # metric NAME: the value of NAME{zone="example.com"} (empty if absent)

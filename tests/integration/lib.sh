@@ -110,9 +110,9 @@ need_tool() { # COMMAND PACKAGE
 		fail "$1 not found: install $2 (scripts/install-deps.sh test)"
 }
 
-# port_free PORT: fail unless PORT is free on 127.0.0.1 for both UDP and TCP.
-port_free() {
-	"$PY" - "$1" <<-'EOF' || fail "port $1 on 127.0.0.1 is in use (another test or server?)"
+# port_is_free PORT: is PORT free on 127.0.0.1 for both UDP and TCP?
+port_is_free() {
+	"$PY" - "$1" <<-'EOF'
 	import socket, sys
 	p = int(sys.argv[1])
 	for t in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
@@ -126,6 +126,34 @@ port_free() {
 	    finally:
 	        s.close()
 	EOF
+}
+
+# port_free PORT: fail unless PORT is free.
+port_free() {
+	port_is_free "$1" || fail "port $1 on 127.0.0.1 is in use (another test or server?)"
+}
+
+# pick_ports N: N consecutive ports, free on 127.0.0.1 (UDP and TCP), in
+# PORTS[0..N-1].  The base is random in 20000-31999 (below the ephemeral
+# range): the same test may run at the same time from another build
+# directory, and servers that bind with SO_REUSEPORT would share a fixed
+# port silently.
+pick_ports() {
+	local n=$1 try base i ok
+	for try in $(seq 1 50); do
+		base=$((20000 + (RANDOM % 1200) * 10))
+		ok=1
+		for ((i = 0; i < n; i++)); do
+			port_is_free $((base + i)) || { ok=0; break; }
+		done
+		if [ $ok = 1 ]; then
+			PORTS=()
+			for ((i = 0; i < n; i++)); do PORTS+=($((base + i))); done
+			it_log "ports ${PORTS[*]}"
+			return 0
+		fi
+	done
+	fail "no $n free consecutive ports found on 127.0.0.1"
 }
 
 # start NAME CMD...: run CMD in the background, output to $IT_TMP/NAME.log.

@@ -16,8 +16,8 @@ need_tool nsd nsd
 need_tool kdig knot-dnsutils
 need_tool git git
 
-P=25300 KP=25301 NP=25302
-for p in $P $KP $NP; do port_free $p; done
+pick_ports 3
+P=${PORTS[0]} KP=${PORTS[1]} NP=${PORTS[2]}
 OLD=2026010101 NEW=2026010102
 
 # the zone repository: a bare remote and the working clone that made it

@@ -244,6 +244,16 @@ static void test_dname(void **state)
 	rr_name_is(&m, 1, "a.dz.example.com.", DNS_TYPE_CNAME, "a.target.example.com.");
 	rr_is(&m, 2, "a.target.example.com.", DNS_TYPE_A, "\xc0\x00\x02\x07", 4);
 	dns_msg_free(&m);
+	/* a question for the CNAME itself stops at the synthesized CNAME, even
+	 * when its target is in the zone (and would not exist there) */
+	ask("a.dz.example.com.", DNS_TYPE_CNAME, &m);
+	expect(&m, DNS_RCODE_NOERROR, true, 2, 0, 0);
+	rr_name_is(&m, 0, "dz.example.com.", DNS_TYPE_DNAME, "target.example.com.");
+	rr_name_is(&m, 1, "a.dz.example.com.", DNS_TYPE_CNAME, "a.target.example.com.");
+	dns_msg_free(&m);
+	ask("nothere.dz.example.com.", DNS_TYPE_CNAME, &m);
+	expect(&m, DNS_RCODE_NOERROR, true, 2, 0, 0);
+	dns_msg_free(&m);
 	/* substitution too long */
 	ask("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.dl.example.com.", DNS_TYPE_A, &m);
 	expect(&m, DNS_RCODE_YXDOMAIN, true, 1, 0, 0);

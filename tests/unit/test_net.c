@@ -39,6 +39,8 @@ static atomic_int g_kept_closed;
 static _Atomic(dns_net_snap_t *) g_pin;
 static atomic_int g_freed[8];
 static atomic_int g_timer_fired, g_posted, g_hup;
+#define MAX_DEFERRED 8
+static _Atomic(dns_net_deferred_t *) g_deferred[MAX_DEFERRED];  /* 'L' requests, by byte 1 */
 
 typedef struct snap { int id; } snap_t;
 
@@ -93,7 +95,7 @@ static void kept_closed(void *arg, dns_net_conn_t *conn)
  * The test handler, by first byte: 'E' echo with 'R', 'D' drop,
  * 'S' stream (n = bytes 1-2, size = bytes 3-4), 'K' keep the connection,
  * 'B' block until released then answer the snapshot id, 'P' answer the
- * snapshot id, 'H' pin the snapshot.
+ * snapshot id, 'H' pin the snapshot, 'L' defer the reply (slot = byte 1).
  */
 static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *out)
 {
@@ -128,6 +130,10 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 		out->buf[0] = 'p';
 		out->buf[1] = (uint8_t)id;
 		out->len = 2;
+		break;
+	case 'L':
+		if (req->len >= 2 && q[1] < MAX_DEFERRED)
+			atomic_store(&g_deferred[q[1]], dns_net_reply_defer(req));
 		break;
 	case 'H':
 		atomic_store(&g_pin, dns_net_snap_hold(req));
@@ -621,6 +627,98 @@ static void test_tcp_keep_and_send(void **state)
 	close(fd);
 }
 
+/* Wait for the handler to have deferred slot @i; take the handle. */
+static dns_net_deferred_t *take_deferred(int i)
+{
+	for (int waited = 0; waited < WAIT_MS; waited++) {
+		dns_net_deferred_t *d = atomic_exchange(&g_deferred[i], NULL);
+		if (d != NULL)
+			return d;
+		sleep_ms(1);
+	}
+	fail_msg("request %d was not deferred", i);
+	return NULL;
+}
+
+typedef struct late { int slot; char text[8]; } late_t;
+
+static void *send_late(void *arg)
+{
+	late_t *l = arg;
+	dns_net_deferred_t *d = take_deferred(l->slot);
+	sleep_ms(20);
+	assert_int_equal(dns_net_deferred_send(d, (const uint8_t *)l->text, strlen(l->text)), DNS_OK);
+	return NULL;
+}
+
+static void test_deferred(void **state)
+{
+	fixture_t f;
+	dns_net_config_t cfg = { 0 };
+	uint8_t ans[64];
+	start(&f, &cfg);
+	/* UDP, v4 and v6: the answer comes later, from another thread, from the
+	 * address the query was sent to (the client socket is connected) */
+	const dns_net_addr_t *addrs[2] = { &f.v4, &f.v6 };
+	for (int k = 0; k < 2; k++) {
+		pthread_t t;
+		late_t l = { 0, "later" };
+		assert_int_equal(pthread_create(&t, NULL, send_late, &l), 0);
+		assert_int_equal(udp_query(addrs[k], "L\0", 2, ans, WAIT_MS), 5);
+		assert_memory_equal(ans, "later", 5);
+		pthread_join(t, NULL);
+	}
+	/* UDP, dropped: no answer */
+	int fd = udp_socket(&f.v4);
+	assert_int_equal(send(fd, "L\1", 2, 0), 2);
+	dns_net_deferred_drop(take_deferred(1));
+	assert_int_equal(wait_fd(fd, 200), 0);
+	close(fd);
+	/* TCP: replies go out in the order they are sent, a query answered
+	 * meanwhile goes first, and a bad length drops the handle */
+	fd = tcp_connect(&f.v4, 0);
+	tcp_send(fd, "L\2", 2);
+	tcp_send(fd, "L\3", 2);
+	tcp_send(fd, "L\4", 2);
+	tcp_send(fd, "E", 1);
+	assert_int_equal(tcp_recv(fd, ans, WAIT_MS), 1);
+	assert_int_equal(ans[0], 'R');
+	dns_net_deferred_t *d2 = take_deferred(2), *d3 = take_deferred(3), *d4 = take_deferred(4);
+	assert_int_equal(dns_net_deferred_send(d3, (const uint8_t *)"three", 5), DNS_OK);
+	assert_int_equal(dns_net_deferred_send(d2, (const uint8_t *)"two", 3), DNS_OK);
+	assert_int_equal(dns_net_deferred_send(d4, ans, 0), DNS_EINVAL);
+	assert_int_equal(tcp_recv(fd, ans, WAIT_MS), 5);
+	assert_memory_equal(ans, "three", 5);
+	assert_int_equal(tcp_recv(fd, ans, WAIT_MS), 3);
+	assert_memory_equal(ans, "two", 3);
+	/* the peer stops sending: the connection stays open for the pending reply */
+	tcp_send(fd, "L\5", 2);
+	dns_net_deferred_t *d5 = take_deferred(5);
+	assert_int_equal(shutdown(fd, SHUT_WR), 0);
+	sleep_ms(50);
+	assert_int_equal(dns_net_deferred_send(d5, (const uint8_t *)"five", 4), DNS_OK);
+	assert_int_equal(tcp_recv(fd, ans, WAIT_MS), 4);
+	assert_memory_equal(ans, "five", 4);
+	assert_true(closed_within(fd, WAIT_MS));
+	close(fd);
+	/* a connection closed before the reply: the send is discarded */
+	fd = tcp_connect(&f.v6, 0);
+	tcp_send(fd, "L\6", 2);
+	dns_net_deferred_t *d6 = take_deferred(6);
+	close(fd);
+	sleep_ms(50);
+	assert_int_equal(dns_net_deferred_send(d6, (const uint8_t *)"six", 3), DNS_OK);
+	/* handles outlive the run: sending after the stop only frees them */
+	fd = udp_socket(&f.v4);
+	assert_int_equal(send(fd, "L\7", 2, 0), 2);
+	dns_net_deferred_t *d7 = take_deferred(7);
+	dns_net_stop(f.srv);
+	assert_int_equal(pthread_join(f.thread, NULL), 0);
+	assert_int_equal(dns_net_deferred_send(d7, (const uint8_t *)"x", 1), DNS_EIO);
+	dns_net_server_free(f.srv);
+	close(fd);
+}
+
 static void *blocked_query(void *arg)
 {
 	fixture_t *f = arg;
@@ -769,6 +867,7 @@ int main(void)
 		cmocka_unit_test(test_tcp_limits),
 		cmocka_unit_test(test_tcp_stream),
 		cmocka_unit_test(test_tcp_keep_and_send),
+		cmocka_unit_test(test_deferred),
 		cmocka_unit_test(test_publish_reclaim),
 		cmocka_unit_test(test_control_loop_and_signals),
 		cmocka_unit_test(test_stop_before_run),

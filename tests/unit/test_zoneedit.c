@@ -271,6 +271,10 @@ static void test_cname_replacement(void **state)
 	check(ZONE, LIST("old 3600 CNAME a.example.net."), LIST("old 3600 CNAME b.example.net."),
 	      want);
 	free(want);
+	/* A replacement on a blank-owner line stays a blank-owner line. */
+	want = subst(ZONE, "\tIN AAAA 2001:db8::10\n", "\tIN AAAA 2001:db8::20\n");
+	check(ZONE, LIST("www 3600 AAAA 2001:db8::10"), LIST("www 3600 AAAA 2001:db8::20"), want);
+	free(want);
 }
 
 /* Several changes at once: the only lines that differ are the ones the

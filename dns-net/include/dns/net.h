@@ -69,6 +69,7 @@ typedef struct dns_net_request {
 	void *snapshot;                 /* current published snapshot (or NULL) */
 	dns_net_conn_t *conn;           /* TCP: the connection (borrowed); UDP: NULL */
 	dns_net_snap_t *snap_;          /* private */
+	struct net_udp *udp_;           /* private: the UDP socket it came in on */
 } dns_net_request_t;
 
 /* What a stream generator says after each call. */
@@ -114,6 +115,28 @@ typedef struct dns_net_reply {
  * taken: the caller still owns its ctx).
  */
 dns_err_t dns_net_reply_stream(dns_net_reply_t *out, const dns_net_stream_t *stream);
+
+/*
+ * Deferred replies: answer a request later, from any thread (e.g. once a
+ * write has reached stable storage).  Inside the handler,
+ * dns_net_reply_defer takes a handle on the request's peer (leave
+ * out->len at 0).  Later, exactly one of dns_net_deferred_send or
+ * dns_net_deferred_drop consumes the handle.  UDP replies leave from the
+ * socket the query came to (and from its destination address), sent by
+ * the owning worker; TCP replies are queued on the connection in the
+ * order they are sent, and a connection whose peer has finished sending
+ * stays open until its deferred replies are sent or dropped.  A reply
+ * sent after the connection closed, or after dns_net_run returned, is
+ * silently discarded; every handle must be consumed before
+ * dns_net_server_free.  NULL on ENOMEM.
+ */
+typedef struct dns_net_deferred dns_net_deferred_t;
+dns_net_deferred_t *dns_net_reply_defer(const dns_net_request_t *req);
+/* Any thread: send @msg (1..65535 bytes) and free @d.  DNS_EINVAL for a
+ * bad length (then @d is dropped too). */
+dns_err_t dns_net_deferred_send(dns_net_deferred_t *d, const uint8_t *msg, size_t len);
+/* Any thread: send nothing and free @d.  NULL is fine. */
+void dns_net_deferred_drop(dns_net_deferred_t *d);
 
 typedef void (*dns_net_handler_fn)(void *ctx, const dns_net_request_t *req, dns_net_reply_t *out);
 typedef void (*dns_net_fn)(void *arg);
