@@ -216,6 +216,31 @@ static void queue_notify(daemon_t *d, const uint8_t *origin, uint32_t serial,
 	}
 }
 
+/* Same host (address family and address; the port is the peer's source port). */
+static bool same_host(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	if (a->sa_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		              &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+	return false;
+}
+
+/* A secondary that gets this NOTIFY by UDP anyway is not sent another on its
+ * TCP connection: that connection is its own (NSD's xfrd, for one, runs its
+ * SOA query and IXFR on it) and an unexpected message there breaks it. */
+static bool is_regular_target(const notify_job_t *j, const struct sockaddr *peer)
+{
+	for (size_t i = 0; i < j->n; i++)
+		if (same_host((const struct sockaddr *)&j->t[i].t.addr, peer))
+			return true;
+	return false;
+}
+
 static void run_notify_job(void *arg)
 {
 	notify_job_t *j = arg;
@@ -235,6 +260,8 @@ static void run_notify_job(void *arg)
 			continue;
 		socklen_t len = 0;
 		const struct sockaddr *peer = dns_net_conn_peer(d->kept[i].conn, &len);
+		if (!peer || is_regular_target(j, peer))
+			continue;
 		if (dns_notify_target_set(&kt[nk].t, peer, len, d->kept[i].id) != DNS_OK)
 			continue;
 		kt[nk].key = d->kept[i].key;
@@ -248,12 +275,13 @@ static void run_notify_job(void *arg)
 	free(j);
 }
 
-/* Reload thread: announce @zone (served by @s) on the control loop. */
-static void post_notify(daemon_t *d, const snapshot_t *s, dns_zone_t *zone)
+/* Reload thread: what announcing @zone (served by @s) takes, computed while
+ * @s is still ours; posted to the control loop only once @s is published. */
+static notify_job_t *make_notify_job(daemon_t *d, const snapshot_t *s, dns_zone_t *zone)
 {
 	notify_job_t *j = calloc(1, sizeof(*j));
 	if (!j)
-		return;
+		return NULL;
 	j->d = d;
 	j->zone = dns_zone_ref(zone);
 	j->n = pg_notify_targets(s->zones, s->keys, zone, d->cfg->notify, d->cfg->nnotify, j->t,
@@ -265,6 +293,11 @@ static void post_notify(daemon_t *d, const snapshot_t *s, dns_zone_t *zone)
 		}
 		j->t[i].key = NULL;
 	}
+	return j;
+}
+
+static void post_notify(daemon_t *d, notify_job_t *j)
+{
 	if (dns_net_post(d->srv, run_notify_job, j) != DNS_OK) {
 		dns_zone_unref(j->zone);
 		free(j);
@@ -325,10 +358,15 @@ static dns_err_t load_and_publish(daemon_t *d, const gitrepo_oid_t *head, bool n
 	pg_history_unref(d->history);
 	d->history = h;
 	update_metrics(d);
-	for (size_t i = 0; i < st->nzones; i++) {
+	/* NOTIFY only once the new version is what the workers answer with: a
+	 * secondary's SOA query right after the NOTIFY must see the new serial. */
+	notify_job_t **jobs = calloc(st->nzones ? st->nzones : 1, sizeof(*jobs));
+	size_t njobs = 0;
+	for (size_t i = 0; jobs && i < st->nzones; i++) {
 		const pg_zone_ent_t *z = &st->zones[i];
 		if (z->zone && (notify_all || !z->had_prev || dns_zone_serial(z->zone) != z->prev_serial))
-			post_notify(d, s, z->zone);
+			if ((jobs[njobs] = make_notify_job(d, s, z->zone)))
+				njobs++;
 	}
 	char nz[16];
 	snprintf(nz, sizeof(nz), "%zu", dns_zoneset_count(s->zones));
@@ -336,7 +374,11 @@ static dns_err_t load_and_publish(daemon_t *d, const gitrepo_oid_t *head, bool n
 	gitrepo_oid_fmt(head, hex);
 	hex[12] = '\0';
 	pg_log(PG_LOG_INFO, "serving", "commit", hex, "zones", nz, NULL);
-	return dns_net_publish(d->srv, s, snapshot_free);
+	e = dns_net_publish(d->srv, s, snapshot_free);
+	for (size_t i = 0; i < njobs; i++)
+		post_notify(d, jobs[i]);
+	free(jobs);
+	return e;
 }
 
 static void reload(daemon_t *d)

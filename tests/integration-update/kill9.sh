@@ -88,14 +88,21 @@ others=$(grep -v '^ack ' "$ACKS" || true)
 # a client stopped while waiting may have left an update in flight: wait
 # until the remote is quiet and served, then compare
 settled() {
-	local c s
+	local c
 	c=$(remote_count)
-	s=$(remote_serial)
-	serial_is 127.0.0.1 $P $ZONE "$s" || return 1
+	R_SERIAL=$(remote_serial)
+	S_SERIAL=$(soa_serial 127.0.0.1 $P $ZONE)
+	[ "$S_SERIAL" = "$R_SERIAL" ] || return 1
 	sleep 1
-	[ "$(remote_count)" = "$c" ] && serial_is 127.0.0.1 $P $ZONE "$s"
+	[ "$(remote_count)" = "$c" ] && serial_is 127.0.0.1 $P $ZONE "$R_SERIAL"
 }
-wait_until 60 "the served serial to equal the remote's, the remote quiet" settled
+ok=0
+for _ in $(seq 1 60); do
+	if settled; then ok=1; break; fi
+	check_watched
+	sleep 0.5
+done
+[ $ok = 1 ] || fail "after the stream: SOA $ZONE @127.0.0.1#$P answers serial '$S_SERIAL', the remote's is $R_SERIAL (waited 60+ s)"
 remote_print "$IT_TMP/final-print.txt"
 RSERIAL=$(awk '$4 == "SOA" {print $7; exit}' "$IT_TMP/final-print.txt")
 "$PY" "$U_DIR/check_records.py" --print "$IT_TMP/final-print.txt" --acks "$ACKS" --tried "$TRIED" \
