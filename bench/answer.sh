@@ -9,10 +9,8 @@
 #   bench/answer.sh [--rounds N] [--edns] [--callgrind] [--zone-size N]
 # BUILD=dir selects the meson build (default build-bench, release).
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-kit=${PEER_BENCH:-$top/../shared/bench}
-[ -f "$kit/genzone.py" ] || { echo "peer kit not found at $kit (set PEER_BENCH)" >&2; exit 2; }
-build=${BUILD:-$top/build-bench}
+. "$(dirname "$0")/lib.sh"
+bench_need_kit genzone.py
 
 size=100000 rounds=20 callgrind=0 extra=()
 while [ $# -gt 0 ]; do
@@ -25,14 +23,9 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-if [ ! -f "$build/build.ninja" ]; then
-	meson setup "$build" "$top" -Dbuildtype=release -Dtests=false -Db_ndebug=true >/dev/null
-fi
-ninja -C "$build" dns-core/libdnscore.a >/dev/null
+bench_build dns-core/libdnscore.a
+bench_cc answer_bench "$top/bench/answer_bench.c"
 bin=$build/bench/answer_bench
-mkdir -p "$build/bench"
-cc -std=c11 -O2 -g -D_GNU_SOURCE -Wall -Wextra -I"$top/dns-core/include" \
-	"$top/bench/answer_bench.c" "$build/dns-core/libdnscore.a" -lcrypto -lpthread -o "$bin"
 
 cache=/tmp/answer-bench-cache
 mkdir -p "$cache"

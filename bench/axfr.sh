@@ -7,15 +7,8 @@
 # Needs ../shared/bench (the peer kit) beside this repository; the server
 # runs through bench/serve-zone.sh (a git repository of the zone first).
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-kit=${PEER_BENCH:-$top/../shared/bench}
-[ -x "$kit/peers.sh" ] || { echo "peer kit not found at $kit (set PEER_BENCH)" >&2; exit 2; }
-
-"$top/scripts/install-deps.sh" test
-if [ ! -f "$top/build-bench/build.ninja" ]; then
-	meson setup "$top/build-bench" "$top" -Dbuildtype=release -Dtests=false \
-		-Db_ndebug=true >/dev/null
-fi
-ninja -C "$top/build-bench" >/dev/null
+. "$(dirname "$0")/lib.sh"
+bench_need_kit peers.sh
+bench_build
 
 exec "$kit/peers.sh" axfr --ours-primary "$top/bench/serve-zone.sh {ZONE} {DIR} {PORT}" "$@"

@@ -6,19 +6,12 @@
 #   bench/parse.sh [peers.sh options, e.g. --rounds 7 --zone-size 1000000]
 # Needs ../shared/bench (the peer kit) beside this repository.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-kit=${PEER_BENCH:-$top/../shared/bench}
-[ -x "$kit/peers.sh" ] || { echo "peer kit not found at $kit (set PEER_BENCH)" >&2; exit 2; }
-
-"$top/scripts/install-deps.sh" test
-if [ ! -f "$top/build-bench/build.ninja" ]; then
-	meson setup "$top/build-bench" "$top" -Dbuildtype=release -Dtests=false \
-		-Db_ndebug=true >/dev/null
-fi
-ninja -C "$top/build-bench" >/dev/null
+. "$(dirname "$0")/lib.sh"
+bench_need_kit peers.sh
+bench_build
 
 report=$(mktemp)
-"$kit/peers.sh" parse --ours "$top/build-bench/dns-core/dns-zone check --origin {ORIGIN} {ZONE}" "$@" |
+"$kit/peers.sh" parse --ours "$build/dns-core/dns-zone check --origin {ORIGIN} {ZONE}" "$@" |
 	tee "$report"
 # Bytes per record from the peak RSS of each checker (whole process, MB = 10^6 B).
 records=$(awk '/^== parse: records=/ {sub(/.*records=/, ""); print $1}' "$report")

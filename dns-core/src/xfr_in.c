@@ -28,6 +28,7 @@
 #include "dns/rrtype.h"
 #include "dns/serial.h"
 #include "dns/xfr.h"
+#include "internal/grow.h"
 
 /* SOA rdata: two names and five 32-bit fields (RFC 1035 §3.3.13). */
 #define SOA_RDATA_MAX (2 * DNS_NAME_MAX + 20)
@@ -77,8 +78,7 @@ struct dns_xfr_in {
 	uint32_t delta_from, delta_to;
 	unsigned ndeltas;
 	rr_list_t removed, added;
-	uint8_t *store;
-	size_t store_len, store_cap;
+	dns_bytes_t store;
 
 	dns_xfr_result_t result;
 	dns_zone_t *zone;
@@ -166,7 +166,7 @@ void dns_xfr_in_free(dns_xfr_in_t *x)
 	dns_zone_unref(x->current);
 	free(x->removed.v);
 	free(x->added.v);
-	free(x->store);
+	free(x->store.p);
 	free(x);
 }
 
@@ -211,42 +211,20 @@ dns_err_t dns_xfr_in_request(dns_xfr_in_t *x, uint8_t *buf, size_t cap, size_t *
 
 /* ---- storing the records of a delta ---- */
 
-static dns_err_t store_put(dns_xfr_in_t *x, const uint8_t *p, size_t n, size_t *off)
-{
-	if (x->store_cap - x->store_len < n) {
-		size_t nc = x->store_cap ? x->store_cap : 4096;
-		while (nc - x->store_len < n)
-			nc *= 2;
-		uint8_t *s = realloc(x->store, nc);
-		if (!s)
-			return DNS_ENOMEM;
-		x->store = s;
-		x->store_cap = nc;
-	}
-	*off = x->store_len;
-	memcpy(x->store + x->store_len, p, n);
-	x->store_len += n;
-	return DNS_OK;
-}
-
 static dns_err_t list_push(dns_xfr_in_t *x, rr_list_t *l, const dns_rr_t *rr)
 {
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? 2 * l->cap : 64;
-		stored_rr_t *v = realloc(l->v, nc * sizeof(*v));
-		if (!v)
-			return DNS_ENOMEM;
-		l->v = v;
-		l->cap = nc;
-	}
+	stored_rr_t *v = dns_grow(l->v, &l->cap, l->n + 1, sizeof(*v), 64);
+	if (!v)
+		return DNS_ENOMEM;
+	l->v = v;
 	stored_rr_t *s = &l->v[l->n];
 	s->type = rr->type;
 	s->rclass = rr->rclass;
 	s->ttl = rr->ttl;
 	s->rdlen = rr->rdlen;
-	dns_err_t err = store_put(x, rr->owner, dns_name_length(rr->owner), &s->owner_off);
+	dns_err_t err = dns_bytes_put(&x->store, rr->owner, dns_name_length(rr->owner), &s->owner_off);
 	if (!err)
-		err = store_put(x, rr->rdata, rr->rdlen, &s->rdata_off);
+		err = dns_bytes_put(&x->store, rr->rdata, rr->rdlen, &s->rdata_off);
 	if (!err)
 		l->n++;
 	return err;
@@ -260,9 +238,9 @@ static dns_rr_t *list_views(const dns_xfr_in_t *x, const rr_list_t *l)
 		return NULL;
 	for (size_t i = 0; i < l->n; i++) {
 		const stored_rr_t *s = &l->v[i];
-		v[i] = (dns_rr_t){ .owner = x->store + s->owner_off, .type = s->type,
+		v[i] = (dns_rr_t){ .owner = x->store.p + s->owner_off, .type = s->type,
 		                   .rclass = s->rclass, .ttl = s->ttl, .rdlen = s->rdlen,
-		                   .rdata = x->store + s->rdata_off };
+		                   .rdata = x->store.p + s->rdata_off };
 	}
 	return v;
 }
@@ -287,7 +265,7 @@ static dns_xfr_status_t apply_delta(dns_xfr_in_t *x)
 	dns_zone_unref(x->work);
 	x->work = next;
 	x->removed.n = x->added.n = 0;
-	x->store_len = 0;
+	x->store.len = 0;
 	return DNS_XFR_NEED_MORE;
 }
 

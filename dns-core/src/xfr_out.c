@@ -19,6 +19,7 @@
 #include "dns/rrtype.h"
 #include "dns/serial.h"
 #include "dns/xfr.h"
+#include "internal/grow.h"
 
 enum out_mode { MODE_AXFR, MODE_LIST };
 enum axfr_phase { PH_FIRST_SOA, PH_BODY, PH_LAST_SOA, PH_DONE };
@@ -54,8 +55,7 @@ struct dns_xfr_out {
 	/* list */
 	list_rr_t *items;
 	size_t nitems, citems, pos;
-	uint8_t *store;
-	size_t store_len, store_cap;
+	dns_bytes_t store;
 };
 
 /* ---- common ---- */
@@ -123,7 +123,7 @@ void dns_xfr_out_free(dns_xfr_out_t *x)
 	dns_zone_unref(x->zone);
 	dns_zone_unref(x->old);
 	free(x->items);
-	free(x->store);
+	free(x->store.p);
 	free(x);
 }
 
@@ -258,14 +258,10 @@ static dns_err_t axfr_fill(dns_xfr_out_t *x, dns_msg_builder_t *b)
 
 static dns_err_t list_grow(dns_xfr_out_t *x)
 {
-	if (x->nitems < x->citems)
-		return DNS_OK;
-	size_t nc = x->citems ? 2 * x->citems : 16;
-	list_rr_t *n = realloc(x->items, nc * sizeof(*n));
+	list_rr_t *n = dns_grow(x->items, &x->citems, x->nitems + 1, sizeof(*n), 16);
 	if (!n)
 		return DNS_ENOMEM;
 	x->items = n;
-	x->citems = nc;
 	return DNS_OK;
 }
 
@@ -279,33 +275,15 @@ static dns_err_t list_add_view(dns_xfr_out_t *x, const dns_rr_t *rr)
 	return DNS_OK;
 }
 
-static dns_err_t store_put(dns_xfr_out_t *x, const uint8_t *p, size_t n, size_t *off)
-{
-	if (x->store_cap - x->store_len < n) {
-		size_t nc = x->store_cap ? x->store_cap : 1024;
-		while (nc - x->store_len < n)
-			nc *= 2;
-		uint8_t *s = realloc(x->store, nc);
-		if (!s)
-			return DNS_ENOMEM;
-		x->store = s;
-		x->store_cap = nc;
-	}
-	*off = x->store_len;
-	memcpy(x->store + x->store_len, p, n);
-	x->store_len += n;
-	return DNS_OK;
-}
-
 /* A record seen during the diff walk: copied, its view dies with the call. */
 static dns_err_t list_add_copy(dns_xfr_out_t *x, const dns_rr_t *rr)
 {
 	list_rr_t it = { .rr = *rr, .from_store = true };
 	dns_err_t err = list_grow(x);
 	if (!err)
-		err = store_put(x, rr->owner, dns_name_length(rr->owner), &it.owner_off);
+		err = dns_bytes_put(&x->store, rr->owner, dns_name_length(rr->owner), &it.owner_off);
 	if (!err)
-		err = store_put(x, rr->rdata, rr->rdlen, &it.rdata_off);
+		err = dns_bytes_put(&x->store, rr->rdata, rr->rdlen, &it.rdata_off);
 	if (!err)
 		x->items[x->nitems++] = it;
 	return err;
@@ -316,8 +294,8 @@ static void list_fix_pointers(dns_xfr_out_t *x)
 	for (size_t i = 0; i < x->nitems; i++) {
 		if (!x->items[i].from_store)
 			continue;
-		x->items[i].rr.owner = x->store + x->items[i].owner_off;
-		x->items[i].rr.rdata = x->store + x->items[i].rdata_off;
+		x->items[i].rr.owner = x->store.p + x->items[i].owner_off;
+		x->items[i].rr.rdata = x->store.p + x->items[i].rdata_off;
 	}
 }
 

@@ -16,14 +16,19 @@ const char sec_config_usage[] =
 	"usage: dns-secondary --zone NAME --primary ADDR[:PORT] [--key name:alg:secret]\n"
 	"                     [--zone NAME --primary ... [--key ...]]...\n"
 	"                     [--keys <primary-ip>.<secondary-ip>._transfer.<zone>:alg:secret]...\n"
-	"                     [--transfer-key name:alg:secret]...\n"
+	"                     [--transfer-key name:alg:secret]... [--notify ADDR[:PORT]]...\n"
 	"                     [--listen ADDR:PORT]... [--workers N] [--state-dir DIR]\n"
 	"                     [--metrics ADDR:PORT] [--log-level debug|info|warn|error] [--help]\n"
 	"\n"
 	"Follows primaries by NOTIFY, IXFR and AXFR (TSIG-signed with the zone's key)\n"
 	"and answers for the zones.  Downstream secondaries may AXFR/IXFR a zone\n"
 	"with any key above whose name gives transfer authority over it\n"
-	"(<label>._transfer.<zone>).  Defaults: --listen 0.0.0.0:53 and [::]:53,\n"
+	"(<label>._transfer.<zone>).  A new version of a zone is announced by\n"
+	"NOTIFY to its --notify targets (after --zone: that zone; before any\n"
+	"--zone: every zone) and to the secondary address of every\n"
+	"<our-ip>.<secondary-ip>._transfer.<zone> key above (port 53), signed with\n"
+	"the transfer key naming that secondary, else any transfer key of the zone.\n"
+	"Defaults: --listen 0.0.0.0:53 and [::]:53,\n"
 	"one worker per CPU, no state directory.\n";
 
 dns_err_t sec_parse_primary(const char *text, dns_net_addr_t *out)
@@ -114,6 +119,29 @@ static bool zone_from_key(sec_config_t *c, const char *text, char *err, size_t e
 	z->has_source = true;
 	z->key = key;
 	z->has_key = true;
+	return true;
+}
+
+static bool add_notify(sec_config_t *c, size_t zone, const char *val, char *err,
+                       size_t errlen)
+{
+	if (c->nnotify >= SEC_MAX_NOTIFY) {
+		snprintf(err, errlen, "too many --notify (at most %d)", SEC_MAX_NOTIFY);
+		return false;
+	}
+	sec_notify_conf_t *n = realloc(c->notify, (c->nnotify + 1) * sizeof *n);
+	if (!n) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	c->notify = n;
+	n = &c->notify[c->nnotify];
+	n->zone = zone;
+	if (sec_parse_primary(val, &n->addr) != DNS_OK) {
+		snprintf(err, errlen, "--notify %s: expected ADDR[:PORT]", val);
+		return false;
+	}
+	c->nnotify++;
 	return true;
 }
 
@@ -217,6 +245,10 @@ sec_config_status_t sec_config_parse(sec_config_t *c, int argc, char **argv, cha
 				return SEC_CONFIG_ERROR;
 			}
 			c->nxfr_keys++;
+		} else if (strcmp(opt, "--notify") == 0) {
+			if (!add_notify(c, cur ? (size_t)(cur - c->zones) : SEC_NOTIFY_ALL, val, err,
+			                errlen))
+				return SEC_CONFIG_ERROR;
 		} else if (strcmp(opt, "--listen") == 0) {
 			if (c->nlisten >= SEC_MAX_LISTEN ||
 			    dns_net_addr_parse(val, &c->listen[c->nlisten]) != DNS_OK) {
@@ -257,5 +289,8 @@ void sec_config_free(sec_config_t *c)
 	free(c->xfr_keys);
 	c->xfr_keys = NULL;
 	c->nxfr_keys = 0;
+	free(c->notify);
+	c->notify = NULL;
+	c->nnotify = 0;
 	c->nzones = 0;
 }

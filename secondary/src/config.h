@@ -7,12 +7,14 @@
  *                                               from <primary-ip>.<secondary-ip>._transfer.<zone>
  *                 [--transfer-key name:alg:secret]...  keys downstream secondaries
  *                                               may transfer from us with
+ *                 [--notify ADDR[:PORT]]...     downstream secondaries to NOTIFY
  *                 [--listen ADDR:PORT]... [--workers N] [--state-dir DIR]
  *                 [--metrics ADDR:PORT] [--log-level L] [--help]
  *
- * Each --zone (and each --keys) starts a zone entry; --primary and --key
- * that follow apply to it (so `--keys K --primary 127.0.0.1:5300` moves
- * the primary of a key-named zone to another port).
+ * Each --zone (and each --keys) starts a zone entry; --primary, --key and
+ * --notify that follow apply to it (so `--keys K --primary 127.0.0.1:5300`
+ * moves the primary of a key-named zone to another port).  A --notify
+ * given before the first zone applies to every zone.
  */
 #ifndef SEC_CONFIG_H
 #define SEC_CONFIG_H
@@ -28,6 +30,7 @@
 
 #define SEC_MAX_ZONES 4096
 #define SEC_MAX_LISTEN 32
+#define SEC_MAX_NOTIFY 1024     /* --notify options in all */
 
 typedef struct sec_zone_conf {
 	uint8_t origin[DNS_NAME_MAX];    /* lower case */
@@ -40,11 +43,20 @@ typedef struct sec_zone_conf {
 	bool has_key;
 } sec_zone_conf_t;
 
+/* A --notify target: of one zone entry, or of all (zone == SEC_NOTIFY_ALL). */
+#define SEC_NOTIFY_ALL ((size_t)-1)
+typedef struct sec_notify_conf {
+	size_t zone;                     /* index into zones */
+	dns_net_addr_t addr;
+} sec_notify_conf_t;
+
 typedef struct sec_config {
 	sec_zone_conf_t *zones;
 	size_t nzones;
 	dns_tsig_key_t *xfr_keys;        /* --transfer-key */
 	size_t nxfr_keys;
+	sec_notify_conf_t *notify;       /* --notify */
+	size_t nnotify;
 	dns_net_addr_t listen[SEC_MAX_LISTEN];
 	size_t nlisten;
 	unsigned workers;

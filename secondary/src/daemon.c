@@ -9,15 +9,19 @@
  * them but the published snapshots, the immutable configuration and key
  * store, and atomic metrics.
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dns/net.h"
+#include "dns/notify.h"
 #include "dns/zoneset.h"
 
 #include "client.h"
@@ -25,6 +29,7 @@
 #include "dispatch.h"
 #include "log.h"
 #include "metrics.h"
+#include "notify_out.h"
 #include "state.h"
 #include "zone_sm.h"
 
@@ -61,7 +66,13 @@ struct sec_daemon {
 	dns_keystore_t *keys;
 	dns_net_server_t *srv;
 	dns_net_timer_t *timer;
+	/* NOTIFY out to downstream secondaries (control loop) */
+	dns_notify_sched_t *sched;
+	int fd4, fd6;
+	dns_net_timer_t *notify_timer;
+	bool notify_timer_armed;
 	_Atomic uint64_t m_queries, m_servfail;
+	_Atomic uint64_t m_notify_pending;
 };
 
 typedef struct snap {
@@ -125,6 +136,119 @@ fail:
 	free(down);
 	free(s);
 	sec_log(SEC_LOG_ERROR, "out of memory publishing the zones", NULL);
+}
+
+/* ---- NOTIFY out (control loop) ---- */
+
+/* While NOTIFYs are pending the timer reads answers and retransmits. */
+#define NOTIFY_TICK_MS 50
+
+static void emit(void *ctx, const dns_notify_target_t *t, const uint8_t *msg, size_t len)
+{
+	sec_daemon_t *d = ctx;
+	int fd = t->addr.ss_family == AF_INET6 ? d->fd6 : d->fd4;
+	char text[64];
+	dns_notify_target_text(t, text, sizeof text);
+	if (fd < 0 || sendto(fd, msg, len, 0, (const struct sockaddr *)&t->addr, t->addrlen) < 0)
+		sec_log(SEC_LOG_DEBUG, "notify send failed", "target", text, "error",
+		        strerror(fd < 0 ? EAFNOSUPPORT : errno), NULL);
+	else
+		sec_log(SEC_LOG_DEBUG, "notify sent", "target", text, NULL);
+}
+
+static void notify_done(void *ctx, const uint8_t *zone, uint32_t serial,
+                        const dns_notify_target_t *t, dns_notify_result_t result, unsigned rcode)
+{
+	(void)ctx;
+	char z[DNS_NAME_TEXT_MAX], target[64], ser[16], rc[8];
+	dns_name_to_text(zone, z, sizeof z);
+	size_t n = strlen(z);
+	if (n > 1 && z[n - 1] == '.')
+		z[n - 1] = '\0';
+	dns_notify_target_text(t, target, sizeof target);
+	u32text(ser, sizeof ser, serial);
+	snprintf(rc, sizeof rc, "%u", rcode);
+	if (result == DNS_NOTIFY_ACKED)
+		sec_log(SEC_LOG_INFO, "notify acknowledged", "zone", z, "serial", ser, "target",
+		        target, NULL);
+	else if (result == DNS_NOTIFY_REJECTED)
+		sec_log(SEC_LOG_WARN, "notify refused", "zone", z, "serial", ser, "target", target,
+		        "rcode", rc, NULL);
+	else
+		sec_log(SEC_LOG_WARN, "notify unanswered, giving up", "zone", z, "serial", ser,
+		        "target", target, NULL);
+}
+
+static void read_answers(sec_daemon_t *d, int fd)
+{
+	uint8_t buf[4096];
+	for (int i = 0; fd >= 0 && i < 256; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&ss, &sl);
+		if (n < 0)
+			return;
+		dns_notify_target_t from;
+		if (dns_notify_target_set(&from, (struct sockaddr *)&ss, sl, 0) == DNS_OK)
+			dns_notify_sched_response(d->sched, &from, buf, (size_t)n, now_ms());
+	}
+}
+
+static void notify_tick(void *arg)
+{
+	sec_daemon_t *d = arg;
+	read_answers(d, d->fd4);
+	read_answers(d, d->fd6);
+	uint64_t now = now_ms();
+	if (dns_notify_sched_next_deadline(d->sched) <= now)
+		dns_notify_sched_tick(d->sched, now, emit, d);
+	size_t pending = dns_notify_sched_pending_count(d->sched);
+	atomic_store(&d->m_notify_pending, pending);
+	/* Poll only while something waits for an answer. */
+	if (pending && !d->notify_timer_armed)
+		dns_net_timer_arm(d->notify_timer, NOTIFY_TICK_MS, true);
+	else if (!pending && d->notify_timer_armed)
+		dns_net_timer_disarm(d->notify_timer);
+	d->notify_timer_armed = pending != 0;
+}
+
+static int notify_socket(int family)
+{
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && family == AF_INET6) {
+		int one = 1;
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	}
+	return fd;
+}
+
+/* Announce the version of @z just published to its downstream secondaries. */
+static void announce(sec_zone_t *z)
+{
+	sec_daemon_t *d = z->d;
+	sec_ntarget_t t[SEC_MAX_NOTIFY_TARGETS];
+	size_t n = sec_notify_targets(&d->cfg, (size_t)(z - d->zones), t, SEC_MAX_NOTIFY_TARGETS);
+	if (n == 0 || !d->sched || !z->zone)
+		return;
+	uint64_t now = now_ms();
+	uint32_t serial = dns_zone_serial(z->zone);
+	char ser[16];
+	u32text(ser, sizeof ser, serial);
+	for (size_t i = 0; i < n; i++) {
+		char target[64], kname[DNS_NAME_TEXT_MAX] = "";
+		dns_notify_target_text(&t[i].t, target, sizeof target);
+		if (t[i].key)
+			dns_name_to_text(t[i].key->name, kname, sizeof kname);
+		dns_err_t e = dns_notify_sched_add(d->sched, z->conf->origin, serial,
+		                                   dns_zone_soa(z->zone), &t[i].t, t[i].key, now);
+		if (e == DNS_OK)
+			sec_log(SEC_LOG_INFO, "notify queued", "zone", z->conf->name, "serial", ser,
+			        "target", target, "key", t[i].key ? kname : NULL, NULL);
+		else if (e != DNS_EEXIST)
+			sec_log(SEC_LOG_WARN, "notify not queued", "zone", z->conf->name, "target",
+			        target, "error", dns_strerror(e), NULL);
+	}
+	notify_tick(d);
 }
 
 /* ---- jobs ---- */
@@ -253,8 +377,12 @@ static void job_done(void *arg)
 		z->job_running = false;
 	}
 	uint64_t now = now_ms();
+	const dns_zone_t *before = z->zone;
 	unsigned acts = z->job_op == SEC_OP_SOA ? soa_done(z, now) : xfr_done(z, now);
 	act(z, acts);
+	/* A new version is served now (act published it): tell those below us. */
+	if (z->zone != before && (acts & SEC_ACT_PUBLISH))
+		announce(z);
 	reschedule(z->d);
 }
 
@@ -419,6 +547,8 @@ static void write_metrics(void *ctx, FILE *f)
 	        atomic_load(&d->m_queries));
 	fprintf(f, "# TYPE dns_servfail_total counter\ndns_servfail_total %" PRIu64 "\n",
 	        atomic_load(&d->m_servfail));
+	fprintf(f, "# TYPE dns_notify_pending gauge\ndns_notify_pending %" PRIu64 "\n",
+	        atomic_load(&d->m_notify_pending));
 	fprintf(f, "# TYPE dns_zone_serial gauge\n");
 	for (size_t i = 0; i < d->nzones; i++)
 		fprintf(f, "dns_zone_serial{zone=\"%s\"} %" PRIu32 "\n", d->zones[i].conf->name,
@@ -542,6 +672,12 @@ static int setup(sec_daemon_t *d)
 	d->timer = dns_net_timer_new(d->srv, on_timer, d);
 	if (!d->timer)
 		return 1;
+	d->sched = dns_notify_sched_new(notify_done, d);
+	d->notify_timer = dns_net_timer_new(d->srv, notify_tick, d);
+	if (!d->sched || !d->notify_timer)
+		return 1;
+	d->fd4 = notify_socket(AF_INET);
+	d->fd6 = notify_socket(AF_INET6);
 	publish(d);
 	for (size_t i = 0; i < d->cfg.nlisten; i++) {
 		char at[DNS_NET_ADDR_TEXT_MAX];
@@ -574,6 +710,13 @@ static void teardown(sec_daemon_t *d)
 	}
 	if (d->timer)
 		dns_net_timer_free(d->timer);
+	if (d->notify_timer)
+		dns_net_timer_free(d->notify_timer);
+	dns_notify_sched_free(d->sched);
+	if (d->fd4 >= 0)
+		close(d->fd4);
+	if (d->fd6 >= 0)
+		close(d->fd6);
 	if (d->srv)
 		dns_net_server_free(d->srv);
 	for (size_t i = 0; i < d->nzones; i++) {
@@ -590,6 +733,7 @@ int main(int argc, char **argv)
 	static sec_daemon_t daemon;
 	sec_daemon_t *d = &daemon;
 	char err[1024];
+	d->fd4 = d->fd6 = -1;
 	switch (sec_config_parse(&d->cfg, argc, argv, err, sizeof err)) {
 	case SEC_CONFIG_HELP:
 		fputs(sec_config_usage, stdout);

@@ -3,7 +3,8 @@
 # transfer is AXFR; after a change and Knot's NOTIFY the new serial is
 # served (long before the 3600 s REFRESH) and it came by IXFR.  A second
 # dns-secondary, configured in the original suite's --keys form, follows
-# the first one (a chain of secondaries: AXFR out with TSIG).
+# the first one (a chain of secondaries: AXFR out with TSIG) and, after the
+# change, gets the first one's NOTIFY (--notify) and follows at once.
 . "$(dirname "$0")/lib.sh"
 sec_init knot_follow "$@"
 
@@ -16,7 +17,8 @@ zone_text 2026010101 >"$IT_TMP/example.com.zone"
 start_knot_primary knot "$IT_TMP/knot" $P "$IT_TMP/example.com.zone" $S
 start_secondary sec "$IT_TMP/state" --zone example.com --primary 127.0.0.1:$P \
 	--key "${KEY_NAME%.}:hmac-sha256:$KEY_SECRET" --listen 127.0.0.1:$S \
-	--metrics 127.0.0.1:5414 --transfer-key "$CHAIN_KEY:hmac-sha256:$WRONG_SECRET"
+	--metrics 127.0.0.1:5414 --transfer-key "$CHAIN_KEY:hmac-sha256:$WRONG_SECRET" \
+	--notify 127.0.0.1:$S2
 
 wait_serial 30 127.0.0.1 $S example.com 2026010101
 log_has sec 'msg="zone transferred" zone=example.com kind=AXFR' || fail "first transfer was not AXFR"
@@ -37,7 +39,7 @@ q = dns.message.make_query("example.com", "AXFR")
 r = dns.query.tcp(q, "127.0.0.1", port=int(sys.argv[1]), timeout=3)
 sys.exit(0 if r.rcode() == dns.rcode.REFUSED and not r.answer else 1)
 PY
-stop "$STARTED_PID"
+SEC2_PID=$STARTED_PID
 
 # change the zone; Knot computes the difference, journals it and NOTIFYs us
 zone_text 2026010102 604800 "new IN A 192.0.2.99" >"$IT_TMP/example.com.zone"
@@ -47,6 +49,17 @@ answer_is 127.0.0.1 $S A new.example.com 192.0.2.99 || fail "new record not serv
 log_has sec 'msg="notify received" zone=example.com' || fail "no NOTIFY logged"
 log_has sec 'msg="zone transferred" zone=example.com kind=IXFR.*serial=2026010102' ||
 	fail "the change did not come by IXFR"
+# down the chain: the first secondary NOTIFYs the second (signed with the
+# chain key), which follows long before its 3600 s REFRESH
+wait_serial 30 127.0.0.1 $S2 example.com 2026010102
+answer_is 127.0.0.1 $S2 A new.example.com 192.0.2.99 || fail "chained secondary: new record"
+log_has sec 'msg="notify queued" zone=example.com serial=2026010102 target=127.0.0.1#'$S2' key=127.0.0.1.127.0.0.1._transfer.example.com.' ||
+	fail "no signed NOTIFY queued for the chained secondary"
+log_has sec2 'msg="notify received" zone=example.com serial=2026010102' ||
+	fail "the chained secondary logged no NOTIFY"
+wait_until 10 "NOTIFY acknowledged" log_has sec \
+	'msg="notify acknowledged" zone=example.com serial=2026010102 target=127.0.0.1#'$S2
+stop "$SEC2_PID"
 
 # a second change removes a record
 zone_text 2026010103 >"$IT_TMP/example.com.zone"

@@ -4,7 +4,9 @@
 # primary is killed with SIGKILL three times in the middle of the stream
 # and restarted each time on the same --state-dir.  After each restart,
 # every update answered NOERROR before the kill is in the remote's zone
-# file and served.  At the end: every acknowledged update is in the remote
+# file and served, and the restarted primary takes updates again (restart
+# safety: a crash must not leave the primary or the remote unusable).  The
+# remote is a local bare repository, as in the set-up.  At the end: every acknowledged update is in the remote
 # and served, every attempted update is served exactly when it is in the
 # remote (served data = remote data), and the served serial is the
 # remote's.
@@ -48,7 +50,12 @@ acked_in_remote_and_served() {
 prev=0
 for round in 1 2 3; do
 	target=$((prev + 40 + RANDOM % 40))
-	wait_until 300 "$target acknowledged updates" at_least_acked $target
+	if [ $round = 1 ]; then
+		wait_until 300 "$target acknowledged updates" at_least_acked $target
+	else # restart safety: the restarted primary takes updates again
+		wait_until 120 "updates acknowledged again after restart $((round - 1)) ($target acknowledged, $prev before the kill)" \
+			at_least_acked $target
+	fi
 	alive "$STREAM_PID" || fail "the update stream ended before kill $round ($(acked) acknowledged)"
 	sleep "0.$((RANDOM % 4))"
 	unwatch "$PRIMARY_PID"
@@ -74,6 +81,9 @@ for round in 1 2 3; do
 	prev=$n
 done
 
+target=$((prev + 40))
+wait_until 120 "updates acknowledged again after restart 3 ($target acknowledged, $prev before the kill)" \
+	at_least_acked $target
 alive "$STREAM_PID" || fail "the update stream ended before the end of the test ($(acked) acknowledged)"
 touch "$STOP"
 stream_done() { ! alive "$STREAM_PID"; }

@@ -240,6 +240,8 @@ def cmd_stream(a):
                     continue
                 _id, rcode, _t = parse_reply(ans)
                 if rcode == "SERVFAIL":
+                    if stopped():
+                        return
                     time.sleep(random.uniform(0.05, 0.3))
                     continue
                 outcome = rcode
