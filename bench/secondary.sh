@@ -10,7 +10,9 @@
 #            it answers the zone's last name (authoritative, with data): the
 #            first transfer, AXFR, and the build of the zone.  For ours the
 #            secondary's own "zone transferred ... seconds=" (SOA query sent
-#            to zone applied) is reported beside it as axfr-log-s.
+#            to zone applied) is reported as axfr-log-s, beside the Knot
+#            secondary's "refresh ... zone updated, N seconds" (AXFR and
+#            apply; a bootstrap sends no SOA query first).
 #   ixfr-s   a one-record change (a new A record and the serial + 1):
 #            ours: the change pushed to the primary's git remote (untimed),
 #            then from the `dns-notify` to the primary until dns-secondary
@@ -77,7 +79,7 @@ cleanup() {
 	local i
 	set +e
 	for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[$i]}"; done
-	[ "${KEEP_TMP:-0}" = 1 ] && echo "kept $tmp" >&2 || rm -rf "$tmp"
+	if [ "${KEEP_TMP:-0}" = 1 ]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -260,7 +262,7 @@ KNOTP_PID=$STARTED
 "$PY" "$kit/benchlib.py" wait-answer $KP "$LAST" "$LASTTYPE" --pid $KNOTP_PID --timeout 300 >/dev/null
 
 now() { date +%s.%N; }
-OURS_SEC_PID= KNOT_SEC_PID=
+OURS_SEC_PID="" KNOT_SEC_PID=""
 run_ours_axfr() { # ROUND
 	[ -n "$OURS_SEC_PID" ] && { stop_pid "$OURS_SEC_PID"; forget "$OURS_SEC_PID"; }
 	local t0 t
@@ -283,6 +285,8 @@ run_knot_axfr() { # ROUND
 	KNOT_SEC_PID=$STARTED
 	t=$("$PY" "$kit/benchlib.py" wait-answer $KS "$LAST" "$LASTTYPE" --t0 "$t0" --pid $STARTED --timeout 300)
 	AXFR_KNOT[$1]=${t%% *}
+	AXFR_KLOG[$1]=$(sed -n 's/.*refresh, .*zone updated, \([0-9.]*\) seconds, serial none.*/\1/p' \
+		"$d/knot.log" | head -n1)
 }
 # Edit FILE: serial SERIAL, one new A record.
 edit_zone() { # FILE SERIAL ROUND
@@ -302,11 +306,11 @@ run_knot_ixfr() { # ROUND SERIAL
 	edit_zone "$tmp/knotp/example.com" "$2" "$1"
 	IXFR_KNOT[$1]=$(waitserial $KS example.com "$2" -- knotc -s "$tmp/knotp/knot.sock" \
 		zone-reload example.com)
-	grep -q "IXFR, incoming.*serial.* -> $2" "$tmp/knots/$1/knot.log" ||
-		log "warning: knot: serial $2 did not come by IXFR ($(grep -c 'AXFR, incoming' "$tmp/knots/$1/knot.log") AXFR)"
+	grep -q "IXFR, incoming.*finished" "$tmp/knots/$1/knot.log" ||
+		log "warning: knot: serial $2 did not come by IXFR"
 }
 
-declare -a AXFR_OURS AXFR_KNOT AXFR_LOG IXFR_OURS IXFR_KNOT
+declare -a AXFR_OURS AXFR_KNOT AXFR_LOG AXFR_KLOG IXFR_OURS IXFR_KNOT
 serial=$SERIAL
 for ((r = 1; r <= rounds; r++)); do
 	run_ours_axfr $r
@@ -314,17 +318,17 @@ for ((r = 1; r <= rounds; r++)); do
 	serial=$((serial + 1))
 	run_ours_ixfr $r $serial
 	run_knot_ixfr $r $serial
-	log "round $r: axfr ours=${AXFR_OURS[$r]}s (log ${AXFR_LOG[$r]}s) knot=${AXFR_KNOT[$r]}s;" \
+	log "round $r: axfr ours=${AXFR_OURS[$r]}s (log ${AXFR_LOG[$r]}s) knot=${AXFR_KNOT[$r]}s (log ${AXFR_KLOG[$r]}s);" \
 		"ixfr ours=${IXFR_OURS[$r]}s knot=${IXFR_KNOT[$r]}s"
 done
 
 # ---- report ----
-"$PY" - "$rounds" "$records" "${AXFR_OURS[@]}" "${AXFR_KNOT[@]}" "${AXFR_LOG[@]}" \
+"$PY" - "$rounds" "$records" "${AXFR_OURS[@]}" "${AXFR_KNOT[@]}" "${AXFR_LOG[@]}" "${AXFR_KLOG[@]}" \
 	"${IXFR_OURS[@]}" "${IXFR_KNOT[@]}" <<'EOF'
 import statistics, sys
 n, records = int(sys.argv[1]), int(sys.argv[2])
 v = [float(x) for x in sys.argv[3:]]
-ao, ak, al, io, ik = (v[i * n:(i + 1) * n] for i in range(5))
+ao, ak, al, akl, io, ik = (v[i * n:(i + 1) * n] for i in range(6))
 def spread(xs):
     return "%.3f [%.3f..%.3f]" % (statistics.median(xs), min(xs), max(xs))
 def ratio(o, k):
@@ -334,11 +338,13 @@ def ratio(o, k):
 print("== secondary: records=%d rounds=%d (seconds: median [lowest..highest])" % (records, n))
 print("%-22s %-28s %s" % ("", "ours", "knot"))
 print("%-22s %-28s %s" % ("axfr-s (start->last)", spread(ao), spread(ak)))
-print("%-22s %-28s" % ("axfr-log-s (ours)", spread(al)))
+print("%-22s %-28s %s" % ("axfr-log-s", spread(al), spread(akl)))
 print("%-22s %-28s %s" % ("ixfr-s (notify->serial)", spread(io), spread(ik)))
 ra, ta = ratio(ao, ak)
 ri, ti = ratio(io, ik)
+_, tl = ratio(al, akl)
 print("ours/knot axfr-s=%s" % ta)
+print("ours/knot axfr-log-s=%s" % tl)
 print("ours/knot ixfr-s=%s" % ti)
 print("ours/knot axfr=%.2f ixfr=%.2f (median of per-round ratios)" % (ra, ri))
 EOF

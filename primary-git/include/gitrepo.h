@@ -22,8 +22,13 @@
  * An existing non-bare clone in the state directory is accepted too, but
  * its working tree is never updated.
  *
- * Note: for local paths and file:// libgit2 writes the remote repository
- * directly, so the remote's hooks (pre-receive, post-receive) do not run.
+ * Note: for local paths and file:// the remote repository is written
+ * directly (a pack, then a compare-and-swap of the branch under its lock),
+ * so the remote's hooks (pre-receive, post-receive) do not run.
+ *
+ * New objects are kept in memory and stored in the clone as one pack per
+ * commit (zlib's fastest level), never as loose files; a push to a
+ * local-path remote reuses those compressed entries.
  */
 #ifndef GITREPO_H
 #define GITREPO_H

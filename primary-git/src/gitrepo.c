@@ -364,6 +364,8 @@ dns_err_t gitrepo_open(gitrepo_t **out, const gitrepo_config_t *cfg,
 		gitrepo_msg_git(msg, msglen, "cannot open the state directory");
 		err = DNS_EIO;
 	}
+	if (err == DNS_OK)
+		err = gitrepo_mem_attach(r, msg, msglen);
 	if (err != DNS_OK) {
 		gitrepo_close(r);
 		return err;
@@ -377,7 +379,10 @@ void gitrepo_close(gitrepo_t *r)
 	if (r == NULL)
 		return;
 	git_remote_free(r->remote);
+	git_repository_free(r->remote_repo);
 	git_repository_free(r->repo);
+	gitrepo_pending_clear(r);
+	free(r->remote_path);
 	free(r->url);
 	free(r->branch);
 	free(r->local_ref);
@@ -610,8 +615,9 @@ static bool valid_file_name(const char *name)
 	       strcasecmp(name, ".git") != 0;
 }
 
-static dns_err_t apply_change(gitrepo_t *r, git_treebuilder *tb,
-                              const gitrepo_change_t *ch, char *msg, size_t msglen)
+/* Apply @ch to @tb; a new blob's id is added to @ids[*nids]. */
+static dns_err_t apply_change(gitrepo_t *r, git_treebuilder *tb, const gitrepo_change_t *ch,
+                              git_oid *ids, size_t *nids, char *msg, size_t msglen)
 {
 	if (!valid_file_name(ch->name)) {
 		gitrepo_msg(msg, msglen, "invalid root file name \"%s\"",
@@ -641,12 +647,14 @@ static dns_err_t apply_change(gitrepo_t *r, git_treebuilder *tb,
 		gitrepo_msg_git(msg, msglen, "writing the blob");
 		return DNS_EIO;
 	}
+	git_oid_cpy(&ids[(*nids)++], &blob);
 	return DNS_OK;
 }
 
 /* The new tree: @parent's with @changes applied. */
 static dns_err_t build_tree(gitrepo_t *r, git_commit *parent, const gitrepo_change_t *changes,
-                            size_t n, git_oid *tree_id, char *msg, size_t msglen)
+                            size_t n, git_oid *tree_id, git_oid *ids, size_t *nids,
+                            char *msg, size_t msglen)
 {
 	git_tree *tree = NULL;
 	git_treebuilder *tb = NULL;
@@ -658,7 +666,7 @@ static dns_err_t build_tree(gitrepo_t *r, git_commit *parent, const gitrepo_chan
 	}
 	dns_err_t err = DNS_OK;
 	for (size_t i = 0; i < n && err == DNS_OK; i++)
-		err = apply_change(r, tb, &changes[i], msg, msglen);
+		err = apply_change(r, tb, &changes[i], ids, nids, msg, msglen);
 	if (err == DNS_OK && git_treebuilder_write(tree_id, tb) != 0) {
 		gitrepo_msg_git(msg, msglen, "writing the tree");
 		err = DNS_EIO;
@@ -696,11 +704,22 @@ dns_err_t gitrepo_commit(gitrepo_t *r, const gitrepo_oid_t *parent,
 	git_signature *sig = NULL;
 	git_reference *ref = NULL;
 	to_git(&pid, parent);
+	/* the objects of earlier commits are in packs by now */
+	gitrepo_mem_reset(r);
 	if (git_commit_lookup(&pc, r->repo, &pid) != 0) {
 		gitrepo_msg_git(msg, msglen, "parent commit");
 		return DNS_ENOTFOUND;
 	}
-	err = build_tree(r, pc, changes, nchanges, &tree_id, msg, msglen);
+	/* the new objects: blobs, then the tree and the commit */
+	size_t nids = 0;
+	git_oid *ids = nchanges < SIZE_MAX / sizeof(*ids) - 2 ?
+	               malloc((nchanges + 2) * sizeof(*ids)) : NULL;
+	if (ids == NULL) {
+		git_commit_free(pc);
+		gitrepo_msg(msg, msglen, "out of memory");
+		return DNS_ENOMEM;
+	}
+	err = build_tree(r, pc, changes, nchanges, &tree_id, ids, &nids, msg, msglen);
 	if (err == DNS_OK && git_signature_now(&sig, author_name, author_email) != 0) {
 		gitrepo_msg_git(msg, msglen, "author");
 		err = DNS_EINVAL;
@@ -723,6 +742,14 @@ dns_err_t gitrepo_commit(gitrepo_t *r, const gitrepo_oid_t *parent,
 			err = DNS_EIO;
 		}
 	}
+	/* On disk before the branch names them: a crash never leaves the
+	 * branch pointing at objects that were only in memory. */
+	if (err == DNS_OK) {
+		git_oid_cpy(&ids[nids++], &tree_id);
+		git_oid_cpy(&ids[nids++], &cid);
+		err = gitrepo_persist(r, &pid, &cid, ids, nids, msg, msglen);
+	}
+	free(ids);
 	/* Compare-and-swap: never overwrite a commit made meanwhile. */
 	if (err == DNS_OK) {
 		int e = git_reference_create_matching(&ref, r->repo, r->local_ref, &cid, 1, &pid,

@@ -33,6 +33,17 @@ struct gitrepo {
 	char cb_msg[512];     /* why a callback refused, if it did */
 	bool push_rejected;
 	char push_status[256];
+
+	/* fast write path (gitrepo_pack.c) */
+	git_odb_backend *mempack;  /* new objects; owned by the repository's odb */
+	char *remote_path;         /* the remote when it is a local path, else NULL */
+	git_repository *remote_repo; /* that remote, opened once for direct pushes */
+	uint8_t *pend;             /* pack entries of the unpushed commits */
+	size_t pend_len, pend_cap;
+	uint32_t pend_count;       /* entries in pend */
+	bool pend_valid;           /* pend holds pend_base..pend_head */
+	git_oid pend_base;         /* parent of the first unpushed commit */
+	git_oid pend_head;         /* the last commit in pend */
 };
 
 /* snprintf into an optional message buffer. */
@@ -56,5 +67,21 @@ dns_err_t gitrepo_net_err(gitrepo_t *r, int gerr, const char *what,
 /* The commit's tree; *tree must be freed. */
 dns_err_t gitrepo_commit_tree(gitrepo_t *r, const gitrepo_oid_t *commit,
                               git_tree **tree, char *msg, size_t msglen);
+
+/* Add the in-memory object store that receives new objects. */
+dns_err_t gitrepo_mem_attach(gitrepo_t *r, char *msg, size_t msglen);
+/* Empty it: only once its objects are stored in a pack. */
+void gitrepo_mem_reset(gitrepo_t *r);
+/* Store objects @ids (those @commit adds to @parent) as one pack in the
+ * local clone and keep their entries for the next push. */
+dns_err_t gitrepo_persist(gitrepo_t *r, const git_oid *parent, const git_oid *commit,
+                          const git_oid *ids, size_t n, char *msg, size_t msglen);
+/* Forget the kept entries (the branch was reset or pushed otherwise). */
+void gitrepo_pending_clear(gitrepo_t *r);
+/* Push @loc to a local-path remote directly when the kept entries are
+ * exactly what it lacks.  false: not done, use libgit2's push; true: done,
+ * result in *err (DNS_OK or GITREPO_E*). */
+bool gitrepo_push_direct(gitrepo_t *r, const git_oid *loc, dns_err_t *err,
+                         char *msg, size_t msglen);
 
 #endif

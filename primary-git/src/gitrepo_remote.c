@@ -84,6 +84,11 @@ dns_err_t gitrepo_parse_remote(gitrepo_t *r, const char *remote,
 		bool ssh = (sl == 3 && strncmp(u, "ssh", 3) == 0) ||
 		           (sl == 7 && (strncmp(u, "ssh+git", 7) == 0 ||
 		                        strncmp(u, "git+ssh", 7) == 0));
+		if (sl == 4 && strncmp(u, "file", 4) == 0 && u[7] == '/' &&
+		    strchr(u, '%') == NULL && (r->remote_path = strdup(u + 7)) == NULL) {
+			gitrepo_msg(msg, msglen, "out of memory");
+			return DNS_ENOMEM;
+		}
 		if (!ssh)
 			return DNS_OK; /* file://, https://: libgit2 handles them */
 		const char *a = scheme_end + 3;
@@ -100,6 +105,10 @@ dns_err_t gitrepo_parse_remote(gitrepo_t *r, const char *remote,
 	if (abs != NULL) {
 		free(r->url);
 		r->url = abs;
+	}
+	if ((r->remote_path = strdup(r->url)) == NULL) {
+		gitrepo_msg(msg, msglen, "out of memory");
+		return DNS_ENOMEM;
 	}
 	return DNS_OK;
 }
@@ -307,6 +316,7 @@ dns_err_t gitrepo_reset_to_remote(gitrepo_t *r, gitrepo_oid_t *head, char *msg, 
 		gitrepo_msg(msg, msglen, "no remote head of %s known; fetch first", r->branch);
 		return DNS_ENOTFOUND;
 	}
+	gitrepo_pending_clear(r);
 	int e = git_reference_create(&ref, r->repo, r->local_ref, &rem, 1,
 	                             "gitrepo: reset to the remote head");
 	git_reference_free(ref);
@@ -330,12 +340,30 @@ static dns_err_t rejected(gitrepo_t *r, char *msg, size_t msglen)
 	return moved ? GITREPO_EREJECTED : GITREPO_EDECLINED;
 }
 
+/* The remote now has @loc: record it as the remote head. */
+static dns_err_t record_pushed(gitrepo_t *r, const git_oid *loc, char *msg, size_t msglen)
+{
+	git_reference *ref = NULL;
+	if (git_reference_create(&ref, r->repo, r->tracking_ref, loc, 1, "gitrepo: push") != 0) {
+		gitrepo_msg_git(msg, msglen, "pushed, but recording the remote head failed");
+		return DNS_EIO;
+	}
+	git_reference_free(ref);
+	return DNS_OK;
+}
+
 dns_err_t gitrepo_push(gitrepo_t *r, char *msg, size_t msglen)
 {
 	git_oid loc;
 	if (git_reference_name_to_id(&loc, r->repo, r->local_ref) != 0) {
 		gitrepo_msg_git(msg, msglen, "no local branch to push");
 		return DNS_ENOTFOUND;
+	}
+	dns_err_t err;
+	if (gitrepo_push_direct(r, &loc, &err, msg, msglen)) {
+		if (err != DNS_OK)
+			return err;
+		return record_pushed(r, &loc, msg, msglen);
 	}
 	char *spec = malloc(2 * strlen(r->local_ref) + 2);
 	if (spec == NULL) {
@@ -353,12 +381,6 @@ dns_err_t gitrepo_push(gitrepo_t *r, char *msg, size_t msglen)
 		return gitrepo_net_err(r, e, "push to", msg, msglen);
 	if (r->push_rejected)
 		return rejected(r, msg, msglen);
-	/* The remote now has our head: record it as the remote head. */
-	git_reference *ref = NULL;
-	if (git_reference_create(&ref, r->repo, r->tracking_ref, &loc, 1, "gitrepo: push") != 0) {
-		gitrepo_msg_git(msg, msglen, "pushed, but recording the remote head failed");
-		return DNS_EIO;
-	}
-	git_reference_free(ref);
-	return DNS_OK;
+	gitrepo_pending_clear(r);
+	return record_pushed(r, &loc, msg, msglen);
 }

@@ -84,13 +84,13 @@ static void from_key_names(void **state)
 		"dns-secondary", "--zone", "example.com", "--primary", "192.0.2.53",
 		"--listen", "127.0.0.1:5300", "--listen", "[::1]:5300",
 		/* ours: 127.0.0.1 is a listen address */
-		"--transfer-key", "127.0.0.1.192.0.2.7._transfer.example.com" SECRET,
+		"--transfer-key", ("127.0.0.1.192.0.2.7._transfer.example.com" SECRET),
 		/* not ours: another primary's secondary */
-		"--transfer-key", "10.0.0.1.192.0.2.8._transfer.example.com" SECRET,
+		"--transfer-key", ("10.0.0.1.192.0.2.8._transfer.example.com" SECRET),
 		/* another zone */
-		"--transfer-key", "127.0.0.1.192.0.2.9._transfer.example.org" SECRET,
+		"--transfer-key", ("127.0.0.1.192.0.2.9._transfer.example.org" SECRET),
 		/* a plain transfer key: signs the targets without a key of their own */
-		"--transfer-key", "down._transfer.example.com" SECRET,
+		"--transfer-key", ("down._transfer.example.com" SECRET),
 		"--notify", "192.0.2.7",       /* same as the key's target: once */
 		"--notify", "192.0.2.10:5301", /* signed with the first zone key */
 		"--notify", "127.0.0.1:5300",  /* ourselves: never */
@@ -112,7 +112,7 @@ static void wildcard_listen(void **state)
 	const char *argv[] = {
 		"dns-secondary", "--zone", "example.com", "--primary", "192.0.2.53",
 		"--listen", "0.0.0.0:53",
-		"--transfer-key", "10.0.0.1.192.0.2.8._transfer.example.com" SECRET,
+		"--transfer-key", ("10.0.0.1.192.0.2.8._transfer.example.com" SECRET),
 	};
 	parse(sizeof argv / sizeof *argv, argv);
 	sec_ntarget_t t[8];
@@ -128,9 +128,9 @@ static void key_choice(void **state)
 	const char *argv[] = {
 		"dns-secondary", "--zone", "example.com", "--primary", "192.0.2.53",
 		"--listen", "127.0.0.1:5300",
-		"--transfer-key", "a._transfer.example.com" SECRET,
-		"--transfer-key", "1.2.3.4.192.0.2.7._transfer.com" SECRET,  /* parent zone */
-		"--transfer-key", "b._notify.example.com" SECRET,            /* no transfer */
+		"--transfer-key", ("a._transfer.example.com" SECRET),
+		"--transfer-key", ("1.2.3.4.192.0.2.7._transfer.com" SECRET),  /* parent zone */
+		"--transfer-key", ("b._notify.example.com" SECRET),            /* no transfer */
 	};
 	parse(sizeof argv / sizeof *argv, argv);
 	struct sockaddr_in sin = { .sin_family = AF_INET };

@@ -93,7 +93,8 @@ remote_print "$IT_TMP/final-print.txt"
 RSERIAL=$(awk '$4 == "SOA" {print $7; exit}' "$IT_TMP/final-print.txt")
 
 # the person's commit and edit
-git -C "$REMOTE" log --format='%an|%s' main | grep -Fxq "person|$PERSON_MSG" ||
+git -C "$REMOTE" log --format='%an|%s' main >"$IT_TMP/gitlog.txt"
+grep -Fxq "person|$PERSON_MSG" "$IT_TMP/gitlog.txt" ||
 	fail "the person's commit '$PERSON_MSG' is not in the remote's git log"
 grep -Fxq 'office  IN A    192.0.2.44   ; front desk' "$IT_TMP/final.txt" ||
 	fail "the person's edit (office A 192.0.2.44) is not in the remote's zone file"

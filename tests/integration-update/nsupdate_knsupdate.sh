@@ -58,13 +58,14 @@ diff_lines() {
 		awk -v s="$1" '/^@@/ {body = 1; next} body && substr($0, 1, 1) == s {print substr($0, 2)}'
 }
 
-# added_has OWNER TYPE RDATA / removed_has ...: a record line of the diff
+# line_has +/- OWNER TYPE RDATA: an added (+) or removed (-) line of the diff
 # has this owner (relative or absolute), type and rdata (case-insensitive).
 line_has() {
-	local sign=$1 owner=$2 type=$3 rdata=$4 o
+	local sign=$1 owner=$2 type=$3 rdata=$4 o lines
 	o=$(sed 's/\./\\./g' <<<"$owner")
-	diff_lines "$sign" | grep -Ei "^$o(\.$ZONE\.)?[[:space:]]" |
-		grep -Ei "[[:space:]]$type[[:space:]]" | grep -Fqi -- "$rdata"
+	lines=$(diff_lines "$sign")   # no grep -q in a pipe: SIGPIPE under pipefail
+	grep -Ei "^$o(\.$ZONE\.)?[[:space:]]" <<<"$lines" |
+		grep -Ei "[[:space:]]$type[[:space:]]" | grep -Fci -- "$rdata" >/dev/null
 }
 
 # check_batch TOOL KEYNAME WHAT OWNER TYPE NADD NDEL: the checks after a batch
