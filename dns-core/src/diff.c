@@ -317,41 +317,68 @@ static dns_err_t chg_prepare(const dns_zone_t *z, const dns_rr_t *rrs, size_t n,
 	return DNS_OK;
 }
 
-/* Keep (or drop, when removed) each record of the old zone. */
-static dns_err_t apply_walk(const dns_zone_t *old, chg_t *rem, size_t nrem, chg_t *add,
-                            size_t nadd, dns_zone_builder_t *b)
+/*
+ * The new records of one owner: its old records less the removed ones,
+ * then the added ones (in canonical order, so the first added record of
+ * an RRset gives it its TTL, as the builder keeps the first TTL).
+ */
+static dns_err_t apply_owner(const dns_zone_t *old, const uint8_t *owner, chg_t *rem,
+                             size_t nrem, chg_t *add, size_t nadd, dns_rdscratch_t *sc,
+                             dns_zone_builder_t *b)
+{
+	dns_err_t err = dns_zone_patch_replace(b, owner);
+	const dns_node_t *node = err ? NULL : dns_zone_find(old, owner);
+	for (size_t t = 0; !err && node && t < dns_node_rrset_count(node); t++) {
+		const dns_rrset_t *s = dns_node_rrset_at(node, t);
+		size_t n;
+		if ((err = dns_rdscratch_load(sc, s, &n)))
+			break;
+		/* Added records of this RRset set its TTL. */
+		uint32_t ttl = s->ttl;
+		size_t k = chg_lower(add, nadd, owner, s->type, NULL, 0);
+		if (k < nadd && dns_name_equal(add[k].rr->owner, owner) && add[k].rr->type == s->type)
+			ttl = add[k].rr->ttl;
+		for (size_t r = 0; !err && r < n; r++) {
+			const dns_rdref_t *rd = &sc->refs[r];
+			chg_t *c = chg_find(rem, nrem, owner, s->type, rd->canon, rd->len);
+			if (c) {
+				c->used = true;
+				continue;
+			}
+			if (chg_find(add, nadd, owner, s->type, rd->canon, rd->len))
+				return DNS_EZONE; /* added record already present */
+			dns_rr_t rr = { .owner = owner, .type = s->type, .rclass = dns_zone_class(old),
+			                .ttl = ttl, .rdlen = rd->len, .rdata = rd->data };
+			err = dns_zone_builder_add(b, &rr);
+		}
+	}
+	for (size_t k = chg_lower(add, nadd, owner, 0, NULL, 0);
+	     !err && k < nadd && dns_name_equal(add[k].rr->owner, owner); k++)
+		err = dns_zone_builder_add(b, add[k].rr);
+	return err;
+}
+
+/* Patch the owners that the changes name, in canonical order. */
+static dns_err_t apply_changes(const dns_zone_t *old, chg_t *rem, size_t nrem, chg_t *add,
+                               size_t nadd, dns_zone_builder_t *b)
 {
 	dns_rdscratch_t sc = { 0 };
 	dns_err_t err = DNS_OK;
-	for (size_t i = 0; !err && i < dns_zone_node_count(old); i++) {
-		const dns_node_t *node = dns_zone_node_at(old, i);
-		const uint8_t *owner = dns_node_name(node);
-		for (size_t t = 0; !err && t < dns_node_rrset_count(node); t++) {
-			const dns_rrset_t *s = dns_node_rrset_at(node, t);
-			size_t n;
-			if ((err = dns_rdscratch_load(&sc, s, &n)))
-				break;
-			/* Added records of this RRset set its TTL. */
-			uint32_t ttl = s->ttl;
-			size_t k = chg_lower(add, nadd, owner, s->type, NULL, 0);
-			if (k < nadd && dns_name_equal(add[k].rr->owner, owner) && add[k].rr->type == s->type)
-				ttl = add[k].rr->ttl;
-			for (size_t r = 0; r < n; r++) {
-				const dns_rdref_t *rd = &sc.refs[r];
-				chg_t *c = chg_find(rem, nrem, owner, s->type, rd->canon, rd->len);
-				if (c) {
-					c->used = true;
-					continue;
-				}
-				if (chg_find(add, nadd, owner, s->type, rd->canon, rd->len)) {
-					err = DNS_EZONE; /* added record already present */
-					break;
-				}
-				dns_rr_t rr = { .owner = owner, .type = s->type, .rclass = dns_zone_class(old),
-				                .ttl = ttl, .rdlen = rd->len, .rdata = rd->data };
-				err = dns_zone_builder_add(b, &rr);
-			}
-		}
+	size_t i = 0, j = 0;
+	while (!err && (i < nrem || j < nadd)) {
+		const uint8_t *owner;
+		if (i == nrem)
+			owner = add[j].rr->owner;
+		else if (j == nadd)
+			owner = rem[i].rr->owner;
+		else
+			owner = dns_name_compare(rem[i].rr->owner, add[j].rr->owner) <= 0
+			                ? rem[i].rr->owner : add[j].rr->owner;
+		err = apply_owner(old, owner, rem, nrem, add, nadd, &sc, b);
+		while (i < nrem && dns_name_equal(rem[i].rr->owner, owner))
+			i++;
+		while (j < nadd && dns_name_equal(add[j].rr->owner, owner))
+			j++;
 	}
 	dns_rdscratch_fini(&sc);
 	return err;
@@ -368,15 +395,13 @@ dns_err_t dns_zone_apply_diff(const dns_zone_t *old, const dns_rr_t *removed, si
 	dns_err_t err = chg_prepare(old, removed, nremoved, &rem, &rbuf);
 	if (!err)
 		err = chg_prepare(old, added, nadded, &add, &abuf);
-	if (!err && !(b = dns_zone_builder_new(dns_zone_origin(old), dns_zone_class(old))))
+	if (!err && !(b = dns_zone_patch_new(old)))
 		err = DNS_ENOMEM;
 	if (!err)
-		err = apply_walk(old, rem, nremoved, add, nadded, b);
+		err = apply_changes(old, rem, nremoved, add, nadded, b);
 	for (size_t i = 0; !err && i < nremoved; i++)
 		if (!rem[i].used)
 			err = DNS_EZONE; /* removing a record the zone does not have */
-	for (size_t i = 0; !err && i < nadded; i++)
-		err = dns_zone_builder_add(b, add[i].rr);
 	free(rem);
 	free(add);
 	free(rbuf);

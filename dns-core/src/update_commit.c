@@ -1,6 +1,6 @@
 /*
  * update_commit.c - the net changes of an UPDATE transaction and its
- * commit: serial bump, one rebuild, and the zone check that refuses a
+ * commit: serial bump, one patch of the base zone, and the zone check that refuses a
  * batch which would make the zone invalid.
  */
 #include <stdio.h>
@@ -146,31 +146,17 @@ static dns_err_t bump_serial(dns_update_t *u, uint32_t date_hint)
 	return DNS_OK;
 }
 
+/* The new version: the base zone patched at the touched names, each of
+ * which holds its full new contents (none: the name goes). */
 static dns_err_t build(dns_update_t *u, dns_zone_t **out)
 {
-	dns_zone_builder_t *b = dns_zone_builder_new(u->origin, u->rclass);
+	dns_zone_builder_t *b = dns_zone_patch_new(u->base);
 	if (!b)
 		return DNS_ENOMEM;
 	dns_err_t err = DNS_OK;
-	size_t nn = dns_zone_node_count(u->base);
-	for (size_t i = 0; !err && i < nn; i++) {
-		const dns_node_t *node = dns_zone_node_at(u->base, i);
-		if (upd_lookup(u, dns_node_name(node)))
-			continue; /* the working copy has this name */
-		for (size_t t = 0; !err && t < dns_node_rrset_count(node); t++) {
-			const dns_rrset_t *s = dns_node_rrset_at(node, t);
-			dns_rr_t rr = { .owner = dns_node_name(node), .type = s->type,
-			                .rclass = u->rclass, .ttl = s->ttl };
-			for (const uint8_t *rd = dns_rrset_first(s); !err && rd;
-			     rd = dns_rrset_next(s, rd)) {
-				rr.rdlen = dns_rrset_rdlen(rd);
-				rr.rdata = dns_rrset_rdata(rd);
-				err = dns_zone_builder_add(b, &rr);
-			}
-		}
-	}
 	for (size_t i = 0; !err && i < u->nbuckets; i++) {
 		for (wname_t *w = u->buckets[i]; !err && w; w = w->hnext) {
+			err = dns_zone_patch_replace(b, w->owner);
 			for (size_t t = 0; !err && t < w->nsets; t++) {
 				const wset_t *s = &w->sets[t];
 				dns_rr_t rr = { .owner = w->owner, .type = s->type, .rclass = u->rclass,

@@ -19,6 +19,8 @@ void dns_zone_unref(dns_zone_t *z)
 	if (!z || atomic_fetch_sub_explicit(&z->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	zone_arena_free(&z->arena);
+	for (unsigned i = 0; i < z->nstores; i++)
+		zone_store_unref(z->stores[i]);
 	free(z->nodes);
 	free(z->table);
 	free(z->mismatch);
@@ -31,9 +33,21 @@ size_t dns_zone_rr_count(const dns_zone_t *z) { return z->rr_count; }
 size_t dns_zone_node_count(const dns_zone_t *z) { return z->nnodes; }
 size_t dns_zone_ttl_mismatches(const dns_zone_t *z) { return z->nmismatch; }
 
+void zone_store_unref(zone_store_t *s)
+{
+	if (s && atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1) {
+		zone_arena_free(&s->arena);
+		free(s);
+	}
+}
+
+/* Shared stores count in full: they are what keeps this version alive. */
 size_t dns_zone_memory(const dns_zone_t *z)
 {
-	return sizeof(*z) + z->arena.total + z->nnodes * sizeof(*z->nodes) +
+	size_t held = z->arena.total;
+	for (unsigned i = 0; i < z->nstores; i++)
+		held += sizeof(*z->stores[i]) + z->stores[i]->arena.total;
+	return sizeof(*z) + held + z->nnodes * sizeof(*z->nodes) +
 	       ((size_t)z->mask + 1) * sizeof(*z->table) + z->nmismatch * sizeof(*z->mismatch);
 }
 

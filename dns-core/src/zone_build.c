@@ -22,6 +22,7 @@ typedef struct bnode {
 	uint32_t first;       /* latest record; the list runs back through brec.next */
 	uint32_t parent;      /* builder index of the parent node (NONE for the apex) */
 	uint8_t nlabels;
+	uint8_t replace;      /* patch mode: the old node's records are replaced */
 } bnode_t;
 
 typedef struct brec {
@@ -43,6 +44,7 @@ struct dns_zone_builder {
 	brec_t *recs;
 	size_t nrecs, recs_cap;
 	uint32_t last;     /* node of the previous record: zone files group owners */
+	const dns_zone_t *old; /* patch mode: the version being patched */
 };
 
 /* ---- arena ---- */
@@ -181,7 +183,7 @@ static uint32_t badd_node(dns_zone_builder_t *b, const uint8_t *name, uint32_t h
 		b->mask = mask;
 	}
 	uint32_t idx = (uint32_t)b->nnodes++;
-	b->nodes[idx] = (bnode_t){name, NONE, NONE, (uint8_t)nlabels};
+	b->nodes[idx] = (bnode_t){name, NONE, NONE, (uint8_t)nlabels, 0};
 	binsert64(b->table, b->mask, hash, idx);
 	return idx;
 }
@@ -192,15 +194,10 @@ static bool is_meta(uint16_t type)
 	return type == 0 || type == DNS_TYPE_OPT || (type >= 128 && type <= 255);
 }
 
-static uint32_t owner_node(dns_zone_builder_t *b, const uint8_t *owner, dns_err_t *err)
+/* A node for @owner, not yet known: it must be in the zone. */
+static uint32_t owner_new(dns_zone_builder_t *b, const uint8_t *owner, size_t len, uint32_t hash,
+                          dns_err_t *err)
 {
-	if (b->last != NONE && dns_name_equal(b->nodes[b->last].name, owner))
-		return b->last;
-	size_t len = dns_name_length(owner);
-	uint32_t hash = zone_hash_len(owner, len);
-	uint32_t idx = bfind(b, owner, hash);
-	if (idx != NONE)
-		return idx;
 	unsigned labels = dns_name_label_count(owner);
 	if (labels < b->z->origin_labels ||
 	    !dns_name_equal(dns_name_skip_labels(owner, labels - b->z->origin_labels),
@@ -213,6 +210,21 @@ static uint32_t owner_node(dns_zone_builder_t *b, const uint8_t *owner, dns_err_
 		return NONE;
 	memcpy(name, owner, len);
 	return badd_node(b, name, hash, labels);
+}
+
+static uint32_t owner_node(dns_zone_builder_t *b, const uint8_t *owner, dns_err_t *err)
+{
+	if (b->last != NONE && dns_name_equal(b->nodes[b->last].name, owner))
+		return b->last;
+	size_t len = dns_name_length(owner);
+	uint32_t hash = zone_hash_len(owner, len);
+	uint32_t idx = bfind(b, owner, hash);
+	if (idx != NONE)
+		return idx;
+	idx = owner_new(b, owner, len, hash, err);
+	if (idx != NONE)
+		b->nodes[idx].replace = b->old != NULL; /* in a patch, a named owner is replaced */
+	return idx;
 }
 
 dns_err_t dns_zone_builder_add(dns_zone_builder_t *b, const dns_rr_t *rr)
@@ -248,6 +260,28 @@ dns_err_t dns_zone_builder_add(dns_zone_builder_t *b, const dns_rr_t *rr)
 	bnode_t *n = &b->nodes[node];
 	b->recs[idx] = (brec_t){rdata, n->first, rr->ttl, rr->type, rr->rdlen};
 	n->first = idx;
+	return DNS_OK;
+}
+
+dns_zone_builder_t *dns_zone_patch_new(const dns_zone_t *old)
+{
+	if (!old)
+		return NULL;
+	dns_zone_builder_t *b = dns_zone_builder_new(old->origin, old->rclass);
+	if (b)
+		b->old = old;
+	return b;
+}
+
+dns_err_t dns_zone_patch_replace(dns_zone_builder_t *b, const uint8_t *owner)
+{
+	if (!b->old)
+		return DNS_EINVAL;
+	dns_err_t err = DNS_ENOMEM;
+	uint32_t node = owner_node(b, owner, &err);
+	if (node == NONE)
+		return err;
+	b->last = node;
 	return DNS_OK;
 }
 
@@ -622,6 +656,41 @@ static dns_err_t build_table(dns_zone_t *z)
 	return DNS_OK;
 }
 
+/*
+ * Patch mode: pack the staged owners (and their ancestors, which keep
+ * their old records unless replaced) into z->nodes in builder order, and
+ * let zone_patch_merge put them in place among the old version's nodes.
+ */
+static dns_err_t finish_patch(dns_zone_builder_t *b)
+{
+	dns_zone_t *z = b->z;
+	uint8_t *replace = malloc(b->nnodes ? b->nnodes : 1);
+	z->nodes = calloc(b->nnodes ? b->nnodes : 1, sizeof(*z->nodes));
+	if (!replace || !z->nodes) {
+		free(replace);
+		return DNS_ENOMEM;
+	}
+	z->nnodes = b->nnodes;
+	scratch_t s = {0};
+	dns_err_t err = DNS_OK;
+	for (size_t i = 0; i < b->nnodes && !err; i++) {
+		const bnode_t *bn = &b->nodes[i];
+		dns_node_t *n = &z->nodes[i];
+		n->name = bn->name;
+		n->hash = zone_hash(bn->name);
+		n->nlabels = bn->nlabels;
+		replace[i] = bn->replace;
+		err = pack_node(b, bn, (uint32_t)i, &s);
+	}
+	free(s.r);
+	z->mismatch = s.mm;
+	z->nmismatch = s.nmm;
+	if (!err)
+		err = zone_patch_merge(z, b->old, replace);
+	free(replace);
+	return err;
+}
+
 static dns_err_t finish(dns_zone_builder_t *b)
 {
 	dns_zone_t *z = b->z;
@@ -630,6 +699,8 @@ static dns_err_t finish(dns_zone_builder_t *b)
 		return err;
 	free(b->table); /* lookups by builder index are over */
 	b->table = NULL;
+	if (b->old)
+		return finish_patch(b);
 	if (b->nnodes == 0)
 		return DNS_OK;
 	uint32_t *order = sort_nodes(b);
@@ -671,6 +742,20 @@ dns_err_t dns_zone_builder_finish(dns_zone_builder_t *b, dns_zone_t **zone)
 {
 	*zone = NULL;
 	dns_err_t err = finish(b);
+	if (err == DNS_OK && !b->z->nstores) {
+		/* the arena becomes a store that later patched versions can share */
+		zone_store_t *st = malloc(sizeof(*st));
+		if (!st) {
+			err = DNS_ENOMEM;
+		} else {
+			atomic_init(&st->refs, 1);
+			st->arena = b->z->arena;
+			b->z->arena = (zone_arena_t){0};
+			b->z->stores[0] = st;
+			b->z->nstores = 1;
+			b->z->live = st->arena.total;
+		}
+	}
 	if (err == DNS_OK) {
 		*zone = b->z;
 		b->z = NULL;

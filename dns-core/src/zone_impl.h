@@ -1,6 +1,6 @@
 /*
  * zone_impl.h - private layout of the zone database, shared by
- * zone_build.c, zone.c and zone_check.c.  Not part of the public API.
+ * zone_build.c, zone_patch.c, zone.c and zone_check.c.  Not part of the public API.
  */
 #ifndef DNS_ZONE_IMPL_H
 #define DNS_ZONE_IMPL_H
@@ -32,6 +32,22 @@ typedef struct zone_arena {
 void *zone_arena_alloc(zone_arena_t *a, size_t n, size_t align);
 void zone_arena_free(zone_arena_t *a);
 
+/*
+ * An arena that outlives its zone: a patched zone (zone_patch.c) points
+ * into the arenas of the version it was patched from for every node it
+ * did not change, and holds a reference to each of them.  Bounded by
+ * ZONE_STORES_MAX; a patch past that, or with too much dead data, copies
+ * everything into one fresh arena instead.
+ */
+typedef struct zone_store {
+	atomic_uint refs;
+	zone_arena_t arena;
+} zone_store_t;
+
+#define ZONE_STORES_MAX 8
+
+void zone_store_unref(zone_store_t *s);
+
 struct dns_node {
 	const uint8_t *name;     /* as first written, case preserved */
 	const dns_rrset_t *rrsets; /* sorted by type */
@@ -59,8 +75,18 @@ struct dns_zone {
 	size_t rr_count;
 	zone_ttl_mismatch_t *mismatch;
 	size_t nmismatch;
-	zone_arena_t arena;
+	zone_arena_t arena;       /* unused once the zone is built: moved to stores[0] */
+	zone_store_t *stores[ZONE_STORES_MAX]; /* [0]: this version's own, then shared ones */
+	unsigned nstores;
+	size_t live;              /* arena bytes the nodes use (names, RRsets, rdata) */
 };
+
+/* Patch mode of the builder (dns_zone_patch_new): @z holds the staged
+ * owners and their ancestors packed in builder order (z->nodes, @replace
+ * tells which replace the old node); merge them with @old into the new
+ * version's nodes, table, flags and stores. */
+dns_err_t zone_patch_merge(dns_zone_t *z, const dns_zone_t *old, const uint8_t *replace);
+
 
 /*
  * Case-insensitive hash of a name for the zone's tables, 8 bytes at a

@@ -20,7 +20,9 @@
  * https verifies the server against the system CA store.
  *
  * An existing non-bare clone in the state directory is accepted too, but
- * its working tree is never updated.
+ * its working tree is never updated.  The state directory belongs to one
+ * gitrepo_t at a time: lock files of the branch, its remote-tracking ref
+ * and HEAD left there by a crash are removed when it is opened.
  *
  * Note: for local paths and file:// the remote repository is written
  * directly (a pack, then a compare-and-swap of the branch under its lock),

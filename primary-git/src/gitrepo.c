@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "gitrepo_int.h"
 
@@ -119,6 +120,23 @@ static char *concat(const char *a, const char *b)
 	return s;
 }
 
+/* The clone belongs to this process alone: a lock file of one of its refs
+ * can only be left over from a crash (kill -9 while a ref was written), and
+ * would refuse every later update of that ref. */
+static void remove_stale_locks(gitrepo_t *r)
+{
+	const char *names[] = { "HEAD", r->local_ref, r->tracking_ref };
+	const char *dir = git_repository_path(r->repo);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char *ref = concat(dir, names[i]);
+		char *lock = ref != NULL ? concat(ref, ".lock") : NULL;
+		if (lock != NULL)
+			(void)unlink(lock);
+		free(lock);
+		free(ref);
+	}
+}
+
 /* Follow @branch: set the ref names and point HEAD at it. */
 static dns_err_t set_branch(gitrepo_t *r, const char *branch, char *msg, size_t msglen)
 {
@@ -137,6 +155,7 @@ static dns_err_t set_branch(gitrepo_t *r, const char *branch, char *msg, size_t 
 		gitrepo_msg(msg, msglen, "invalid branch name \"%s\"", branch);
 		return DNS_EINVAL;
 	}
+	remove_stale_locks(r);
 	if (git_repository_set_head(r->repo, local) != 0) {
 		gitrepo_msg_git(msg, msglen, "cannot point HEAD at the branch");
 		return DNS_EIO;

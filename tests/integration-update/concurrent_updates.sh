@@ -4,7 +4,8 @@
 # client waits for every answer and retries only on timeout or SERVFAIL)
 # while a person clones the remote, edits an unrelated record of the same
 # zone file, commits and pushes (pull --rebase and push again when the
-# push is rejected, as a person would) in the middle of the stream.
+# push is rejected, as a person would) in the middle of the stream: half of
+# the clients wait half-way for the person's push, the other half run on.
 # Then:
 #   - all 1,280 updates were answered NOERROR, and every one is a record of
 #     the remote's zone file (parsed with `dns-zone print`) and served;

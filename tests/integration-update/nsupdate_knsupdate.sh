@@ -2,7 +2,8 @@
 # BIND's nsupdate and Knot's knsupdate change records of a git-backed zone
 # through dns-primary-git, signed with hmac-sha256 and hmac-md5 keys that
 # have update authority: add A, TXT with spaces, TLSA, CNAME; replace
-# (delete + add); delete.  After every batch:
+# (delete + add); delete; over UDP, and TCP for the hmac-md5 batches.
+# After every batch:
 #   - the tool got NOERROR (its `answer` shows it, it exits 0);
 #   - the remote has exactly one new commit, authored by the key name, whose
 #     subject names the zone, the type, the owner and the serial change;
@@ -30,14 +31,16 @@ wait_serial 30 127.0.0.1 $P $ZONE $SERIAL0
 grep -E '^[[:space:]]*(;|\$)' "$U_DIR/data/example.com" >"$IT_TMP/orig-comments.txt"
 [ "$(wc -l <"$IT_TMP/orig-comments.txt")" -ge 8 ] || fail "fixture has too few comment lines"
 
-# run_tool TOOL KEYSPEC COMMANDS: one batch; must exit 0 and show NOERROR.
+# run_tool TOOL KEYSPEC COMMANDS [tcp]: one batch (over UDP, the tools'
+# default, or TCP: -v); must exit 0 and show NOERROR.
 run_tool() {
-	local tool=$1 keyspec=$2 cmds=$3 out rc=0
+	local tool=$1 keyspec=$2 cmds=$3 out rc=0 v=()
 	local script
+	[ "${4:-udp}" = tcp ] && v=(-v)
 	script=$(printf 'server 127.0.0.1 %s\nzone %s.\n%s\nsend\nanswer\n' "$P" "$ZONE" "$cmds")
 	case $tool in
-	nsupdate) out=$(printf '%s\n' "$script" | nsupdate -y "$keyspec" -t 60 -u 10 -r 3 2>&1) || rc=$? ;;
-	knsupdate) out=$(printf '%s\n' "$script" | knsupdate -y "$keyspec" -t 20 -r 3 2>&1) || rc=$? ;;
+	nsupdate) out=$(printf '%s\n' "$script" | nsupdate "${v[@]}" -y "$keyspec" -t 60 -u 10 -r 3 2>&1) || rc=$? ;;
+	knsupdate) out=$(printf '%s\n' "$script" | knsupdate "${v[@]}" -y "$keyspec" -t 20 -r 3 2>&1) || rc=$? ;;
 	*) fail "run_tool: unknown tool $tool" ;;
 	esac
 	printf '%s\n' "$out" >>"$IT_TMP/tools.out"
@@ -65,7 +68,7 @@ line_has() {
 	o=$(sed 's/\./\\./g' <<<"$owner")
 	lines=$(diff_lines "$sign")   # no grep -q in a pipe: SIGPIPE under pipefail
 	grep -Ei "^$o(\.$ZONE\.)?[[:space:]]" <<<"$lines" |
-		grep -Ei "[[:space:]]$type[[:space:]]" | grep -Fci -- "$rdata" >/dev/null
+		grep -Ei "[[:space:]]${type}[[:space:]]" | grep -Fci -- "$rdata" >/dev/null
 }
 
 # check_batch TOOL KEYNAME WHAT OWNER TYPE NADD NDEL: the checks after a batch
@@ -206,13 +209,13 @@ check_batch knsupdate "$ADMIN_KEY" "delete one www A" www A 1 2
 line_has - www A 192.0.2.82 || fail "knsupdate delete www A 192.0.2.82: its line was not removed"
 wait_answer A "www.$ZONE" 192.0.2.80
 
-# hmac-md5, with both tools
-run_tool nsupdate "hmac-md5:${MD5_KEY%.}:$MD5_SECRET" "update add md5-nsupdate.$ZONE. 300 A 192.0.2.12"
+# hmac-md5, with both tools, over TCP
+run_tool nsupdate "hmac-md5:${MD5_KEY%.}:$MD5_SECRET" "update add md5-nsupdate.$ZONE. 300 A 192.0.2.12" tcp
 check_batch nsupdate "$MD5_KEY" "hmac-md5 add A" md5-nsupdate A 2 1
 line_has + md5-nsupdate A 192.0.2.12 || fail "nsupdate hmac-md5: no added line 'md5-nsupdate ... A 192.0.2.12'"
 wait_answer A "md5-nsupdate.$ZONE" 192.0.2.12
 
-run_tool knsupdate "hmac-md5:${MD5_KEY%.}:$MD5_SECRET" "update add md5-knsupdate.$ZONE. 300 TXT \"md5 signed\" \"two strings\""
+run_tool knsupdate "hmac-md5:${MD5_KEY%.}:$MD5_SECRET" "update add md5-knsupdate.$ZONE. 300 TXT \"md5 signed\" \"two strings\"" tcp
 check_batch knsupdate "$MD5_KEY" "hmac-md5 add TXT" md5-knsupdate TXT 2 1
 line_has + md5-knsupdate TXT '"md5 signed" "two strings"' ||
 	fail "knsupdate hmac-md5: no added line 'md5-knsupdate ... TXT \"md5 signed\" \"two strings\"'"

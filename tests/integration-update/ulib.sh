@@ -57,8 +57,8 @@ u_remote() {
 # remote_count: number of commits on the remote's main.
 remote_count() { git -C "$REMOTE" rev-list --count main; }
 
-# remote_zone [REV]: the remote's example.com at REV (default main).
-remote_zone() { git -C "$REMOTE" show "${1:-main}:$ZONE"; }
+# remote_zone: the remote's example.com on main.
+remote_zone() { git -C "$REMOTE" show "main:$ZONE"; }
 
 # remote_print FILE: the remote's example.com in canonical form (dns-zone print).
 remote_print() {

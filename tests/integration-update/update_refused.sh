@@ -10,7 +10,8 @@
 # (RFC 8945 §5.2, RFC 2136 §3.)  Over UDP and TCP, with dnspython building
 # the messages (so the signing clock can be off), and nsupdate with a wrong
 # secret.  Then a correct update is accepted: the refusals were not an
-# accident of a server that refuses everything.
+# accident of a server that refuses everything.  Also: RFC 2136
+# prerequisites that fail get their rcode and change nothing.
 source "$(dirname "$0")/ulib.sh"
 u_init update_refused "$@"
 need_tool nsupdate bind9-dnsutils
@@ -75,6 +76,22 @@ grep -q 'status: NOERROR' <<<"$out" && fail "nsupdate with a wrong secret got NO
 [ -z "$(answer_short 127.0.0.1 $P A "nsupdate-badsig.$ZONE.")" ] ||
 	fail "nsupdate with a wrong secret: the record is served"
 
+# RFC 2136 prerequisites that do not hold (correctly signed): the rcode of
+# the failed prerequisite, nothing changed (the whole batch is one transaction)
+prereq_fails() { # WHAT RCODE PREREQ
+	local out rc=0
+	out=$(printf 'server 127.0.0.1 %s\nzone %s.\n%s\nupdate add prereq-%s.%s. 300 A 192.0.2.69\nsend\nanswer\n' \
+		$P $ZONE "$3" "$2" $ZONE | nsupdate -y "hmac-sha256:${ADMIN_KEY%.}:$ADMIN_SECRET" -t 20 -u 5 -r 1 2>&1) || rc=$?
+	it_log "$1: exit $rc, $(grep -o 'status: [A-Z]*' <<<"$out" | head -n 1)"
+	grep -q "status: $2," <<<"$out" || fail "$1: expected status $2, nsupdate said: $out"
+	[ "$(remote_count)" = "$COUNT0" ] || fail "$1: a commit was made"
+	[ -z "$(answer_short 127.0.0.1 $P A "prereq-$2.$ZONE.")" ] || fail "$1: the update was applied"
+}
+prereq_fails "prerequisite 'www does not exist'" YXDOMAIN "prereq nxdomain www.$ZONE."
+prereq_fails "prerequisite 'nothere exists'" NXDOMAIN "prereq yxdomain nothere.$ZONE."
+prereq_fails "prerequisite 'www has an MX RRset'" NXRRSET "prereq yxrrset www.$ZONE. MX"
+prereq_fails "prerequisite 'www has no A RRset'" YXRRSET "prereq nxrrset www.$ZONE. A"
+
 count=$(git -C "$REMOTE" rev-list --count HEAD)
 [ "$count" = "$COUNT0" ] || fail "git rev-list --count HEAD is $count after the refused updates, expected $COUNT0"
 alive "$PRIMARY_PID" || fail "dns-primary-git died"
@@ -86,4 +103,4 @@ out=$(u_send --port $P --zone $ZONE --op "add good.$ZONE. 300 A 192.0.2.68" \
 [ "$(remote_count)" = $((COUNT0 + 1)) ] || fail "the control update made $(($(remote_count) - COUNT0)) commits, expected 1"
 wait_until 30 "good.$ZONE A 192.0.2.68 served" answer_is 127.0.0.1 $P A "good.$ZONE" 192.0.2.68
 
-echo "PASS: 16 refused updates (BADKEY, BADSIG, BADTIME, no authority, other zone, unsigned; UDP and TCP) and nsupdate's bad secret changed nothing"
+echo "PASS: 16 refused updates (BADKEY, BADSIG, BADTIME, no authority, other zone, unsigned; UDP and TCP), nsupdate's bad secret and 4 failed prerequisites changed nothing"

@@ -1,6 +1,7 @@
 /* Unit tests for diff.c: zone differences in IXFR order and applying them. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -231,12 +232,281 @@ static void test_apply_diff(void **state)
 	dns_zone_unref(n);
 }
 
+/* ---- patch against from-scratch build, at random ---- */
+
+/*
+ * A model zone is a set of records over a small universe of names (cuts,
+ * glue, wildcards, DNAMEs, deep names that make empty non-terminals);
+ * each step applies a random change set to the zone with
+ * dns_zone_apply_diff and to the model, then compares the patched zone
+ * with a zone built from the model from scratch.  Names are lower case,
+ * so canonical and stored rdata are the same bytes.
+ */
+static const char *const rnd_names[] = {
+	"@", "a", "b", "*", "x.a", "y.x.a", "*.a", "d", "g.d", "m.n.d", "*.d", "e.f.g",
+	"f.g", "q.r.s.t", "t", "dn", "u.dn", "v.w.dn", "*.x.a", "ns", "z.*.a",
+};
+#define RND_NNAMES (sizeof(rnd_names) / sizeof(rnd_names[0]))
+#define RND_MAX 128
+
+typedef struct rrec {
+	uint8_t name; /* index in rnd_names */
+	uint16_t type;
+	uint8_t val;  /* picks the rdata */
+	uint32_t ttl;
+} rrec_t;
+
+typedef struct rzone {
+	rrec_t r[RND_MAX];
+	size_t n;
+} rzone_t;
+
+static uint32_t rnd_state;
+
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 8) % n;
+}
+
+static const uint16_t rnd_types[] = { DNS_TYPE_A, DNS_TYPE_NS, DNS_TYPE_DNAME, DNS_TYPE_TXT,
+                                      DNS_TYPE_SOA, DNS_TYPE_A, DNS_TYPE_TXT };
+
+/* The wire rdata of a model record. */
+static size_t rrec_rdata(const rrec_t *r, uint8_t *out)
+{
+	switch (r->type) {
+	case DNS_TYPE_A:
+		memcpy(out, (uint8_t[]){ 192, 0, 2, r->val }, 4);
+		return 4;
+	case DNS_TYPE_NS:
+	case DNS_TYPE_DNAME: {
+		/* in-zone targets, some with addresses, some without */
+		static const char *const targets[] = { "\002ns\007example\003com", "\001g\001d\007example\003com",
+		                                       "\003ext\003net", "\001a\007example\003com" };
+		const char *t = targets[r->val % 4];
+		size_t len = strlen(t) + 1;
+		memcpy(out, t, len);
+		return len;
+	}
+	case DNS_TYPE_SOA:
+		return soa_rdata(out, r->val);
+	default:
+		out[0] = 1;
+		out[1] = (uint8_t)('a' + r->val);
+		return 2;
+	}
+}
+
+static size_t rrec_owner(const rrec_t *r, uint8_t *name)
+{
+	size_t len;
+	const char *t = rnd_names[r->name];
+	assert_int_equal(dns_name_from_text(name, &len, t, strlen(t), origin), DNS_OK);
+	return len;
+}
+
+static dns_rr_t rrec_rr(const rrec_t *r, uint8_t *name, uint8_t *rdata)
+{
+	rrec_owner(r, name);
+	size_t len = rrec_rdata(r, rdata);
+	return (dns_rr_t){ .owner = name, .type = r->type, .rclass = DNS_CLASS_IN, .ttl = r->ttl,
+	                   .rdlen = (uint16_t)len, .rdata = rdata };
+}
+
+static bool rrec_same(const rrec_t *a, const rrec_t *b)
+{
+	if (a->name != b->name || a->type != b->type)
+		return false;
+	uint8_t x[300], y[300];
+	size_t lx = rrec_rdata(a, x), ly = rrec_rdata(b, y);
+	return lx == ly && !memcmp(x, y, lx);
+}
+
+static dns_zone_t *rzone_build(const rzone_t *m)
+{
+	dns_zone_builder_t *b = dns_zone_builder_new(origin, DNS_CLASS_IN);
+	for (size_t i = 0; i < m->n; i++) {
+		uint8_t name[DNS_NAME_MAX], rd[300];
+		dns_rr_t rr = rrec_rr(&m->r[i], name, rd);
+		assert_int_equal(dns_zone_builder_add(b, &rr), DNS_OK);
+	}
+	dns_zone_t *z = NULL;
+	assert_int_equal(dns_zone_builder_finish(b, &z), DNS_OK);
+	return z;
+}
+
+static void count_finding(void *ctx, const uint8_t *owner, uint16_t type, bool error,
+                          const char *msg)
+{
+	(void)owner, (void)type, (void)msg;
+	((size_t *)ctx)[error]++;
+}
+
+static void same_lookup(const dns_zone_t *a, const dns_zone_t *b, const uint8_t *q)
+{
+	dns_lookup_t ra, rb;
+	assert_int_equal(dns_zone_lookup(a, q, &ra), dns_zone_lookup(b, q, &rb));
+	assert_int_equal(ra.node == NULL, rb.node == NULL);
+	assert_int_equal(ra.encloser == NULL, rb.encloser == NULL);
+	if (ra.node)
+		assert_true(dns_name_equal(dns_node_name(ra.node), dns_node_name(rb.node)));
+	if (ra.encloser)
+		assert_true(dns_name_equal(dns_node_name(ra.encloser), dns_node_name(rb.encloser)));
+}
+
+/* @got must be indistinguishable from @want. */
+static void same_zone(const dns_zone_t *got, const dns_zone_t *want)
+{
+	assert_int_equal(dns_zone_node_count(got), dns_zone_node_count(want));
+	assert_int_equal(dns_zone_rr_count(got), dns_zone_rr_count(want));
+	assert_int_equal(dns_zone_ttl_mismatches(got), dns_zone_ttl_mismatches(want));
+	assert_int_equal(dns_zone_serial(got), dns_zone_serial(want));
+	assert_int_equal(dns_zone_apex(got) == NULL, dns_zone_apex(want) == NULL);
+	for (size_t i = 0; i < dns_zone_node_count(want); i++) {
+		const dns_node_t *x = dns_zone_node_at(got, i), *y = dns_zone_node_at(want, i);
+		size_t len = dns_name_length(dns_node_name(y));
+		assert_int_equal(dns_name_length(dns_node_name(x)), len);
+		assert_memory_equal(dns_node_name(x), dns_node_name(y), len);
+		assert_int_equal(dns_node_flags(x), dns_node_flags(y));
+		assert_int_equal(dns_node_rrset_count(x), dns_node_rrset_count(y));
+		for (size_t k = 0; k < dns_node_rrset_count(y); k++) {
+			const dns_rrset_t *s = dns_node_rrset_at(x, k), *t = dns_node_rrset_at(y, k);
+			assert_int_equal(s->type, t->type);
+			assert_int_equal(s->ttl, t->ttl);
+			assert_int_equal(s->count, t->count);
+			assert_int_equal(s->size, t->size);
+			assert_memory_equal(s->data, t->data, t->size);
+		}
+		assert_ptr_equal(dns_zone_find(got, dns_node_name(y)), x);
+		same_lookup(got, want, dns_node_name(y));
+	}
+	/* names that do not exist: below wildcards, cuts, DNAMEs, and beside them */
+	static const char *const absent[] = { "nx", "k.nx", "q.b", "p.q.x.a", "k.g.d", "w.u.dn",
+	                                      "k.e.f.g", "zz.*.a", "k.r.s.t", "*.b", "k.ns" };
+	for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++) {
+		uint8_t q[DNS_NAME_MAX];
+		size_t len;
+		assert_int_equal(dns_name_from_text(q, &len, absent[i], strlen(absent[i]), origin),
+		                 DNS_OK);
+		same_lookup(got, want, q);
+		assert_int_equal(dns_zone_find(got, q) == NULL, dns_zone_find(want, q) == NULL);
+	}
+	size_t fa[2] = { 0, 0 }, fb[2] = { 0, 0 };
+	assert_int_equal(dns_zone_check(got, count_finding, fa), dns_zone_check(want, count_finding, fb));
+	assert_int_equal(fa[0], fb[0]);
+	assert_int_equal(fa[1], fb[1]);
+	size_t nr = 9, na = 9;
+	assert_int_equal(dns_zone_diff_count(got, want, &nr, &na), DNS_OK);
+	assert_int_equal(nr + na, 0);
+}
+
+static bool rzone_has(const rzone_t *m, const rrec_t *r)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (rrec_same(&m->r[i], r))
+			return true;
+	return false;
+}
+
+static rrec_t rrec_random(void)
+{
+	rrec_t r = { .name = (uint8_t)rnd(RND_NNAMES), .val = (uint8_t)rnd(4),
+	             .ttl = rnd(2) ? 300 : 3600 };
+	r.type = rnd_types[rnd(sizeof(rnd_types) / sizeof(rnd_types[0]))];
+	if (r.type == DNS_TYPE_SOA)
+		r.name = 0; /* SOA at the apex only, so the serial means something */
+	return r;
+}
+
+/* Added records of one RRset share a TTL, and give it to the whole RRset. */
+static uint32_t rzone_ttl(const rzone_t *m, const rrec_t *adds, size_t nadd, const rrec_t *r)
+{
+	for (size_t i = 0; i < nadd; i++)
+		if (adds[i].name == r->name && adds[i].type == r->type)
+			return adds[i].ttl;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->r[i].name == r->name && m->r[i].type == r->type)
+			return m->r[i].ttl;
+	return r->ttl;
+}
+
+static void random_step(dns_zone_t **z, rzone_t *m)
+{
+	rrec_t rem[8], adds[8];
+	size_t nrem = rnd(m->n < 4 ? m->n + 1 : 5), nadd = rnd(6);
+	/* removals: distinct records of the model */
+	rzone_t next = *m;
+	for (size_t i = 0; i < nrem; i++) {
+		size_t k = rnd((uint32_t)next.n);
+		rem[i] = next.r[k];
+		rem[i].ttl = rnd(2) ? rem[i].ttl : 1; /* TTLs of removed records do not matter */
+		next.r[k] = next.r[--next.n];
+	}
+	/* additions: records absent after the removals */
+	size_t n = 0;
+	for (size_t i = 0; i < nadd; i++) {
+		rrec_t r = rrec_random();
+		bool dup = rzone_has(&next, &r);
+		for (size_t k = 0; k < n; k++)
+			dup = dup || rrec_same(&adds[k], &r);
+		if (!dup) {
+			r.ttl = rzone_ttl(&next, adds, n, &r);
+			adds[n++] = r;
+		}
+	}
+	nadd = n;
+	for (size_t i = 0; i < next.n; i++)
+		next.r[i].ttl = rzone_ttl(&next, adds, nadd, &next.r[i]);
+	for (size_t i = 0; i < nadd && next.n < RND_MAX; i++)
+		next.r[next.n++] = adds[i];
+	if (next.n == RND_MAX)
+		return; /* full: skip this change */
+
+	uint8_t names[16][DNS_NAME_MAX], rds[16][300];
+	dns_rr_t rr_rem[8], rr_add[8];
+	for (size_t i = 0; i < nrem; i++)
+		rr_rem[i] = rrec_rr(&rem[i], names[i], rds[i]);
+	for (size_t i = 0; i < nadd; i++)
+		rr_add[i] = rrec_rr(&adds[i], names[8 + i], rds[8 + i]);
+	dns_zone_t *patched = NULL;
+	assert_int_equal(dns_zone_apply_diff(*z, rr_rem, nrem, rr_add, nadd, &patched), DNS_OK);
+	dns_zone_unref(*z); /* the patched zone must not need it */
+	dns_zone_t *want = rzone_build(&next);
+	same_zone(patched, want);
+	dns_zone_unref(want);
+	*z = patched;
+	*m = next;
+}
+
+static void test_apply_diff_random(void **state)
+{
+	(void)state;
+	for (uint32_t seed = 1; seed <= 300; seed++) {
+		rnd_state = seed;
+		rzone_t m = { .n = 0 };
+		size_t n0 = rnd(24);
+		for (size_t i = 0; i < n0; i++) {
+			rrec_t r = rrec_random();
+			if (!rzone_has(&m, &r)) {
+				r.ttl = rzone_ttl(&m, NULL, 0, &r);
+				m.r[m.n++] = r;
+			}
+		}
+		dns_zone_t *z = rzone_build(&m);
+		for (int step = 0; step < 24; step++)
+			random_step(&z, &m);
+		dns_zone_unref(z);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_diff_ixfr_order),
 		cmocka_unit_test(test_diff_other_origin),
 		cmocka_unit_test(test_apply_diff),
+		cmocka_unit_test(test_apply_diff_random),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,12 +24,27 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 # Two free ports: Knot listens on one; the primary it would transfer from
-# is the other, where nothing listens.
-set -- $(python3 -c '
-import socket
-ss = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in ss))')
+# is the other, where nothing listens.  Below the kernel's ephemeral range
+# (where a client connection may hold a TCP port whose UDP twin is free),
+# and free for both UDP and TCP.
+set -- $(/usr/bin/python3 -c '
+import random, socket
+def free(p):
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind(("127.0.0.1", p))
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return True
+found = []
+while len(found) < 2:
+    p = random.randrange(20000, 32000)
+    if p not in found and free(p):
+        found.append(p)
+print(*found)')
 PORT=$1
 DEAD=$2
 

@@ -409,6 +409,102 @@ static void test_zoneset(void **state)
 	dns_zoneset_free(s);
 }
 
+/* Patching: the touched owners only, the rest taken from the old version. */
+static unsigned flags_of(const dns_zone_t *z, const char *name)
+{
+	uint8_t n[DNS_NAME_MAX];
+	const dns_node_t *node = dns_zone_find(z, N(name, n));
+	return node ? dns_node_flags(node) : 0xffffu;
+}
+
+static void test_patch(void **state)
+{
+	(void)state;
+	dns_zone_t *old = test_zone();
+	uint8_t o[DNS_NAME_MAX];
+	size_t old_nodes = dns_zone_node_count(old), old_rrs = dns_zone_rr_count(old);
+	dns_zone_builder_t *b = dns_zone_patch_new(old);
+	assert_non_null(b);
+	/* gone: the delegation (its glue becomes authoritative) and x.y.wild with its ENT */
+	assert_int_equal(dns_zone_patch_replace(b, N("sub.example.com.", o)), DNS_OK);
+	assert_int_equal(dns_zone_patch_replace(b, N("x.y.wild.example.com.", o)), DNS_OK);
+	/* new: a wildcard at the apex, a name under a new ENT, an RRset with two TTLs */
+	add_a(b, "*.example.com.", 7, 3600);
+	add_a(b, "new.deep.example.com.", 8, 3600);
+	add_a(b, "t.example.com.", 1, 300);
+	add_a(b, "t.example.com.", 2, 600);
+	/* replaced: www gets one record instead of two */
+	add_a(b, "www.example.com.", 12, 60);
+	assert_int_equal(dns_zone_patch_replace(b, N("a.example.org.", o)), DNS_EZONE);
+	dns_zone_t *z = NULL;
+	assert_int_equal(dns_zone_builder_finish(b, &z), DNS_OK);
+
+	/* the old version is untouched */
+	assert_int_equal(dns_zone_node_count(old), old_nodes);
+	assert_int_equal(flags_of(old, "ns.sub.example.com."), DNS_NODE_NONAUTH);
+	assert_int_equal(flags_of(old, "y.wild.example.com."), DNS_NODE_ENT);
+	dns_zone_unref(old); /* the new version must not need it */
+
+	/* -x.y.wild -y.wild +* +new.deep +deep +t (sub stays, an ENT above ns.sub) */
+	assert_int_equal(dns_zone_node_count(z), old_nodes - 2 + 4);
+	/* -1 NS, -1 A (x.y.wild), -1 A (www: 2 -> 1), +1 *, +1 new.deep, +2 t */
+	assert_int_equal(dns_zone_rr_count(z), old_rrs - 3 + 4);
+	assert_int_equal(dns_zone_ttl_mismatches(z), 1);
+	assert_int_equal(flags_of(z, "example.com."), DNS_NODE_APEX | DNS_NODE_WILDCARD);
+	assert_int_equal(flags_of(z, "ns.sub.example.com."), 0);
+	assert_int_equal(flags_of(z, "sub.example.com."), DNS_NODE_ENT);
+	assert_int_equal(flags_of(z, "y.wild.example.com."), 0xffffu);
+	assert_int_equal(flags_of(z, "wild.example.com."), DNS_NODE_ENT | DNS_NODE_WILDCARD);
+	assert_int_equal(flags_of(z, "deep.example.com."), DNS_NODE_ENT);
+	assert_int_equal(flags_of(z, "a.dn.example.com."), 0xffffu);
+	const dns_rrset_t *www = dns_node_rrset(dns_zone_find(z, N("www.example.com.", o)), DNS_TYPE_A);
+	assert_int_equal(www->count, 1);
+	assert_int_equal(www->ttl, 60);
+	dns_lookup_t res;
+	assert_int_equal(dns_zone_lookup(z, N("nx.example.com.", o), &res), DNS_LOOKUP_WILDCARD);
+	assert_int_equal(dns_zone_lookup(z, N("q.ns.sub.example.com.", o), &res), DNS_LOOKUP_NXDOMAIN);
+	/* canonical order still holds */
+	for (size_t i = 1; i < dns_zone_node_count(z); i++)
+		assert_true(dns_name_compare(dns_node_name(dns_zone_node_at(z, i - 1)),
+		                             dns_node_name(dns_zone_node_at(z, i))) < 0);
+
+	/* an unrelated patch keeps t's TTL mismatch, a patch of t drops it */
+	b = dns_zone_patch_new(z);
+	add_a(b, "other.example.com.", 9, 3600);
+	dns_zone_t *z2 = NULL;
+	assert_int_equal(dns_zone_builder_finish(b, &z2), DNS_OK);
+	assert_int_equal(dns_zone_ttl_mismatches(z2), 1);
+	findings_t fs = {0};
+	dns_zone_check(z2, collect, &fs);
+	assert_true(has(&fs, "t.example.com.", DNS_TYPE_A, false));
+	b = dns_zone_patch_new(z2);
+	add_a(b, "t.example.com.", 1, 300);
+	dns_zone_t *z3 = NULL;
+	assert_int_equal(dns_zone_builder_finish(b, &z3), DNS_OK);
+	assert_int_equal(dns_zone_ttl_mismatches(z3), 0);
+
+	/* everything removed: an empty zone */
+	b = dns_zone_patch_new(z3);
+	for (size_t i = 0; i < dns_zone_node_count(z3); i++)
+		assert_int_equal(dns_zone_patch_replace(b, dns_node_name(dns_zone_node_at(z3, i))),
+		                 DNS_OK);
+	dns_zone_t *empty = NULL;
+	assert_int_equal(dns_zone_builder_finish(b, &empty), DNS_OK);
+	assert_int_equal(dns_zone_node_count(empty), 0);
+	assert_null(dns_zone_apex(empty));
+	assert_null(dns_zone_find(empty, N("example.com.", o)));
+
+	/* not a patch */
+	b = dns_zone_builder_new(N("example.com.", o), DNS_CLASS_IN);
+	assert_int_equal(dns_zone_patch_replace(b, o), DNS_EINVAL);
+	dns_zone_builder_free(b);
+	assert_null(dns_zone_patch_new(NULL));
+	dns_zone_unref(empty);
+	dns_zone_unref(z3);
+	dns_zone_unref(z2);
+	dns_zone_unref(z);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -419,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_lookup_highest_wins),
 		cmocka_unit_test(test_check_clean),
 		cmocka_unit_test(test_check_findings),
+		cmocka_unit_test(test_patch),
 		cmocka_unit_test(test_zoneset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

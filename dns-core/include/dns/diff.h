@@ -50,8 +50,10 @@ dns_err_t dns_zone_diff_count(const dns_zone_t *old, const dns_zone_t *new_, siz
  * present after the removals (or added twice): the increment does not
  * fit this version, the caller falls back to AXFR.  Added records give
  * their RRset its TTL.  Owners outside the zone or of another class:
- * DNS_EZONE.  Cost: O((zone + changes) log changes), one rebuild.
- * *newzone gets a new zone with one reference.
+ * DNS_EZONE.  Cost: a patch of @old (dns_zone_patch_new): about one
+ * pass over its node array plus O(changes log zone); unchanged RRsets are
+ * kept as they are (with their TTL mismatch marks).  *newzone gets a new
+ * zone with one reference; it shares @old's memory, not @old itself.
  */
 dns_err_t dns_zone_apply_diff(const dns_zone_t *old, const dns_rr_t *removed, size_t nremoved,
                               const dns_rr_t *added, size_t nadded, dns_zone_t **newzone);

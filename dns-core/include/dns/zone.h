@@ -47,6 +47,23 @@ dns_err_t dns_zone_builder_finish(dns_zone_builder_t *b, dns_zone_t **zone);
 /* Discard a builder that will not be finished. */
 void dns_zone_builder_free(dns_zone_builder_t *b);
 
+/*
+ * Patching: a builder for a new version of @old that differs only at the
+ * owners it names.  Each owner given to dns_zone_patch_replace, or to
+ * dns_zone_builder_add, loses all its records in @old and gets exactly
+ * the records added for it (none: the name goes, unless it has
+ * descendants and stays as an empty non-terminal).  Every other node is
+ * taken from @old as it is.  dns_zone_builder_finish then returns a zone
+ * equal to one built from scratch with the resulting records, at the
+ * cost of about one pass over @old's node array (no re-hashing of names,
+ * no sorting, no copying of unchanged records: the new version shares
+ * @old's memory and keeps it alive; a bounded number of versions share
+ * before one is compacted).  @old must stay referenced until finish.
+ * Unchanged RRsets keep their TTL mismatch marks (dns_zone_check).
+ */
+dns_zone_builder_t *dns_zone_patch_new(const dns_zone_t *old);
+dns_err_t dns_zone_patch_replace(dns_zone_builder_t *b, const uint8_t *owner);
+
 /* ---- a zone ---- */
 
 dns_zone_t *dns_zone_ref(dns_zone_t *z);   /* atomic; returns z */
