@@ -67,7 +67,7 @@ Edit and push (the hooks check the zone, then NOTIFY the primary):
   git commit -am "edit" && git push
   dig @127.0.0.1 -p 5300 example.com SOA +short
 
-Update it with nsupdate (UPDATE arrives with issue 4; until then: NOTIMP):
+Update it with nsupdate (the change becomes a commit in $state/zones.git):
   nsupdate -y hmac-sha256:$update_key:$update_secret <<EOF2
   server 127.0.0.1 5300
   zone example.com
