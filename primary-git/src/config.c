@@ -99,7 +99,7 @@ pg_cli_t pg_config_parse(pg_config_t *cfg, int argc, char **argv, char *err, siz
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->state_dir = "./dns-primary-git-state";
-	cfg->log_level = PG_LOG_INFO;
+	cfg->log_level = DNS_LOG_INFO;
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -159,7 +159,7 @@ pg_cli_t pg_config_parse(pg_config_t *cfg, int argc, char **argv, char *err, siz
 			break;
 		}
 		case OPT_LOGLEVEL:
-			if (!pg_log_level_parse(optarg, &cfg->log_level))
+			if (!dns_log_level_parse(optarg, &cfg->log_level))
 				return usage(err, errlen, "invalid --log-level (debug|info|warn|error)", optarg);
 			break;
 		case OPT_HELP:

@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "dns/net.h"
-#include "log.h"
+#include "dns/log.h"
 
 #define PG_MAX_LISTEN 64
 #define PG_MAX_NOTIFY 64
@@ -31,7 +31,7 @@ typedef struct pg_config {
 	const char *ssh_key, *ssh_pubkey, *known_hosts;
 	uint8_t nsid[PG_NSID_MAX];
 	uint16_t nsid_len;
-	pg_level_t log_level;
+	dns_log_level_t log_level;
 } pg_config_t;
 
 typedef enum pg_cli {

@@ -23,7 +23,7 @@
 #include "dns/wire.h"
 #include "gitrepo.h"
 #include "history.h"
-#include "log.h"
+#include "dns/log.h"
 #include "metrics.h"
 #include "notify_targets.h"
 #include "repo_state.h"
@@ -125,7 +125,7 @@ static void emit(void *ctx, const dns_notify_target_t *t, const uint8_t *msg, si
 	if (fd < 0 || sendto(fd, msg, len, 0, (const struct sockaddr *)&t->addr, t->addrlen) < 0) {
 		char text[64];
 		dns_notify_target_text(t, text, sizeof(text));
-		pg_log(PG_LOG_DEBUG, "notify send failed", "target", text, "error", strerror(errno),
+		dns_log(DNS_LOG_DEBUG, "notify send failed", "target", text, "error", strerror(errno),
 		       NULL);
 	}
 }
@@ -139,12 +139,12 @@ static void notify_done(void *ctx, const uint8_t *zone, uint32_t serial,
 	snprintf(s, sizeof(s), "%" PRIu32, serial);
 	snprintf(rc, sizeof(rc), "%u", rcode);
 	if (result == DNS_NOTIFY_ACKED)
-		pg_log(PG_LOG_INFO, "notify acknowledged", "zone", z, "serial", s, "target", target, NULL);
+		dns_log(DNS_LOG_INFO, "notify acknowledged", "zone", z, "serial", s, "target", target, NULL);
 	else if (result == DNS_NOTIFY_REJECTED)
-		pg_log(PG_LOG_WARN, "notify refused", "zone", z, "serial", s, "target", target, "rcode",
+		dns_log(DNS_LOG_WARN, "notify refused", "zone", z, "serial", s, "target", target, "rcode",
 		       rc, NULL);
 	else
-		pg_log(PG_LOG_WARN, "notify unanswered, giving up", "zone", z, "serial", s, "target",
+		dns_log(DNS_LOG_WARN, "notify unanswered, giving up", "zone", z, "serial", s, "target",
 		       target, NULL);
 }
 
@@ -208,10 +208,10 @@ static void queue_notify(daemon_t *d, const uint8_t *origin, uint32_t serial,
 		char kname[DNS_NAME_TEXT_MAX] = "";
 		if (key)
 			dns_name_to_text(key->name, kname, sizeof(kname));
-		pg_log(PG_LOG_INFO, "notify queued", "zone", z, "serial", s, "target", target, "key",
+		dns_log(DNS_LOG_INFO, "notify queued", "zone", z, "serial", s, "target", target, "key",
 		       key ? kname : NULL, NULL);
 	} else if (e != DNS_EEXIST) {
-		pg_log(PG_LOG_WARN, "notify not queued", "zone", z, "target", target, "error",
+		dns_log(DNS_LOG_WARN, "notify not queued", "zone", z, "target", target, "error",
 		       dns_strerror(e), NULL);
 	}
 }
@@ -331,7 +331,7 @@ static dns_err_t load_and_publish(daemon_t *d, const gitrepo_oid_t *head, bool n
 	dns_err_t e = pg_repo_state_load_hinted(d->repo, head, d->state, hints, nhints, &st, &keys,
 	                                        msg, sizeof(msg));
 	if (e != DNS_OK) {
-		pg_log(PG_LOG_ERROR, "repository load failed", "error", msg, NULL);
+		dns_log(DNS_LOG_ERROR, "repository load failed", "error", msg, NULL);
 		return e;
 	}
 	pg_history_t *h = pg_history_build(d->repo, head, st, d->history, 0);
@@ -341,7 +341,7 @@ static dns_err_t load_and_publish(daemon_t *d, const gitrepo_oid_t *head, bool n
 		pg_history_unref(h);
 		pg_repo_state_free(st);
 		dns_keystore_free(keys);
-		pg_log(PG_LOG_ERROR, "repository load failed", "error", "out of memory", NULL);
+		dns_log(DNS_LOG_ERROR, "repository load failed", "error", "out of memory", NULL);
 		return DNS_ENOMEM;
 	}
 	s->keys = keys;
@@ -373,7 +373,7 @@ static dns_err_t load_and_publish(daemon_t *d, const gitrepo_oid_t *head, bool n
 	char hex[GITREPO_OID_HEXSIZE];
 	gitrepo_oid_fmt(head, hex);
 	hex[12] = '\0';
-	pg_log(PG_LOG_INFO, "serving", "commit", hex, "zones", nz, NULL);
+	dns_log(DNS_LOG_INFO, "serving", "commit", hex, "zones", nz, NULL);
 	e = dns_net_publish(d->srv, s, snapshot_free);
 	for (size_t i = 0; i < njobs; i++)
 		post_notify(d, jobs[i]);
@@ -390,15 +390,15 @@ static void reload(daemon_t *d)
 	dns_err_t e = gitrepo_fetch(d->repo, &res, msg, sizeof(msg));
 	if (e != DNS_OK) {
 		atomic_store(&d->stale, true);
-		pg_log(PG_LOG_WARN, "fetch failed, serving the local clone", "error", msg, NULL);
+		dns_log(DNS_LOG_WARN, "fetch failed, serving the local clone", "error", msg, NULL);
 		pthread_mutex_unlock(&d->repo_lock);
 		return;
 	}
 	atomic_store(&d->stale, false);
 	if (res.diverged)
-		pg_log(PG_LOG_ERROR, "local branch diverged from the remote; not moved", NULL);
+		dns_log(DNS_LOG_ERROR, "local branch diverged from the remote; not moved", NULL);
 	if (d->state && gitrepo_oid_equal(&res.head, &d->state->commit)) {
-		pg_log(PG_LOG_DEBUG, "up to date", NULL);
+		dns_log(DNS_LOG_DEBUG, "up to date", NULL);
 	} else {
 		load_and_publish(d, &res.head, false, NULL, 0);
 	}
@@ -432,7 +432,7 @@ static void request_reload(daemon_t *d)
 
 static void on_sighup(void *arg)
 {
-	pg_log(PG_LOG_INFO, "SIGHUP: reloading", NULL);
+	dns_log(DNS_LOG_INFO, "SIGHUP: reloading", NULL);
 	request_reload(arg);
 }
 
@@ -488,7 +488,7 @@ static void queue_update(daemon_t *d, const dns_net_request_t *req, dns_net_repl
 	                       : NULL;
 	if (u && pg_writer_submit(d->writer, u) == DNS_OK)
 		return;
-	pg_log(PG_LOG_WARN, "update not queued: too many waiting", NULL);
+	dns_log(DNS_LOG_WARN, "update not queued: too many waiting", NULL);
 	pg_update_free(u);
 	dns_net_deferred_drop(later);
 	pg_update_reply(req->data, req->len, &act->treq, DNS_RCODE_SERVFAIL, (uint64_t)time(NULL),
@@ -539,7 +539,7 @@ static dns_net_stream_status_t stream_next(void *ctx, uint8_t *buf, size_t cap, 
 	bool done = false;
 	dns_xfr_out_set_time(sc->x, (uint64_t)time(NULL));
 	if (dns_xfr_out_next(sc->x, buf, cap, len, &done) != DNS_OK) {
-		pg_log(PG_LOG_WARN, "transfer aborted", NULL);
+		dns_log(DNS_LOG_WARN, "transfer aborted", NULL);
 		return DNS_NET_STREAM_ABORT;
 	}
 	return done ? DNS_NET_STREAM_LAST : DNS_NET_STREAM_MORE;
@@ -569,7 +569,7 @@ static void start_stream(daemon_t *d, const dns_net_request_t *req, dns_net_repl
 	}
 	sc->x = act->xfr;
 	const char *kind = xfr_kind_names[act->xfr_kind];
-	pg_log(PG_LOG_INFO, "transfer", "zone", zone, "kind", kind, "peer", peer, NULL);
+	dns_log(DNS_LOG_INFO, "transfer", "zone", zone, "kind", kind, "peer", peer, NULL);
 	if (d->metrics)
 		pg_metrics_transfer(d->metrics, zone, kind);
 }
@@ -639,7 +639,7 @@ static void keep_secondary(daemon_t *d, const dns_net_request_t *req, const pg_a
 	name_text(act->zone, zone, sizeof(zone));
 	dns_net_addr_format(req->peer, peer, sizeof(peer));
 	dns_name_to_text(act->key.name, key, sizeof(key));
-	pg_log(PG_LOG_INFO, "hidden secondary registered", "zone", zone, "peer", peer, "key", key,
+	dns_log(DNS_LOG_INFO, "hidden secondary registered", "zone", zone, "peer", peer, "key", key,
 	       NULL);
 }
 
@@ -711,7 +711,7 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 		char zone[DNS_NAME_TEXT_MAX], peer[DNS_NET_ADDR_TEXT_MAX];
 		name_text(act.zone, zone, sizeof(zone));
 		dns_net_addr_format(req->peer, peer, sizeof(peer));
-		pg_log(PG_LOG_INFO, "notify received: reloading", "zone", zone, "peer", peer, NULL);
+		dns_log(DNS_LOG_INFO, "notify received: reloading", "zone", zone, "peer", peer, NULL);
 		request_reload(d);
 		break;
 	}
@@ -748,14 +748,14 @@ static dns_err_t open_repo(daemon_t *d, gitrepo_oid_t *head)
 	memset(&info, 0, sizeof(info));
 	dns_err_t e = gitrepo_open(&d->repo, &gc, &info, msg, sizeof(msg));
 	if (e != DNS_OK) {
-		pg_log(PG_LOG_ERROR, "cannot open the repository", "remote", cfg->remote, "state_dir",
+		dns_log(DNS_LOG_ERROR, "cannot open the repository", "remote", cfg->remote, "state_dir",
 		       cfg->state_dir, "error", msg, NULL);
 		fprintf(stderr, "dns-primary-git: cannot open %s: %s\n", cfg->remote, msg);
 		return e;
 	}
 	if (info.stale) {
 		atomic_store(&d->stale, true);
-		pg_log(PG_LOG_WARN, "remote unreachable: serving the existing clone, will retry",
+		dns_log(DNS_LOG_WARN, "remote unreachable: serving the existing clone, will retry",
 		       "remote", cfg->remote, "state_dir", cfg->state_dir, "error", msg, NULL);
 	}
 	if (info.fetch.ahead || info.fetch.diverged) {
@@ -764,17 +764,17 @@ static dns_err_t open_repo(daemon_t *d, gitrepo_oid_t *head)
 		gitrepo_oid_t remote;
 		e = gitrepo_reset_to_remote(d->repo, &remote, msg, sizeof(msg));
 		if (e != DNS_OK) {
-			pg_log(PG_LOG_ERROR, "cannot reset to the remote head", "error", msg, NULL);
+			dns_log(DNS_LOG_ERROR, "cannot reset to the remote head", "error", msg, NULL);
 			return e;
 		}
 		char hex[GITREPO_OID_HEXSIZE];
 		gitrepo_oid_fmt(&remote, hex);
-		pg_log(PG_LOG_WARN, "dropped unpushed local commits", "head", hex, NULL);
+		dns_log(DNS_LOG_WARN, "dropped unpushed local commits", "head", hex, NULL);
 		info.head = remote;
 	}
 	char hex[GITREPO_OID_HEXSIZE];
 	gitrepo_oid_fmt(&info.head, hex);
-	pg_log(PG_LOG_INFO, info.cloned ? "cloned" : "opened", "remote", cfg->remote, "branch",
+	dns_log(DNS_LOG_INFO, info.cloned ? "cloned" : "opened", "remote", cfg->remote, "branch",
 	       gitrepo_branch(d->repo), "head", hex, NULL);
 	*head = info.head;
 	return DNS_OK;
@@ -791,13 +791,13 @@ static int start(daemon_t *d)
 	                        .workers = cfg->workers, .handler = handler, .handler_ctx = d,
 	                        .on_sighup = on_sighup, .sighup_arg = d };
 	if (dns_net_server_new(&nc, &d->srv, err, sizeof(err)) != DNS_OK) {
-		pg_log(PG_LOG_ERROR, "cannot create the server", "error", err, NULL);
+		dns_log(DNS_LOG_ERROR, "cannot create the server", "error", err, NULL);
 		return 1;
 	}
 	if (cfg->have_metrics) {
 		d->metrics = pg_metrics_new(dns_net_workers(d->srv));
 		if (!d->metrics || pg_metrics_serve(d->metrics, &cfg->metrics, err, sizeof(err)) != DNS_OK) {
-			pg_log(PG_LOG_ERROR, "cannot serve metrics", "error", d->metrics ? err : "out of memory",
+			dns_log(DNS_LOG_ERROR, "cannot serve metrics", "error", d->metrics ? err : "out of memory",
 			       NULL);
 			return 1;
 		}
@@ -820,7 +820,7 @@ static int start(daemon_t *d)
 	if (!d->writer)
 		return 1;
 	if (dns_net_start(d->srv, err, sizeof(err)) != DNS_OK) {
-		pg_log(PG_LOG_ERROR, "cannot listen", "error", err, NULL);
+		dns_log(DNS_LOG_ERROR, "cannot listen", "error", err, NULL);
 		fprintf(stderr, "dns-primary-git: %s\n", err);
 		return 1;
 	}
@@ -828,12 +828,12 @@ static int start(daemon_t *d)
 		char addr[DNS_NET_ADDR_TEXT_MAX];
 		const dns_net_addr_t *a = dns_net_bound_addr(d->srv, i);
 		dns_net_addr_format((const struct sockaddr *)&a->ss, addr, sizeof(addr));
-		pg_log(PG_LOG_INFO, "listening", "addr", addr, NULL);
+		dns_log(DNS_LOG_INFO, "listening", "addr", addr, NULL);
 	}
 	if (cfg->have_metrics) {
 		char addr[DNS_NET_ADDR_TEXT_MAX];
 		dns_net_addr_format((const struct sockaddr *)&cfg->metrics.ss, addr, sizeof(addr));
-		pg_log(PG_LOG_INFO, "metrics", "addr", addr, "path", "/metrics", NULL);
+		dns_log(DNS_LOG_INFO, "metrics", "addr", addr, "path", "/metrics", NULL);
 	}
 	if (pthread_create(&d->reload_thread, NULL, reload_main, d) != 0)
 		return 1;
@@ -901,10 +901,10 @@ int pg_daemon_main(const pg_config_t *cfg)
 	pg_zcache_init(&d.zcache);
 	int status = start(&d);
 	if (status == 0) {
-		pg_log(PG_LOG_INFO, "started", NULL);
+		dns_log(DNS_LOG_INFO, "started", NULL);
 		if (dns_net_run(d.srv) != DNS_OK)
 			status = 1;
-		pg_log(PG_LOG_INFO, "stopping", NULL);
+		dns_log(DNS_LOG_INFO, "stopping", NULL);
 	} else if (d.srv) {
 		dns_net_stop(d.srv);
 	}

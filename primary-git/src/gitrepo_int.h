@@ -81,6 +81,8 @@ void gitrepo_pending_clear(gitrepo_t *r);
 /* Push @loc to a local-path remote directly when the kept entries are
  * exactly what it lacks.  false: not done, use libgit2's push; true: done,
  * result in *err (DNS_OK or GITREPO_E*). */
+/* Remove a lock of the branch in a local-path remote left by a crash. */
+void gitrepo_break_stale_lock(gitrepo_t *r);
 bool gitrepo_push_direct(gitrepo_t *r, const git_oid *loc, dns_err_t *err,
                          char *msg, size_t msglen);
 

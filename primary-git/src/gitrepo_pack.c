@@ -16,6 +16,9 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <git2/sys/mempack.h>
@@ -25,6 +28,8 @@
 
 /* Unpushed entries kept for the direct push; beyond this, libgit2's push. */
 #define PENDING_MAX (64u << 20)
+/* Age after which a lock of the remote's branch is taken as left by a crash. */
+#define STALE_LOCK_S 10
 
 /* ---- the in-memory object store ---- */
 
@@ -242,6 +247,21 @@ static void drop_remote_repo(gitrepo_t *r)
 {
 	git_repository_free(r->remote_repo);
 	r->remote_repo = NULL;
+}
+
+/* A writer holds a ref lock for milliseconds; one much older was left by
+ * a writer killed while holding it (this daemon under kill -9, say) and
+ * would refuse every push for good.  Remove it so the push can go on. */
+void gitrepo_break_stale_lock(gitrepo_t *r)
+{
+	char path[4096];
+	struct stat st;
+	if (r->remote_path == NULL)
+		return;
+	int n = snprintf(path, sizeof(path), "%s/%s.lock", r->remote_path, r->local_ref);
+	if (n > 0 && (size_t)n < sizeof(path) && stat(path, &st) == 0 &&
+	    time(NULL) - st.st_mtime >= STALE_LOCK_S)
+		(void)unlink(path);
 }
 
 bool gitrepo_push_direct(gitrepo_t *r, const git_oid *loc, dns_err_t *err,

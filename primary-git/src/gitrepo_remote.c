@@ -360,6 +360,7 @@ dns_err_t gitrepo_push(gitrepo_t *r, char *msg, size_t msglen)
 		return DNS_ENOTFOUND;
 	}
 	dns_err_t err;
+	gitrepo_break_stale_lock(r);
 	if (gitrepo_push_direct(r, &loc, &err, msg, msglen)) {
 		if (err != DNS_OK)
 			return err;

@@ -10,7 +10,7 @@
 #include "dns/wire.h"
 #include "dns/zonefile.h"
 #include "history.h"
-#include "log.h"
+#include "dns/log.h"
 
 typedef struct hist_zone {
 	char *file;
@@ -145,7 +145,7 @@ pg_history_t *pg_history_build(gitrepo_t *repo, const gitrepo_oid_t *head,
 	char msg[256];
 	if (gitrepo_history(repo, head, max_commits ? max_commits : PG_HISTORY_MAX_COMMITS, &ids,
 	                    &count, msg, sizeof(msg)) != DNS_OK) {
-		pg_log(PG_LOG_ERROR, "history not indexed", "error", msg, NULL);
+		dns_log(DNS_LOG_ERROR, "history not indexed", "error", msg, NULL);
 		return NULL;
 	}
 	pg_history_t *h = calloc(1, sizeof(*h));
@@ -169,7 +169,7 @@ pg_history_t *pg_history_build(gitrepo_t *repo, const gitrepo_oid_t *head,
 	return h;
 fail:
 	free(ids);
-	pg_log(PG_LOG_ERROR, "history not indexed", "error", "repository or memory error", NULL);
+	dns_log(DNS_LOG_ERROR, "history not indexed", "error", "repository or memory error", NULL);
 	pg_history_unref(h);
 	return NULL;
 }

@@ -5,7 +5,7 @@
 
 #include "config.h"
 #include "daemon.h"
-#include "log.h"
+#include "dns/log.h"
 
 int main(int argc, char **argv)
 {
@@ -20,6 +20,6 @@ int main(int argc, char **argv)
 	case PG_CLI_RUN:
 		break;
 	}
-	pg_log_set_level(cfg.log_level);
+	dns_log_set_level(cfg.log_level);
 	return pg_daemon_main(&cfg);
 }

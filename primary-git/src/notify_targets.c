@@ -8,7 +8,7 @@
 #include "dns/authority.h"
 #include "dns/rrtype.h"
 #include "dns/wire.h"
-#include "log.h"
+#include "dns/log.h"
 #include "notify_targets.h"
 
 #define DNS_PORT 53
@@ -85,10 +85,10 @@ static size_t add_addresses(const dns_zoneset_t *zones, const dns_keystore_t *ke
 		memcpy(&sin6.sin6_addr, dns_rrset_rdata(rd), 16);
 		n = add(out, n, max, (struct sockaddr *)&sin6, sizeof(sin6), NULL, keys, zone);
 	}
-	if (n == before && pg_log_enabled(PG_LOG_DEBUG)) {
+	if (n == before && dns_log_enabled(DNS_LOG_DEBUG)) {
 		char text[DNS_NAME_TEXT_MAX];
 		dns_name_to_text(name, text, sizeof(text));
-		pg_log(PG_LOG_DEBUG, "no address for NS: not notified", "ns", text, NULL);
+		dns_log(DNS_LOG_DEBUG, "no address for NS: not notified", "ns", text, NULL);
 	}
 	return n;
 }

@@ -9,7 +9,7 @@
 #include "dns/name.h"
 #include "dns/serial.h"
 #include "dns/zonefile.h"
-#include "log.h"
+#include "dns/log.h"
 #include "repo_state.h"
 
 #define KEYS_FILE "_keys"
@@ -99,11 +99,11 @@ static void on_finding(void *vctx, const dns_zf_pos_t *pos, const char *msg)
 		msg += strlen(DNS_ZF_WARNING_PREFIX);
 	format_pos(text, sizeof(text), pos, msg);
 	if (r->key_file)
-		pg_log(warning ? PG_LOG_WARN : PG_LOG_ERROR,
+		dns_log(warning ? DNS_LOG_WARN : DNS_LOG_ERROR,
 		       warning ? "key file warning" : "key file error", "file", r->file, "error",
 		       text, NULL);
 	else
-		pg_log(warning ? PG_LOG_WARN : PG_LOG_ERROR,
+		dns_log(warning ? DNS_LOG_WARN : DNS_LOG_ERROR,
 		       warning ? "zone load warning" : "zone failed to load", "zone", r->zname,
 		       "error", text, NULL);
 }
@@ -153,7 +153,7 @@ static void log_loaded(const pg_zone_ent_t *z, const gitrepo_oid_t *commit)
 	snprintf(records, sizeof(records), "%zu", dns_zone_rr_count(z->zone));
 	gitrepo_oid_fmt(commit, hex);
 	hex[12] = '\0';
-	pg_log(PG_LOG_INFO, "zone loaded", "zone", z->name, "serial", serial, "records", records,
+	dns_log(DNS_LOG_INFO, "zone loaded", "zone", z->name, "serial", serial, "records", records,
 	       "commit", hex, NULL);
 }
 
@@ -199,7 +199,7 @@ static dns_err_t load_entry(gitrepo_t *repo, const gitrepo_oid_t *commit, pg_zon
 		if (old && old->zone && !dns_serial_gt(dns_zone_serial(zone), dns_zone_serial(old->zone))) {
 			char serial[16];
 			snprintf(serial, sizeof(serial), "%" PRIu32, dns_zone_serial(zone));
-			pg_log(PG_LOG_WARN, "zone changed but its serial did not increase", "zone",
+			dns_log(DNS_LOG_WARN, "zone changed but its serial did not increase", "zone",
 			       z->name, "serial", serial, NULL);
 		}
 		return DNS_OK;
@@ -211,10 +211,10 @@ static dns_err_t load_entry(gitrepo_t *repo, const gitrepo_oid_t *commit, pg_zon
 		z->zone_blob = old->zone_blob;
 		char serial[16];
 		snprintf(serial, sizeof(serial), "%" PRIu32, dns_zone_serial(old->zone));
-		pg_log(PG_LOG_WARN, "keeping last good version", "zone", z->name, "serial", serial,
+		dns_log(DNS_LOG_WARN, "keeping last good version", "zone", z->name, "serial", serial,
 		       NULL);
 	} else {
-		pg_log(PG_LOG_ERROR, "zone not served", "zone", z->name, NULL);
+		dns_log(DNS_LOG_ERROR, "zone not served", "zone", z->name, NULL);
 	}
 	return DNS_OK;
 }
@@ -226,7 +226,7 @@ static void load_keys(gitrepo_t *repo, const gitrepo_file_t *f, const uint8_t *o
 	size_t len = 0;
 	char msg[512];
 	if (gitrepo_read_blob(repo, &f->blob, &text, &len, msg, sizeof(msg)) != DNS_OK) {
-		pg_log(PG_LOG_ERROR, "key file error", "file", f->name, "error", msg, NULL);
+		dns_log(DNS_LOG_ERROR, "key file error", "file", f->name, "error", msg, NULL);
 		st->key_errors++;
 		return;
 	}
@@ -278,7 +278,7 @@ dns_err_t pg_repo_state_load_hinted(gitrepo_t *repo, const gitrepo_oid_t *commit
 			continue;
 		}
 		if (!pg_is_zone_file(files[i].name, origin)) {
-			pg_log(files[i].name[0] == '.' ? PG_LOG_DEBUG : PG_LOG_INFO,
+			dns_log(files[i].name[0] == '.' ? DNS_LOG_DEBUG : DNS_LOG_INFO,
 			       "skipping file: not a zone file", "file", files[i].name, NULL);
 			continue;
 		}

@@ -12,7 +12,7 @@
 #include "dns/name.h"
 #include "dns/serial.h"
 #include "dns/zoneedit.h"
-#include "log.h"
+#include "dns/log.h"
 #include "writeback.h"
 
 #define MSG_LINE_ITEMS 6      /* changes named per zone in a commit message */
@@ -82,7 +82,7 @@ static work_t *work_of(round_t *r, const uint8_t *origin, int *rcode)
 	}
 	if (z->failed) {
 		/* the file in git does not load: editing it would commit garbage */
-		pg_log(PG_LOG_ERROR, "update refused: the zone file in the repository does not load",
+		dns_log(DNS_LOG_ERROR, "update refused: the zone file in the repository does not load",
 		       "zone", z->name, NULL);
 		*rcode = DNS_RCODE_SERVFAIL;
 		return NULL;
@@ -102,7 +102,7 @@ static work_t *work_of(round_t *r, const uint8_t *origin, int *rcode)
 	uint8_t *text = NULL;
 	char msg[512];
 	if (gitrepo_read_blob(r->env->repo, &z->blob, &text, &w->len, msg, sizeof(msg)) != DNS_OK) {
-		pg_log(PG_LOG_ERROR, "update: cannot read the zone file", "zone", z->name, "error", msg,
+		dns_log(DNS_LOG_ERROR, "update: cannot read the zone file", "zone", z->name, "error", msg,
 		       NULL);
 		*rcode = DNS_RCODE_SERVFAIL;
 		return NULL;
@@ -155,7 +155,7 @@ static void find_culprits(const work_t *w, pg_update_t **list, size_t n, uint32_
 		    dns_update_commit(u, true, date, &nz) == DNS_EZONE) {
 			char seq[24];
 			snprintf(seq, sizeof(seq), "%" PRIu64, list[i]->seq);
-			pg_log(PG_LOG_WARN, "update refused: the zone would be invalid", "zone", w->name,
+			dns_log(DNS_LOG_WARN, "update refused: the zone would be invalid", "zone", w->name,
 			       "update", seq, "error", dns_update_error(u), NULL);
 			list[i]->rcode = DNS_RCODE_REFUSED;
 		}
@@ -215,7 +215,7 @@ static void update_zone(round_t *r, work_t *w, pg_update_t **list, size_t n, cha
 		e = dns_update_commit(u, true, r->date, &nz);
 	}
 	if (e != DNS_OK) {
-		pg_log(PG_LOG_ERROR, "update failed", "zone", w->name, "error",
+		dns_log(DNS_LOG_ERROR, "update failed", "zone", w->name, "error",
 		       e == DNS_EZONE ? dns_update_error(u) : dns_strerror(e), NULL);
 		set_rcodes(list, n, DNS_RCODE_NOERROR, e == DNS_EZONE ? DNS_RCODE_REFUSED
 		                                                      : DNS_RCODE_SERVFAIL);
@@ -231,7 +231,7 @@ static void update_zone(round_t *r, work_t *w, pg_update_t **list, size_t n, cha
 		                       c.added, c.nadded, &out, &outlen, err, sizeof(err));
 	if (e != DNS_OK) {
 		/* never commit a file that does not say exactly what we serve */
-		pg_log(PG_LOG_ERROR, "update refused: the zone file could not be edited", "zone",
+		dns_log(DNS_LOG_ERROR, "update refused: the zone file could not be edited", "zone",
 		       w->name, "error", err[0] ? err : dns_strerror(e), NULL);
 		set_rcodes(list, n, DNS_RCODE_NOERROR, DNS_RCODE_SERVFAIL);
 		dns_zone_unref(nz);
@@ -320,7 +320,7 @@ static dns_err_t run_group(round_t *r, pg_update_t *group)
 	                   sizeof(gerr));
 	free(ch);
 	if (e != DNS_OK) {
-		pg_log(PG_LOG_ERROR, "update: commit failed", "error", gerr, NULL);
+		dns_log(DNS_LOG_ERROR, "update: commit failed", "error", gerr, NULL);
 		goto out;
 	}
 	r->head = commit;
@@ -388,7 +388,7 @@ static dns_err_t rebase(const pg_writer_env_t *env, pg_push_state_t *ps, pg_batc
 		}
 		uint32_t delay;
 		if (pg_push_decide(&env->policy, ps, e, mono_ms(), &delay) != PG_PUSH_RETRY) {
-			pg_log(PG_LOG_ERROR, "update: fetch failed", "error", msg, NULL);
+			dns_log(DNS_LOG_ERROR, "update: fetch failed", "error", msg, NULL);
 			return e;
 		}
 		st->push_retries++;
@@ -405,7 +405,7 @@ static void abandon(const pg_writer_env_t *env, pg_update_t **groups, size_t ngr
 		for (pg_update_t *u = groups[g]; u; u = u->next)
 			u->rcode = DNS_RCODE_SERVFAIL;
 	if (gitrepo_reset_to_remote(env->repo, &head, msg, sizeof(msg)) != DNS_OK) {
-		pg_log(PG_LOG_ERROR, "update: cannot reset to the remote", "error", msg, NULL);
+		dns_log(DNS_LOG_ERROR, "update: cannot reset to the remote", "error", msg, NULL);
 		return;
 	}
 	const pg_repo_state_t *s = env->state(env->ctx);
@@ -425,12 +425,12 @@ static pg_push_next_t push(const pg_writer_env_t *env, pg_push_state_t *ps, pg_b
 		pg_push_next_t next = pg_push_decide(&env->policy, ps, e, mono_ms(), &delay);
 		if (next != PG_PUSH_RETRY) {
 			if (next == PG_PUSH_FAIL)
-				pg_log(PG_LOG_ERROR, "update: push failed, giving up", "error", msg, NULL);
+				dns_log(DNS_LOG_ERROR, "update: push failed, giving up", "error", msg, NULL);
 			else if (next == PG_PUSH_REBASE)
-				pg_log(PG_LOG_INFO, "update: the branch moved, re-applying", NULL);
+				dns_log(DNS_LOG_INFO, "update: the branch moved, re-applying", NULL);
 			return next;
 		}
-		pg_log(PG_LOG_WARN, "update: push failed, retrying", "error", msg, NULL);
+		dns_log(DNS_LOG_WARN, "update: push failed, retrying", "error", msg, NULL);
 		st->push_retries++;
 		sleep_ms(delay);
 	}
@@ -510,7 +510,7 @@ void pg_writer_run_batch(const pg_writer_env_t *env, pg_update_t *batch, pg_batc
 	snprintf(acc, sizeof(acc), "%zu", st->accepted);
 	snprintf(ms, sizeof(ms), "%" PRIu64, mono_ms() - t0);
 	snprintf(pms, sizeof(pms), "%" PRIu64, st->push_ms);
-	pg_log(PG_LOG_DEBUG, "update batch", "updates", n, "accepted", acc, "ms", ms, "push_ms", pms,
+	dns_log(DNS_LOG_DEBUG, "update batch", "updates", n, "accepted", acc, "ms", ms, "push_ms", pms,
 	       NULL);
 	if (env->batch_done)
 		env->batch_done(env->ctx, st);

@@ -186,7 +186,7 @@ sec_config_status_t sec_config_parse(sec_config_t *c, int argc, char **argv, cha
                                      size_t errlen)
 {
 	memset(c, 0, sizeof *c);
-	c->log_level = SEC_LOG_INFO;
+	c->log_level = DNS_LOG_INFO;
 	sec_zone_conf_t *cur = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *opt = argv[i];
@@ -270,7 +270,7 @@ sec_config_status_t sec_config_parse(sec_config_t *c, int argc, char **argv, cha
 			}
 			c->has_metrics = true;
 		} else if (strcmp(opt, "--log-level") == 0) {
-			if (!sec_log_level_parse(val, &c->log_level)) {
+			if (!dns_log_level_parse(val, &c->log_level)) {
 				snprintf(err, errlen, "--log-level %s: debug, info, warn or error", val);
 				return SEC_CONFIG_ERROR;
 			}

@@ -26,7 +26,7 @@
 #include "dns/name.h"
 #include "dns/net.h"
 
-#include "log.h"
+#include "dns/log.h"
 
 #define SEC_MAX_ZONES 4096
 #define SEC_MAX_LISTEN 32
@@ -63,7 +63,7 @@ typedef struct sec_config {
 	const char *state_dir;   /* NULL: no persistence */
 	dns_net_addr_t metrics;
 	bool has_metrics;
-	sec_level_t log_level;
+	dns_log_level_t log_level;
 } sec_config_t;
 
 /* Result of parsing. */

@@ -27,7 +27,7 @@
 #include "client.h"
 #include "config.h"
 #include "dispatch.h"
-#include "log.h"
+#include "dns/log.h"
 #include "metrics.h"
 #include "notify_out.h"
 #include "state.h"
@@ -129,13 +129,13 @@ static void publish(sec_daemon_t *d)
 	s->view = (sec_view_t){ .zones = s->set, .down = down, .ndown = nd, .keys = d->keys,
 	                        .confs = d->cfg.zones, .nconfs = d->cfg.nzones };
 	if (dns_net_publish(d->srv, s, snap_free) != DNS_OK)
-		sec_log(SEC_LOG_ERROR, "cannot publish the zones", NULL);
+		dns_log(DNS_LOG_ERROR, "cannot publish the zones", NULL);
 	return;
 fail:
 	free(zs);
 	free(down);
 	free(s);
-	sec_log(SEC_LOG_ERROR, "out of memory publishing the zones", NULL);
+	dns_log(DNS_LOG_ERROR, "out of memory publishing the zones", NULL);
 }
 
 /* ---- NOTIFY out (control loop) ---- */
@@ -150,10 +150,10 @@ static void emit(void *ctx, const dns_notify_target_t *t, const uint8_t *msg, si
 	char text[64];
 	dns_notify_target_text(t, text, sizeof text);
 	if (fd < 0 || sendto(fd, msg, len, 0, (const struct sockaddr *)&t->addr, t->addrlen) < 0)
-		sec_log(SEC_LOG_DEBUG, "notify send failed", "target", text, "error",
+		dns_log(DNS_LOG_DEBUG, "notify send failed", "target", text, "error",
 		        strerror(fd < 0 ? EAFNOSUPPORT : errno), NULL);
 	else
-		sec_log(SEC_LOG_DEBUG, "notify sent", "target", text, NULL);
+		dns_log(DNS_LOG_DEBUG, "notify sent", "target", text, NULL);
 }
 
 static void notify_done(void *ctx, const uint8_t *zone, uint32_t serial,
@@ -169,13 +169,13 @@ static void notify_done(void *ctx, const uint8_t *zone, uint32_t serial,
 	u32text(ser, sizeof ser, serial);
 	snprintf(rc, sizeof rc, "%u", rcode);
 	if (result == DNS_NOTIFY_ACKED)
-		sec_log(SEC_LOG_INFO, "notify acknowledged", "zone", z, "serial", ser, "target",
+		dns_log(DNS_LOG_INFO, "notify acknowledged", "zone", z, "serial", ser, "target",
 		        target, NULL);
 	else if (result == DNS_NOTIFY_REJECTED)
-		sec_log(SEC_LOG_WARN, "notify refused", "zone", z, "serial", ser, "target", target,
+		dns_log(DNS_LOG_WARN, "notify refused", "zone", z, "serial", ser, "target", target,
 		        "rcode", rc, NULL);
 	else
-		sec_log(SEC_LOG_WARN, "notify unanswered, giving up", "zone", z, "serial", ser,
+		dns_log(DNS_LOG_WARN, "notify unanswered, giving up", "zone", z, "serial", ser,
 		        "target", target, NULL);
 }
 
@@ -242,10 +242,10 @@ static void announce(sec_zone_t *z)
 		dns_err_t e = dns_notify_sched_add(d->sched, z->conf->origin, serial,
 		                                   dns_zone_soa(z->zone), &t[i].t, t[i].key, now);
 		if (e == DNS_OK)
-			sec_log(SEC_LOG_INFO, "notify queued", "zone", z->conf->name, "serial", ser,
+			dns_log(DNS_LOG_INFO, "notify queued", "zone", z->conf->name, "serial", ser,
 			        "target", target, "key", t[i].key ? kname : NULL, NULL);
 		else if (e != DNS_EEXIST)
-			sec_log(SEC_LOG_WARN, "notify not queued", "zone", z->conf->name, "target",
+			dns_log(DNS_LOG_WARN, "notify not queued", "zone", z->conf->name, "target",
 			        target, "error", dns_strerror(e), NULL);
 	}
 	notify_tick(d);
@@ -281,10 +281,10 @@ static void start_job(sec_zone_t *z, sec_op_t op)
 	memset(&z->job_out, 0, sizeof z->job_out);
 	clock_gettime(CLOCK_MONOTONIC, &z->job_start);
 	if (op == SEC_OP_TRANSFER)
-		sec_log(SEC_LOG_DEBUG, "transfer started", "zone", z->conf->name, "kind",
+		dns_log(DNS_LOG_DEBUG, "transfer started", "zone", z->conf->name, "kind",
 		        z->job_ixfr ? "IXFR" : "AXFR", NULL);
 	if (pthread_create(&z->thread, NULL, job_main, z) != 0) {
-		sec_log(SEC_LOG_ERROR, "cannot start a thread", "zone", z->conf->name, NULL);
+		dns_log(DNS_LOG_ERROR, "cannot start a thread", "zone", z->conf->name, NULL);
 		z->job_err = DNS_ENOMEM;
 		snprintf(z->job_msg, sizeof z->job_msg, "cannot start a thread");
 		/* Report the failure through the normal path, on the next turn. */
@@ -310,11 +310,11 @@ static unsigned soa_done(sec_zone_t *z, uint64_t now)
 	u32text(ours, sizeof ours, z->sm.serial);
 	if (z->job_err != DNS_OK) {
 		atomic_fetch_add(&z->m_failures, 1);
-		sec_log(SEC_LOG_WARN, "refresh failed", "zone", z->conf->name, "error", z->job_msg,
+		dns_log(DNS_LOG_WARN, "refresh failed", "zone", z->conf->name, "error", z->job_msg,
 		        NULL);
 		return sec_zone_sm_soa_result(&z->sm, false, 0, now);
 	}
-	sec_log(SEC_LOG_DEBUG, "primary serial", "zone", z->conf->name, "serial", ser, "ours",
+	dns_log(DNS_LOG_DEBUG, "primary serial", "zone", z->conf->name, "serial", ser, "ours",
 	        z->sm.has_data ? ours : NULL, NULL);
 	unsigned acts = sec_zone_sm_soa_result(&z->sm, true, z->job_serial, now);
 	if (!(acts & SEC_ACT_TRANSFER))
@@ -329,7 +329,7 @@ static unsigned xfr_done(sec_zone_t *z, uint64_t now)
 	z->job_current = NULL;
 	if (z->job_err != DNS_OK) {
 		atomic_fetch_add(&z->m_failures, 1);
-		sec_log(SEC_LOG_ERROR, "transfer failed", "zone", z->conf->name, "kind", kind,
+		dns_log(DNS_LOG_ERROR, "transfer failed", "zone", z->conf->name, "kind", kind,
 		        "error", z->job_msg, "served", z->zone && sec_zone_sm_serving(&z->sm) ?
 		        "old copy" : "nothing", NULL);
 		return sec_zone_sm_xfr_result(&z->sm, false, false, 0, 0, 0, 0, now);
@@ -338,7 +338,7 @@ static unsigned xfr_done(sec_zone_t *z, uint64_t now)
 	if (o->result == DNS_XFR_RESULT_UPTODATE) {
 		dns_zone_unref(o->zone);
 		o->zone = NULL;
-		sec_log(SEC_LOG_INFO, "zone up to date", "zone", z->conf->name, NULL);
+		dns_log(DNS_LOG_INFO, "zone up to date", "zone", z->conf->name, NULL);
 		atomic_store(&z->m_last_refresh_s, now / 1000);
 		return sec_zone_sm_xfr_result(&z->sm, true, true, 0, 0, 0, 0, now);
 	}
@@ -346,7 +346,7 @@ static unsigned xfr_done(sec_zone_t *z, uint64_t now)
 	if (!sec_soa_fields(o->zone, &serial, &refresh, &retry, &expire)) {
 		dns_zone_unref(o->zone);
 		o->zone = NULL;
-		sec_log(SEC_LOG_ERROR, "transfer failed", "zone", z->conf->name, "kind", kind,
+		dns_log(DNS_LOG_ERROR, "transfer failed", "zone", z->conf->name, "kind", kind,
 		        "error", "no SOA in the transferred zone", NULL);
 		return sec_zone_sm_xfr_result(&z->sm, false, false, 0, 0, 0, 0, now);
 	}
@@ -363,7 +363,7 @@ static unsigned xfr_done(sec_zone_t *z, uint64_t now)
 	u32text(nrec, sizeof nrec, dns_zone_rr_count(z->zone));
 	u32text(msgs, sizeof msgs, o->messages);
 	snprintf(secs, sizeof secs, "%.3f", job_seconds(z));
-	sec_log(SEC_LOG_INFO, "zone transferred", "zone", z->conf->name, "kind", got, "requested",
+	dns_log(DNS_LOG_INFO, "zone transferred", "zone", z->conf->name, "kind", got, "requested",
 	        kind, "serial", ser, "received", recs, "records", nrec, "messages", msgs,
 	        "seconds", secs, NULL);
 	return sec_zone_sm_xfr_result(&z->sm, true, false, serial, refresh, retry, expire, now);
@@ -396,13 +396,13 @@ static void persist(sec_zone_t *z, bool with_zone)
 		return;
 	if (with_zone && z->zone &&
 	    sec_state_write_zone(dir, z->conf->name, z->zone, err, sizeof err) != DNS_OK) {
-		sec_log(SEC_LOG_ERROR, "cannot save the zone", "zone", z->conf->name, "error", err,
+		dns_log(DNS_LOG_ERROR, "cannot save the zone", "zone", z->conf->name, "error", err,
 		        NULL);
 		return;
 	}
 	if (sec_state_write_meta(dir, z->conf->name, z->sm.serial, z->sm.last_contact_ms, err,
 	                         sizeof err) != DNS_OK)
-		sec_log(SEC_LOG_ERROR, "cannot save the zone state", "zone", z->conf->name, "error",
+		dns_log(DNS_LOG_ERROR, "cannot save the zone state", "zone", z->conf->name, "error",
 		        err, NULL);
 }
 
@@ -410,14 +410,14 @@ static void act(sec_zone_t *z, unsigned acts)
 {
 	atomic_store(&z->m_state, (int)sec_zone_sm_state(&z->sm));
 	if (acts & SEC_ACT_EXPIRE)
-		sec_log(SEC_LOG_WARN, "zone expired: answering SERVFAIL", "zone", z->conf->name,
+		dns_log(DNS_LOG_WARN, "zone expired: answering SERVFAIL", "zone", z->conf->name,
 		        NULL);
 	if (acts & (SEC_ACT_PUBLISH | SEC_ACT_EXPIRE)) {
 		publish(z->d);
 		if ((acts & SEC_ACT_PUBLISH) && !(acts & SEC_ACT_PERSIST)) {
 			char ser[16];
 			u32text(ser, sizeof ser, z->sm.serial);
-			sec_log(SEC_LOG_INFO, "zone served", "zone", z->conf->name, "serial", ser, NULL);
+			dns_log(DNS_LOG_INFO, "zone served", "zone", z->conf->name, "serial", ser, NULL);
 		}
 	}
 	if (acts & SEC_ACT_PERSIST)
@@ -470,7 +470,7 @@ static void on_notify(void *arg)
 	char ser[16];
 	u32text(ser, sizeof ser, n->serial);
 	atomic_fetch_add(&z->m_notifies, 1);
-	sec_log(SEC_LOG_INFO, "notify received", "zone", z->conf->name, "serial",
+	dns_log(DNS_LOG_INFO, "notify received", "zone", z->conf->name, "serial",
 	        n->has_serial ? ser : NULL, NULL);
 	act(z, sec_zone_sm_notify(&z->sm, n->has_serial, n->serial, now_ms()));
 	free(n);
@@ -594,7 +594,7 @@ static void load_state(sec_zone_t *z, uint64_t now)
 	if (e == DNS_ENOTFOUND)
 		return;
 	if (e != DNS_OK || !sec_soa_fields(zone, &serial, &refresh, &retry, &expire)) {
-		sec_log(SEC_LOG_WARN, "saved zone unusable, transferring again", "zone",
+		dns_log(DNS_LOG_WARN, "saved zone unusable, transferring again", "zone",
 		        z->conf->name, "error", e ? err : "no SOA", NULL);
 		dns_zone_unref(zone);
 		return;
@@ -606,7 +606,7 @@ static void load_state(sec_zone_t *z, uint64_t now)
 	char ser[16], age[24];
 	u32text(ser, sizeof ser, serial);
 	u32text(age, sizeof age, (now - z->sm.last_contact_ms) / 1000);
-	sec_log(acts & SEC_ACT_EXPIRE ? SEC_LOG_WARN : SEC_LOG_INFO,
+	dns_log(acts & SEC_ACT_EXPIRE ? DNS_LOG_WARN : DNS_LOG_INFO,
 	        acts & SEC_ACT_EXPIRE ? "zone loaded from state, expired: answering SERVFAIL"
 	                              : "zone loaded from state",
 	        "zone", z->conf->name, "serial", ser, "last_contact_age_s", age, NULL);
@@ -666,7 +666,7 @@ static int setup(sec_daemon_t *d)
 	                        .handler_ctx = d };
 	if (dns_net_server_new(&nc, &d->srv, err, sizeof err) != DNS_OK ||
 	    dns_net_start(d->srv, err, sizeof err) != DNS_OK) {
-		sec_log(SEC_LOG_ERROR, "cannot start the server", "error", err, NULL);
+		dns_log(DNS_LOG_ERROR, "cannot start the server", "error", err, NULL);
 		return 1;
 	}
 	d->timer = dns_net_timer_new(d->srv, on_timer, d);
@@ -683,13 +683,13 @@ static int setup(sec_daemon_t *d)
 		char at[DNS_NET_ADDR_TEXT_MAX];
 		const dns_net_addr_t *a = dns_net_bound_addr(d->srv, i);
 		dns_net_addr_format((const struct sockaddr *)&a->ss, at, sizeof at);
-		sec_log(SEC_LOG_INFO, "listening", "addr", at, NULL);
+		dns_log(DNS_LOG_INFO, "listening", "addr", at, NULL);
 	}
 	for (size_t i = 0; i < d->nzones; i++) {
 		char at[DNS_NET_ADDR_TEXT_MAX];
 		dns_net_addr_format((const struct sockaddr *)&d->zones[i].conf->primary.ss, at,
 		                    sizeof at);
-		sec_log(SEC_LOG_INFO, "zone configured", "zone", d->zones[i].conf->name, "primary",
+		dns_log(DNS_LOG_INFO, "zone configured", "zone", d->zones[i].conf->name, "primary",
 		        at, "tsig", d->zones[i].conf->has_key ? "yes" : "no", "state",
 		        sec_zone_state_name(sec_zone_sm_state(&d->zones[i].sm)), NULL);
 	}
@@ -745,20 +745,20 @@ int main(int argc, char **argv)
 	case SEC_CONFIG_OK:
 		break;
 	}
-	sec_log_set_level(d->cfg.log_level);
+	dns_log_set_level(d->cfg.log_level);
 	int rc = setup(d);
 	sec_metrics_srv_t *ms = NULL;
 	if (rc == 0 && d->cfg.has_metrics) {
 		ms = sec_metrics_start(&d->cfg.metrics, write_metrics, d, err, sizeof err);
 		if (!ms) {
-			sec_log(SEC_LOG_ERROR, "cannot serve metrics", "error", err, NULL);
+			dns_log(DNS_LOG_ERROR, "cannot serve metrics", "error", err, NULL);
 			rc = 1;
 		}
 	}
 	if (rc == 0) {
-		sec_log(SEC_LOG_INFO, "started", NULL);
+		dns_log(DNS_LOG_INFO, "started", NULL);
 		dns_net_run(d->srv);
-		sec_log(SEC_LOG_INFO, "stopping", NULL);
+		dns_log(DNS_LOG_INFO, "stopping", NULL);
 	}
 	sec_metrics_stop(ms);
 	teardown(d);

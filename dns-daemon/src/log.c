@@ -12,41 +12,41 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "dns/log.h"
 
-#define PG_LOG_LINE_MAX 4096
+#define DNS_LOG_LINE_MAX 4096
 
-static atomic_int log_level = PG_LOG_INFO;
+static atomic_int log_level = DNS_LOG_INFO;
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
 
-void pg_log_set_level(pg_level_t level)
+void dns_log_set_level(dns_log_level_t level)
 {
 	atomic_store(&log_level, (int)level);
 }
 
-bool pg_log_enabled(pg_level_t level)
+bool dns_log_enabled(dns_log_level_t level)
 {
 	return (int)level >= atomic_load_explicit(&log_level, memory_order_relaxed);
 }
 
-bool pg_log_level_parse(const char *text, pg_level_t *level)
+bool dns_log_level_parse(const char *text, dns_log_level_t *level)
 {
 	for (int i = 0; i < 4; i++) {
 		if (strcasecmp(text, level_names[i]) == 0) {
-			*level = (pg_level_t)i;
+			*level = (dns_log_level_t)i;
 			return true;
 		}
 	}
 	if (strcasecmp(text, "warning") == 0) {
-		*level = PG_LOG_WARN;
+		*level = DNS_LOG_WARN;
 		return true;
 	}
 	return false;
 }
 
 typedef struct line {
-	char buf[PG_LOG_LINE_MAX];
+	char buf[DNS_LOG_LINE_MAX];
 	size_t len;
 } line_t;
 
@@ -98,9 +98,9 @@ static void put_value(line_t *l, const char *v)
 	put(l, "\"", 1);
 }
 
-void pg_log(pg_level_t level, const char *msg, ...)
+void dns_log(dns_log_level_t level, const char *msg, ...)
 {
-	if (!pg_log_enabled(level))
+	if (!dns_log_enabled(level))
 		return;
 	line_t l;
 	l.len = 0;
