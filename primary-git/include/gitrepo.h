@@ -30,7 +30,8 @@
  *
  * New objects are kept in memory and stored in the clone as one pack per
  * commit (zlib's fastest level), never as loose files; a push to a
- * local-path remote reuses those compressed entries.
+ * local-path remote reuses those compressed entries.  gitrepo_maintain()
+ * merges those packs again.
  */
 #ifndef GITREPO_H
 #define GITREPO_H
@@ -203,6 +204,33 @@ dns_err_t gitrepo_commit(gitrepo_t *repo, const gitrepo_oid_t *parent,
  * The local commit is kept whatever happens.
  */
 dns_err_t gitrepo_push(gitrepo_t *repo, char *msg, size_t msglen);
+
+/* Pack maintenance starts when the clone holds more packs than this. */
+#define GITREPO_MAINT_PACKS 32u
+
+/*
+ * Pack maintenance of the local clone.  Every commit stores its objects as
+ * one small pack, and libgit2 (which has no gc) searches packs one by one,
+ * so they are consolidated here, geometrically: sorted by object count,
+ * the packs that do not form a progression of factor 2 (the many recent
+ * small ones) are merged into one new pack, with deltas; a bigger pack is
+ * folded in too while it holds fewer than twice the objects merged, so the
+ * whole store becomes one pack once the recent objects reach half of it.
+ * Packs with a .keep file are left alone.  The new pack is complete, synced
+ * and indexed before any merged pack is removed, so a crash at any point
+ * leaves every object in place (leftovers are removed by the next open).
+ * Does nothing (no system call) while the clone holds at most
+ * GITREPO_MAINT_PACKS packs; call it after each commit or batch.
+ * *merged (may be NULL) receives the number of packs merged (0: none).
+ *
+ * Only the clone is maintained: a local-path remote receives one pack per
+ * direct push and needs the owner's `git gc` now and then.
+ */
+dns_err_t gitrepo_maintain(gitrepo_t *repo, unsigned *merged, char *msg, size_t msglen);
+
+/* Consolidate now, whatever the number of packs (tests, tools). */
+dns_err_t gitrepo_maintain_force(gitrepo_t *repo, unsigned *merged, char *msg,
+                                 size_t msglen);
 
 /*
  * Check an ssh host key against an OpenSSH known_hosts file: plain host

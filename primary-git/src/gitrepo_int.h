@@ -44,6 +44,10 @@ struct gitrepo {
 	bool pend_valid;           /* pend holds pend_base..pend_head */
 	git_oid pend_base;         /* parent of the first unpushed commit */
 	git_oid pend_head;         /* the last commit in pend */
+
+	/* pack maintenance (gitrepo_pack.c) */
+	unsigned pack_count;       /* packs in the clone: as last counted, plus
+	                            * one per pack written or fetch made since */
 };
 
 /* snprintf into an optional message buffer. */
@@ -78,12 +82,17 @@ dns_err_t gitrepo_persist(gitrepo_t *r, const git_oid *parent, const git_oid *co
                           const git_oid *ids, size_t n, char *msg, size_t msglen);
 /* Forget the kept entries (the branch was reset or pushed otherwise). */
 void gitrepo_pending_clear(gitrepo_t *r);
+/* Remove a lock of the branch in a local-path remote left by a crash. */
+void gitrepo_break_stale_lock(gitrepo_t *r);
 /* Push @loc to a local-path remote directly when the kept entries are
  * exactly what it lacks.  false: not done, use libgit2's push; true: done,
  * result in *err (DNS_OK or GITREPO_E*). */
-/* Remove a lock of the branch in a local-path remote left by a crash. */
-void gitrepo_break_stale_lock(gitrepo_t *r);
 bool gitrepo_push_direct(gitrepo_t *r, const git_oid *loc, dns_err_t *err,
                          char *msg, size_t msglen);
+
+/* At open: remove what a crash may have left in objects/pack (temporary
+ * pack files, an index without its pack or a pack without its index) and
+ * count the packs. */
+void gitrepo_pack_cleanup(gitrepo_t *r);
 
 #endif

@@ -12,8 +12,15 @@
  * names a missing object) and the pack written into a local-path remote.
  * The remote's branch is then moved by compare-and-swap under its lock.
  * Anything unusual falls back to libgit2's own push (gitrepo_remote.c).
+ *
+ * One pack per commit would make every lookup slower (libgit2 searches the
+ * packs one by one), so gitrepo_maintain() merges them again (see gitrepo.h
+ * for the policy).
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,6 +30,7 @@
 
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
+#include <git2/sys/repository.h>
 
 #include "gitrepo_int.h"
 
@@ -228,6 +236,7 @@ dns_err_t gitrepo_persist(gitrepo_t *r, const git_oid *parent, const git_oid *co
 		r->pend_valid = true;
 		git_oid_cpy(&r->pend_base, parent);
 	}
+	r->pack_count++;
 	if (r->pend_len + len > PENDING_MAX ||
 	    buf_reserve(&r->pend, &r->pend_cap, r->pend_len, len) != DNS_OK) {
 		gitrepo_pending_clear(r); /* libgit2's push will find the objects */

@@ -5,7 +5,8 @@
 . "$(dirname "$0")/lib.sh"
 sec_init bad_transfers "$@"
 
-P=5421 S=5422
+pick_ports 2
+P=${PORTS[0]} S=${PORTS[1]}
 port_free $P
 port_free $S
 echo "good 1" >"$IT_TMP/mode"

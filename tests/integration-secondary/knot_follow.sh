@@ -8,16 +8,17 @@
 . "$(dirname "$0")/lib.sh"
 sec_init knot_follow "$@"
 
-P=5411 S=5412 S2=5413
+pick_ports 4
+P=${PORTS[0]} S=${PORTS[1]} S2=${PORTS[2]} M=${PORTS[3]}
 port_free $S
 port_free $S2
-port_free 5414
+port_free $M
 CHAIN_KEY=127.0.0.1.127.0.0.1._transfer.example.com
 zone_text 2026010101 >"$IT_TMP/example.com.zone"
 start_knot_primary knot "$IT_TMP/knot" $P "$IT_TMP/example.com.zone" $S
 start_secondary sec "$IT_TMP/state" --zone example.com --primary 127.0.0.1:$P \
 	--key "${KEY_NAME%.}:hmac-sha256:$KEY_SECRET" --listen 127.0.0.1:$S \
-	--metrics 127.0.0.1:5414 --transfer-key "$CHAIN_KEY:hmac-sha256:$WRONG_SECRET" \
+	--metrics 127.0.0.1:$M --transfer-key "$CHAIN_KEY:hmac-sha256:$WRONG_SECRET" \
 	--notify 127.0.0.1:$S2
 
 wait_serial 30 127.0.0.1 $S example.com 2026010101
@@ -67,7 +68,7 @@ knot_reload "$IT_TMP/knot"
 wait_serial 30 127.0.0.1 $S example.com 2026010103
 [ "$(rcode_of 127.0.0.1 $S A new.example.com)" = NXDOMAIN ] || fail "removed record still served"
 
-m=$(metrics 127.0.0.1:5414) || fail "no metrics"
+m=$(metrics 127.0.0.1:$M) || fail "no metrics"
 grep -q '^dns_zone_serial{zone="example.com"} 2026010103$' <<<"$m" || fail "metrics: serial"
 grep -q '^dns_transfers_total{zone="example.com",kind="ixfr"} 2$' <<<"$m" || fail "metrics: ixfr count"
 

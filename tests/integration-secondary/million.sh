@@ -7,7 +7,8 @@
 sec_init million "$@"
 
 N=${MILLION_RECORDS:-1000000}
-P=5451 S=5452
+pick_ports 2
+P=${PORTS[0]} S=${PORTS[1]}
 port_free $S
 GEN="$SEC_DIR/../integration/genzone.py"
 "$PY" "$GEN" "$N" 2026040401 >"$IT_TMP/example.com.zone" || fail "genzone failed"

@@ -6,7 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 sec_init nsd_follow "$@"
 
-P=5441 S=5442
+pick_ports 2
+P=${PORTS[0]} S=${PORTS[1]}
 port_free $S
 zone_text 2026030301 >"$IT_TMP/example.com.zone"
 start_nsd_primary nsd "$IT_TMP/nsd" $P "$IT_TMP/example.com.zone" $S

@@ -8,7 +8,8 @@ need_bin "$PRIMARY" dns-primary-git
 need_bin "$NOTIFY" dns-notify
 need_tool git git
 
-P=5461 S=5462
+pick_ports 2
+P=${PORTS[0]} S=${PORTS[1]}
 port_free $P
 port_free $S
 mkdir -p "$IT_TMP/work"

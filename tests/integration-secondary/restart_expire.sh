@@ -5,7 +5,8 @@
 . "$(dirname "$0")/lib.sh"
 sec_init restart_expire "$@"
 
-P=5431 S=5432
+pick_ports 2
+P=${PORTS[0]} S=${PORTS[1]}
 port_free $S
 zone_text 2026020201 20 >"$IT_TMP/example.com.zone"
 start_knot_primary knot "$IT_TMP/knot" $P "$IT_TMP/example.com.zone" $S

@@ -16,8 +16,8 @@
 source "$(dirname "$0")/ulib.sh"
 u_init concurrent_updates "$@"
 
-P=25420
-port_free $P
+pick_ports 1
+P=${PORTS[0]}
 SERIAL0=2026050101
 CLIENTS=64 EACH=20
 TOTAL=$((CLIENTS * EACH))

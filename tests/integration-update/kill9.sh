@@ -13,8 +13,8 @@
 source "$(dirname "$0")/ulib.sh"
 u_init kill9 "$@"
 
-P=25430
-port_free $P
+pick_ports 1
+P=${PORTS[0]}
 SERIAL0=2026050101
 # the clients run until the stop file appears (EACH bounds them), so the
 # kills fall in the middle of the stream however fast the primary is

@@ -18,8 +18,8 @@ u_init nsupdate_knsupdate "$@"
 need_tool nsupdate bind9-dnsutils
 need_tool knsupdate knot-dnsutils
 
-P=25400
-port_free $P
+pick_ports 1
+P=${PORTS[0]}
 SERIAL0=2026050101
 TLSA_HEX=8cb0fc6c527506a053f4f14c8464bebbd6dede2738d11468dd953d7d6a3021f1
 

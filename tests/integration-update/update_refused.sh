@@ -16,8 +16,8 @@ source "$(dirname "$0")/ulib.sh"
 u_init update_refused "$@"
 need_tool nsupdate bind9-dnsutils
 
-P=25410
-port_free $P
+pick_ports 1
+P=${PORTS[0]}
 SERIAL0=2026050101
 WRONG_SECRET=SXRzIG5vdCB0aGUgc2VjcmV0IG9mIHRoaXMga2V5IQ==
 
