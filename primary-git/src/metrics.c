@@ -1,18 +1,12 @@
 /*
  * metrics.c - counters, gauges and the /metrics endpoint (libevent evhttp).
  */
-#include <event2/buffer.h>
-#include <event2/event.h>
-#include <event2/http.h>
-#include <event2/thread.h>
-#include <event2/util.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <errno.h>
 #include <string.h>
-#include <sys/socket.h>
 
+#include "dns/metrics_http.h"
 #include "dns/rrtype.h"
 #include "metrics.h"
 
@@ -58,11 +52,7 @@ struct pg_metrics {
 	size_t nzones;
 	xfr_m_t *xfrs;
 	size_t nxfrs;
-	/* the HTTP thread */
-	struct event_base *base;
-	struct evhttp *http;
-	pthread_t thread;
-	bool running;
+	dns_metrics_http_t *http;    /* the /metrics endpoint, when serving */
 };
 
 pg_metrics_t *pg_metrics_new(unsigned workers)
@@ -84,14 +74,7 @@ void pg_metrics_free(pg_metrics_t *m)
 {
 	if (!m)
 		return;
-	if (m->running) {
-		event_base_loopbreak(m->base);
-		pthread_join(m->thread, NULL);
-	}
-	if (m->http)
-		evhttp_free(m->http);
-	if (m->base)
-		event_base_free(m->base);
+	dns_metrics_http_stop(m->http);
 	for (size_t i = 0; i < m->nzones; i++)
 		free(m->zones[i].zone);
 	for (size_t i = 0; i < m->nxfrs; i++)
@@ -303,74 +286,14 @@ void pg_metrics_write(pg_metrics_t *m, FILE *out)
 
 /* ---- HTTP ---- */
 
-static void on_request(struct evhttp_request *req, void *arg)
+static void write_text(void *ctx, FILE *out)
 {
-	pg_metrics_t *m = arg;
-	const char *uri = evhttp_request_get_uri(req);
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET || !uri ||
-	    (strcmp(uri, "/metrics") != 0 && strncmp(uri, "/metrics?", 9) != 0)) {
-		evhttp_send_error(req, HTTP_NOTFOUND, "not found: try /metrics");
-		return;
-	}
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (!f) {
-		evhttp_send_error(req, HTTP_INTERNAL, NULL);
-		return;
-	}
-	pg_metrics_write(m, f);
-	fclose(f);
-	struct evbuffer *body = evbuffer_new();
-	if (body)
-		evbuffer_add(body, text, len);
-	free(text);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-	                  "text/plain; version=0.0.4; charset=utf-8");
-	evhttp_send_reply(req, HTTP_OK, "OK", body);
-	if (body)
-		evbuffer_free(body);
-}
-
-static void *http_thread(void *arg)
-{
-	pg_metrics_t *m = arg;
-	event_base_dispatch(m->base);
-	return NULL;
+	pg_metrics_write(ctx, out);
 }
 
 dns_err_t pg_metrics_serve(pg_metrics_t *m, const dns_net_addr_t *addr, char *err, size_t errlen)
 {
-	char text[DNS_NET_ADDR_TEXT_MAX];
-	dns_net_addr_format((const struct sockaddr *)&addr->ss, text, sizeof(text));
-	evthread_use_pthreads(); /* loopbreak from another thread at shutdown */
-	m->base = event_base_new();
-	m->http = m->base ? evhttp_new(m->base) : NULL;
-	if (!m->http) {
-		snprintf(err, errlen, "metrics: out of memory");
-		return DNS_ENOMEM;
-	}
-	evutil_socket_t fd = socket(addr->ss.ss_family, SOCK_STREAM, 0);
-	int one = 1;
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    bind(fd, (const struct sockaddr *)&addr->ss, addr->len) != 0 || listen(fd, 64) != 0 ||
-	    evutil_make_socket_nonblocking(fd) != 0) {
-		snprintf(err, errlen, "metrics: bind %s: %s", text, strerror(errno));
-		if (fd >= 0)
-			evutil_closesocket(fd);
-		return DNS_EIO;
-	}
-	if (!evhttp_accept_socket_with_handle(m->http, fd)) {
-		evutil_closesocket(fd);
-		snprintf(err, errlen, "metrics: cannot serve on %s", text);
-		return DNS_EIO;
-	}
-	evhttp_set_gencb(m->http, on_request, m);
-	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET);
-	if (pthread_create(&m->thread, NULL, http_thread, m) != 0) {
-		snprintf(err, errlen, "metrics: cannot start a thread");
-		return DNS_ENOMEM;
-	}
-	m->running = true;
-	return DNS_OK;
+	m->http = dns_metrics_http_start((const struct sockaddr *)&addr->ss, addr->len, write_text, m,
+	                                 err, errlen);
+	return m->http ? DNS_OK : DNS_EIO;
 }

@@ -14,7 +14,7 @@
  *   dns_update_push_retries_total{reason}    counter (unreachable, rejected)
  *   dns_update_push_seconds                  summary (sum, count)
  *
- * pg_metrics_serve() runs a libevent evhttp server on its own thread.
+ * pg_metrics_serve() serves them at /metrics (dns-daemon's metrics_http.h).
  */
 #ifndef PG_METRICS_H
 #define PG_METRICS_H

@@ -28,7 +28,7 @@
 #include "config.h"
 #include "dispatch.h"
 #include "dns/log.h"
-#include "metrics.h"
+#include "dns/metrics_http.h"
 #include "notify_out.h"
 #include "state.h"
 #include "zone_sm.h"
@@ -747,9 +747,10 @@ int main(int argc, char **argv)
 	}
 	dns_log_set_level(d->cfg.log_level);
 	int rc = setup(d);
-	sec_metrics_srv_t *ms = NULL;
+	dns_metrics_http_t *ms = NULL;
 	if (rc == 0 && d->cfg.has_metrics) {
-		ms = sec_metrics_start(&d->cfg.metrics, write_metrics, d, err, sizeof err);
+		ms = dns_metrics_http_start((const struct sockaddr *)&d->cfg.metrics.ss,
+		                            d->cfg.metrics.len, write_metrics, d, err, sizeof err);
 		if (!ms) {
 			dns_log(DNS_LOG_ERROR, "cannot serve metrics", "error", err, NULL);
 			rc = 1;
@@ -760,7 +761,7 @@ int main(int argc, char **argv)
 		dns_net_run(d->srv);
 		dns_log(DNS_LOG_INFO, "stopping", NULL);
 	}
-	sec_metrics_stop(ms);
+	dns_metrics_http_stop(ms);
 	teardown(d);
 	return rc;
 }
