@@ -205,28 +205,33 @@ dns_err_t gitrepo_commit(gitrepo_t *repo, const gitrepo_oid_t *parent,
  */
 dns_err_t gitrepo_push(gitrepo_t *repo, char *msg, size_t msglen);
 
-/* Pack maintenance starts when the clone holds more packs than this. */
+/* Pack maintenance starts when the clone holds more packs than this, or,
+ * while the caller is busy (updates waiting), than GITREPO_MAINT_PACKS_BUSY. */
 #define GITREPO_MAINT_PACKS 32u
+#define GITREPO_MAINT_PACKS_BUSY 256u
 
 /*
  * Pack maintenance of the local clone.  Every commit stores its objects as
  * one small pack, and libgit2 (which has no gc) searches packs one by one,
  * so they are consolidated here, geometrically: sorted by object count,
- * the packs that do not form a progression of factor 2 (the many recent
+ * the packs that do not form a progression of factor 4 (the many recent
  * small ones) are merged into one new pack, with deltas; a bigger pack is
- * folded in too while it holds fewer than twice the objects merged, so the
- * whole store becomes one pack once the recent objects reach half of it.
+ * folded in too while it holds fewer than 4 times the objects merged, so the
+ * whole store becomes one pack once the recent objects reach a quarter of it.
  * Packs with a .keep file are left alone.  The new pack is complete, synced
  * and indexed before any merged pack is removed, so a crash at any point
  * leaves every object in place (leftovers are removed by the next open).
  * Does nothing (no system call) while the clone holds at most
- * GITREPO_MAINT_PACKS packs; call it after each commit or batch.
+ * GITREPO_MAINT_PACKS packs (GITREPO_MAINT_PACKS_BUSY with @busy: a merge
+ * takes a while, so a caller with work waiting defers it); call it after
+ * each commit or batch.
  * *merged (may be NULL) receives the number of packs merged (0: none).
  *
  * Only the clone is maintained: a local-path remote receives one pack per
  * direct push and needs the owner's `git gc` now and then.
  */
-dns_err_t gitrepo_maintain(gitrepo_t *repo, unsigned *merged, char *msg, size_t msglen);
+dns_err_t gitrepo_maintain(gitrepo_t *repo, bool busy, unsigned *merged, char *msg,
+                           size_t msglen);
 
 /* Consolidate now, whatever the number of packs (tests, tools). */
 dns_err_t gitrepo_maintain_force(gitrepo_t *repo, unsigned *merged, char *msg,

@@ -371,6 +371,7 @@ dns_err_t gitrepo_open(gitrepo_t **out, const gitrepo_config_t *cfg,
 	int e = git_repository_open_ext(&r->repo, cfg->state_dir,
 	                                GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
 	if (e == 0) {
+		gitrepo_pack_cleanup(r); /* before the fetch adds a pack */
 		err = open_existing(r, branch, info, msg, msglen);
 	} else if (e == GIT_ENOTFOUND) {
 		err = check_clone_dir(cfg->state_dir, msg, msglen);
@@ -378,6 +379,8 @@ dns_err_t gitrepo_open(gitrepo_t **out, const gitrepo_config_t *cfg,
 			err = clone_new(r, cfg->state_dir, branch, info, msg, msglen);
 		else
 			free(branch);
+		if (err == DNS_OK)
+			gitrepo_pack_cleanup(r); /* counts the packs */
 	} else {
 		free(branch);
 		gitrepo_msg_git(msg, msglen, "cannot open the state directory");

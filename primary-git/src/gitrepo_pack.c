@@ -18,6 +18,7 @@
  * for the policy).
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -331,4 +332,385 @@ bool gitrepo_push_direct(gitrepo_t *r, const git_oid *loc, dns_err_t *err,
 		gitrepo_pending_clear(r);
 	}
 	return true;
+}
+
+/* ---- pack maintenance ---- */
+
+/* Entries of objects/pack looked at in one run (the directory is ours, but
+ * every loop has a bound). */
+#define MAINT_LIST_MAX 1000000u
+/* Packs left alone must grow by this factor, in objects, one to the next. */
+#define MAINT_FACTOR 4u
+
+typedef struct pack_info {
+	char *base;       /* path without the ".idx" / ".pack" */
+	uint64_t objects; /* from the index */
+} pack_info_t;
+
+/* "<dir>/<name><ext>" in a fresh buffer, or NULL. */
+static char *join3(const char *dir, const char *name, const char *ext)
+{
+	size_t n = strlen(dir) + strlen(name) + strlen(ext) + 2;
+	char *p = malloc(n);
+	if (p != NULL)
+		snprintf(p, n, "%s/%s%s", dir, name, ext);
+	return p;
+}
+
+/* "<base><ext>" in a fresh buffer, or NULL. */
+static char *with_ext(const char *base, const char *ext)
+{
+	size_t lb = strlen(base), le = strlen(ext);
+	char *p = malloc(lb + le + 1);
+	if (p != NULL) {
+		memcpy(p, base, lb);
+		memcpy(p + lb, ext, le + 1);
+	}
+	return p;
+}
+
+static bool exists_ext(const char *base, const char *ext)
+{
+	char *p = with_ext(base, ext);
+	struct stat st;
+	bool ok = p != NULL && stat(p, &st) == 0;
+	free(p);
+	return ok;
+}
+
+/* git_repository_path() ends with a slash. */
+static char *objects_pack_dir(gitrepo_t *r)
+{
+	return with_ext(git_repository_path(r->repo), "objects/pack");
+}
+
+static bool has_prefix(const char *s, const char *pre)
+{
+	return strncmp(s, pre, strlen(pre)) == 0;
+}
+
+static bool has_suffix(const char *s, const char *suf)
+{
+	size_t ls = strlen(s), lf = strlen(suf);
+	return ls >= lf && strcmp(s + ls - lf, suf) == 0;
+}
+
+/* The object count of a pack index: the last fan-out entry, after the
+ * 8-byte header of a version 2 index, at the start of a version 1 one. */
+static bool idx_objects(const char *path, uint64_t *count)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	uint8_t b[8];
+	off_t at = 255 * 4;
+	bool ok = pread(fd, b, 8, 0) == 8;
+	if (ok && memcmp(b, "\377tOc", 4) == 0)
+		at += 8;
+	ok = ok && pread(fd, b, 4, at) == 4;
+	close(fd);
+	if (ok)
+		*count = (uint64_t)b[0] << 24 | (uint64_t)b[1] << 16 | (uint64_t)b[2] << 8 | b[3];
+	return ok;
+}
+
+/* Remove a pack: the index first (without it nobody looks at the pack),
+ * then the pack and what git may have put beside it. */
+static void remove_pack(const char *base)
+{
+	static const char *const exts[] = { ".idx", ".pack", ".rev", ".bitmap", ".mtimes",
+	                                    ".promisor", ".keep" };
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		char *p = with_ext(base, exts[i]);
+		if (p != NULL)
+			(void)unlink(p);
+		free(p);
+	}
+}
+
+void gitrepo_pack_cleanup(gitrepo_t *r)
+{
+	char *dir = objects_pack_dir(r);
+	DIR *d = dir != NULL ? opendir(dir) : NULL;
+	unsigned packs = 0;
+	struct dirent *de;
+	for (unsigned seen = 0; d != NULL && seen < MAINT_LIST_MAX && (de = readdir(d)) != NULL;
+	     seen++) {
+		const char *nm = de->d_name;
+		char *p = join3(dir, nm, "");
+		if (p == NULL)
+			break;
+		/* libgit2's and git's temporary files, lock files of an index */
+		bool junk = has_prefix(nm, "pack_git2_") || has_prefix(nm, "tmp_pack_") ||
+		            has_prefix(nm, "tmp_idx_") || has_prefix(nm, "tmp_rev_") ||
+		            has_suffix(nm, ".lock");
+		if (!junk && has_prefix(nm, "pack-") &&
+		    (has_suffix(nm, ".idx") || has_suffix(nm, ".pack"))) {
+			bool idx = has_suffix(nm, ".idx");
+			p[strlen(p) - (idx ? 4 : 5)] = '\0';
+			/* an index renamed before its pack, or a pack whose index
+			 * was removed first: half of a pack, of no use to anyone */
+			junk = !exists_ext(p, idx ? ".pack" : ".idx");
+			if (junk)
+				strcat(p, idx ? ".idx" : ".pack");
+			else if (idx)
+				packs++;
+		}
+		if (junk)
+			(void)unlink(p);
+		free(p);
+	}
+	if (d != NULL)
+		closedir(d);
+	free(dir);
+	r->pack_count = packs;
+}
+
+static void packs_free(pack_info_t *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].base);
+	free(v);
+}
+
+/* The complete packs of @dir without a .keep file. */
+static dns_err_t list_packs(const char *dir, pack_info_t **out, size_t *count,
+                            char *msg, size_t msglen)
+{
+	*out = NULL;
+	*count = 0;
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		gitrepo_msg(msg, msglen, "%s: %s", dir, strerror(errno));
+		return DNS_EIO;
+	}
+	pack_info_t *v = NULL;
+	size_t n = 0, cap = 0;
+	dns_err_t err = DNS_OK;
+	struct dirent *de;
+	for (unsigned seen = 0; seen < MAINT_LIST_MAX && (de = readdir(d)) != NULL; seen++) {
+		if (!has_prefix(de->d_name, "pack-") || !has_suffix(de->d_name, ".idx"))
+			continue;
+		char *idx = join3(dir, de->d_name, "");
+		uint64_t objects = 0;
+		if (idx == NULL) {
+			err = DNS_ENOMEM;
+			break;
+		}
+		bool ok = idx_objects(idx, &objects);
+		idx[strlen(idx) - 4] = '\0';
+		if (!ok || !exists_ext(idx, ".pack") || exists_ext(idx, ".keep")) {
+			free(idx);
+			continue;
+		}
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			pack_info_t *nv = realloc(v, ncap * sizeof(*v));
+			if (nv == NULL) {
+				free(idx);
+				err = DNS_ENOMEM;
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		v[n].base = idx;
+		v[n].objects = objects;
+		n++;
+	}
+	closedir(d);
+	if (err != DNS_OK) {
+		packs_free(v, n);
+		gitrepo_msg(msg, msglen, "listing the packs: %s", dns_strerror(err));
+		return err;
+	}
+	*out = v;
+	*count = n;
+	return DNS_OK;
+}
+
+static int by_objects(const void *a, const void *b)
+{
+	const pack_info_t *x = a, *y = b;
+	if (x->objects != y->objects)
+		return x->objects < y->objects ? -1 : 1;
+	return strcmp(x->base, y->base);
+}
+
+/* How many of the packs, sorted by object count, to merge: those below the
+ * geometric progression, then each bigger one that holds fewer than
+ * MAINT_FACTOR times the objects merged so far. */
+static size_t merge_split(const pack_info_t *p, size_t n)
+{
+	if (n < 2)
+		return 0;
+	size_t i = n - 1;
+	while (i > 0 && p[i].objects >= MAINT_FACTOR * p[i - 1].objects)
+		i--;
+	size_t split = i > 0 ? i + 1 : 2; /* all in progression: the two smallest */
+	uint64_t total = 0;
+	for (size_t k = 0; k < split; k++)
+		total += p[k].objects;
+	while (split < n && p[split].objects < MAINT_FACTOR * total)
+		total += p[split++].objects;
+	return split;
+}
+
+typedef struct insert_ctx {
+	git_packbuilder *pb;
+	int err;
+} insert_ctx_t;
+
+static int insert_cb(const git_oid *id, void *payload)
+{
+	insert_ctx_t *c = payload;
+	c->err = git_packbuilder_insert(c->pb, id, NULL);
+	return c->err;
+}
+
+/* Every object of the pack @base into @pb. */
+static int insert_pack(git_packbuilder *pb, const char *base)
+{
+	char *idx = with_ext(base, ".idx");
+	git_odb_backend *one = NULL;
+	int e = idx != NULL ? git_odb_backend_one_pack(&one, idx) : -1;
+	free(idx);
+	if (e != 0)
+		return e;
+	insert_ctx_t c = { pb, 0 };
+	e = one->foreach(one, insert_cb, &c);
+	one->free(one);
+	return e != 0 ? e : c.err;
+}
+
+/* fsync a file (or, with O_DIRECTORY, a directory). */
+static bool sync_path(const char *path, int flags)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
+	if (fd < 0)
+		return false;
+	bool ok = fsync(fd) == 0;
+	close(fd);
+	return ok;
+}
+
+/* A fresh object database for the repository: libgit2 1.5 never forgets a
+ * pack it has opened, even once it is deleted.  New objects go to a new
+ * in-memory store (the old one is empty: its objects are in packs). */
+static dns_err_t reopen_odb(gitrepo_t *r, char *msg, size_t msglen)
+{
+	char *objects = with_ext(git_repository_path(r->repo), "objects");
+	git_odb *odb = NULL;
+	git_odb_backend *mp = NULL;
+	int e = objects != NULL ? git_odb_open(&odb, objects) : -1;
+	free(objects);
+	if (e == 0)
+		e = git_mempack_new(&mp);
+	if (e == 0 && (e = git_odb_add_backend(odb, mp, 1000)) != 0)
+		mp->free(mp);
+	if (e == 0)
+		e = git_repository_set_odb(r->repo, odb);
+	git_odb_free(odb);
+	if (e != 0) {
+		gitrepo_msg_git(msg, msglen, "reopening the object database");
+		return DNS_EIO;
+	}
+	r->mempack = mp;
+	return DNS_OK;
+}
+
+/* Merge packs @p[0..n) of @dir into one new pack; then remove them. */
+static dns_err_t merge_packs(gitrepo_t *r, const char *dir, const pack_info_t *p, size_t n,
+                             char *msg, size_t msglen)
+{
+	git_packbuilder *pb = NULL;
+	uint64_t want = 0;
+	int e = git_packbuilder_new(&pb, r->repo);
+	if (e == 0)
+		(void)git_packbuilder_set_threads(pb, 1);
+	for (size_t i = 0; i < n && e == 0; i++) {
+		e = insert_pack(pb, p[i].base);
+		want += p[i].objects;
+	}
+	/* written through libgit2's indexer: a temporary file, the index, then
+	 * the pack renamed into place */
+	if (e == 0)
+		e = git_packbuilder_write(pb, dir, 0, NULL, NULL);
+	const char *hex = e == 0 ? git_packbuilder_name(pb) : NULL;
+	char *made = hex != NULL ? join3(dir, "pack-", hex) : NULL;
+	uint64_t got = 0, distinct = e == 0 ? git_packbuilder_object_count(pb) : 0;
+	bool ok = e == 0 && made != NULL && distinct > 0 && distinct <= want;
+	if (!ok && e != 0)
+		gitrepo_msg_git(msg, msglen, "merging packs");
+	else if (!ok)
+		gitrepo_msg(msg, msglen, "merging packs: no new pack");
+	git_packbuilder_free(pb);
+	/* Complete, indexed with every object it was given, and on disk before
+	 * anything is removed. */
+	if (ok) {
+		char *pk = with_ext(made, ".pack"), *ix = with_ext(made, ".idx");
+		ok = pk != NULL && ix != NULL && idx_objects(ix, &got) && got == distinct &&
+		     sync_path(pk, 0) && sync_path(ix, 0) && sync_path(dir, O_DIRECTORY);
+		free(pk);
+		free(ix);
+		if (!ok)
+			gitrepo_msg(msg, msglen, "merging packs: the new pack is incomplete or not synced");
+	}
+	if (!ok) {
+		free(made);
+		return DNS_EIO;
+	}
+	/* a multi-pack index would still name the removed packs */
+	char *midx = join3(dir, "multi-pack-index", "");
+	if (midx != NULL)
+		(void)unlink(midx);
+	free(midx);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(p[i].base, made) != 0)
+			remove_pack(p[i].base);
+	free(made);
+	(void)sync_path(dir, O_DIRECTORY);
+	return reopen_odb(r, msg, msglen);
+}
+
+static dns_err_t maintain(gitrepo_t *r, bool full, unsigned *merged, char *msg, size_t msglen)
+{
+	char *dir = objects_pack_dir(r);
+	if (dir == NULL) {
+		gitrepo_msg(msg, msglen, "out of memory");
+		return DNS_ENOMEM;
+	}
+	pack_info_t *p = NULL;
+	size_t n = 0;
+	dns_err_t err = list_packs(dir, &p, &n, msg, msglen);
+	if (err == DNS_OK) {
+		qsort(p, n, sizeof(*p), by_objects);
+		size_t split = full ? n : merge_split(p, n);
+		if (split >= 2)
+			err = merge_packs(r, dir, p, split, msg, msglen);
+		if (err == DNS_OK) {
+			*merged = split >= 2 ? (unsigned)split : 0;
+			r->pack_count = (unsigned)(split >= 2 ? n - split + 1 : n);
+		}
+		packs_free(p, n);
+	}
+	free(dir);
+	return err;
+}
+
+dns_err_t gitrepo_maintain(gitrepo_t *r, bool busy, unsigned *merged, char *msg, size_t msglen)
+{
+	unsigned dummy;
+	if (merged == NULL)
+		merged = &dummy;
+	*merged = 0;
+	if (r->pack_count <= (busy ? GITREPO_MAINT_PACKS_BUSY : GITREPO_MAINT_PACKS))
+		return DNS_OK;
+	return maintain(r, false, merged, msg, msglen);
+}
+
+dns_err_t gitrepo_maintain_force(gitrepo_t *r, unsigned *merged, char *msg, size_t msglen)
+{
+	unsigned dummy;
+	return maintain(r, true, merged != NULL ? merged : &dummy, msg, msglen);
 }

@@ -305,6 +305,7 @@ dns_err_t gitrepo_fetch(gitrepo_t *r, gitrepo_fetch_result_t *res, char *msg, si
 	free(spec);
 	if (e != 0)
 		return gitrepo_net_err(r, e, "fetch from", msg, msglen);
+	r->pack_count++; /* perhaps: gitrepo_maintain() counts them again */
 	return sync_branch(r, res, msg, msglen);
 }
 

@@ -494,6 +494,18 @@ static void process(const pg_writer_env_t *env, pg_update_t *batch, pg_batch_sta
 	free(groups);
 }
 
+/* Merge the commits' small packs once there are many: right away when no
+ * update waits, else only past a higher bound, since a merge delays the
+ * next batch. */
+static void maintain(const pg_writer_env_t *env, bool busy)
+{
+	char m[512] = "";
+	pthread_mutex_lock(env->repo_lock);
+	if (gitrepo_maintain(env->repo, busy, NULL, m, sizeof(m)) != DNS_OK)
+		dns_log(DNS_LOG_WARN, "pack maintenance failed", "error", m, NULL);
+	pthread_mutex_unlock(env->repo_lock);
+}
+
 void pg_writer_run_batch(const pg_writer_env_t *env, pg_update_t *batch, pg_batch_stats_t *st)
 {
 	pg_batch_stats_t local;
@@ -537,6 +549,10 @@ static void *writer_main(void *arg)
 			continue;
 		}
 		pg_writer_run_batch(&w->env, batch, NULL);
+		pthread_mutex_lock(&w->q.lock);
+		bool busy = w->q.head != NULL;
+		pthread_mutex_unlock(&w->q.lock);
+		maintain(&w->env, busy);
 	}
 }
 
