@@ -16,6 +16,7 @@
 #include "dns/rrtype.h"
 #include "internal/rdata_parse.h"
 #include "internal/rdata_priv.h"
+#include "internal/grow.h"
 
 dns_err_t dns__pfail(dns__parser_t *p, size_t t, dns_err_t e, const char *fmt, ...)
 {
@@ -575,65 +576,94 @@ dns_err_t dns_rdata_from_tokens(uint16_t type, const dns_token_t *tok, size_t nt
 	return e;
 }
 
-#define MAX_TOKENS 512
+static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* Read the token starting at text[*i] (not a space) into @t; advances *i. */
+static dns_err_t next_token(const char *text, size_t len, size_t *i, dns_token_t *t)
+{
+	size_t k = *i;
+	t->line = 1;
+	t->col = (uint32_t)k + 1;
+	t->quoted = text[k] == '"';
+	if (t->quoted)
+		k++;
+	t->s = text + k;
+	/* Inside an unquoted token a quoted part (SVCB key="a b") is kept whole. */
+	bool inq = t->quoted;
+	while (k < len) {
+		char c = text[k];
+		if (c == '\\') {
+			k += k + 1 < len ? 2 : 1;
+			continue;
+		}
+		if (c == '"') {
+			if (t->quoted)
+				break;
+			inq = !inq;
+		} else if (!inq && is_space(c)) {
+			break;
+		}
+		k++;
+	}
+	if (k > len)
+		k = len;
+	t->len = (uint32_t)(text + k - t->s);
+	if (t->quoted || inq) {
+		if (k >= len || text[k] != '"')
+			return DNS_ESYNTAX;
+		if (t->quoted)
+			k++;
+	}
+	*i = k;
+	return DNS_OK;
+}
+
+static dns_err_t token_error(dns_rdata_error_t *err, size_t token, dns_err_t e, const char *msg)
+{
+	if (err) {
+		err->token = token;
+		snprintf(err->msg, sizeof(err->msg), "%s", msg);
+	}
+	return e;
+}
+
+#define INLINE_TOKENS 64
 
 dns_err_t dns_rdata_from_text(uint16_t type, const char *text, size_t len,
                               const uint8_t *origin, uint8_t *out, size_t cap, size_t *outlen,
                               dns_rdata_error_t *err)
 {
-	dns_token_t tok[MAX_TOKENS];
-	size_t n = 0, i = 0;
-	while (i < len) {
-		char c = text[i];
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+	/* Most rdata is a few tokens; a TXT of many short strings may need up
+	 * to DNS_RDATA_TOKENS_MAX, which then live on the heap. */
+	dns_token_t inline_tok[INLINE_TOKENS];
+	dns_token_t *tok = inline_tok, *heap = NULL;
+	size_t n = 0, ncap = INLINE_TOKENS, i = 0;
+	dns_err_t e = DNS_OK;
+	while (e == DNS_OK && i < len) {
+		if (is_space(text[i])) {
 			i++;
 			continue;
 		}
-		if (n == MAX_TOKENS) {
-			if (err) {
-				err->token = n;
-				snprintf(err->msg, sizeof(err->msg), "too many tokens");
-			}
-			return DNS_ELIMIT;
-		}
-		dns_token_t *t = &tok[n++];
-		t->line = 1;
-		t->col = (uint32_t)i + 1;
-		t->quoted = c == '"';
-		if (t->quoted)
-			i++;
-		t->s = text + i;
-		/* Inside an unquoted token a quoted part (SVCB key="a b") is kept whole. */
-		bool inq = t->quoted;
-		while (i < len) {
-			c = text[i];
-			if (c == '\\') {
-				i += i + 1 < len ? 2 : 1;
-				continue;
-			}
-			if (c == '"') {
-				if (t->quoted)
-					break;
-				inq = !inq;
-			} else if (!inq && (c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
+		if (n == ncap) {
+			if (n == DNS_RDATA_TOKENS_MAX) {
+				e = token_error(err, n, DNS_ELIMIT, "too many tokens");
 				break;
 			}
-			i++;
-		}
-		if (i > len)
-			i = len;
-		t->len = (uint32_t)(text + i - t->s);
-		if (t->quoted || inq) {
-			if (i >= len || text[i] != '"') {
-				if (err) {
-					err->token = n - 1;
-					snprintf(err->msg, sizeof(err->msg), "unterminated quoted string");
-				}
-				return DNS_ESYNTAX;
+			dns_token_t *g = dns_grow(heap, &ncap, n + 1, sizeof(*g), 2 * INLINE_TOKENS);
+			if (!g) {
+				e = token_error(err, n, DNS_ENOMEM, "out of memory");
+				break;
 			}
-			if (t->quoted)
-				i++;
+			if (!heap)
+				memcpy(g, inline_tok, sizeof(inline_tok));
+			tok = heap = g;
 		}
+		if (next_token(text, len, &i, &tok[n]) != DNS_OK)
+			e = token_error(err, n, DNS_ESYNTAX, "unterminated quoted string");
+		n++;
 	}
-	return dns_rdata_from_tokens(type, tok, n, origin, out, cap, outlen, err);
+	if (e == DNS_OK)
+		e = dns_rdata_from_tokens(type, tok, n, origin, out, cap, outlen, err);
+	free(heap);
+	return e;
 }

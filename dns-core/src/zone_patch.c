@@ -134,6 +134,14 @@ static void drop_empty(patch_t *p)
 	p->ndel = del;
 }
 
+/* An empty zone has no node array at all: copy nothing then (memcpy from
+ * NULL is undefined even for zero bytes). */
+static void copy_nodes(dns_node_t *dst, const dns_node_t *base, size_t from, size_t n)
+{
+	if (n)
+		memcpy(dst, base + from, n * sizeof(*dst));
+}
+
 /* The new array: old runs copied, staged nodes put in between. */
 static dns_node_t *merge(const patch_t *p, size_t *count)
 {
@@ -144,13 +152,13 @@ static dns_node_t *merge(const patch_t *p, size_t *count)
 	size_t o = 0, i = 0;
 	for (size_t k = 0; k < p->nt; k++) {
 		const tnode_t *t = &p->t[k];
-		memcpy(out + o, p->old->nodes + i, (t->at - i) * sizeof(*out));
+		copy_nodes(out + o, p->old->nodes, i, t->at - i);
 		o += t->at - i;
 		i = t->old != NONE ? t->at + 1u : t->at;
 		if (!t->deleted)
 			out[o++] = staged_node(p, t);
 	}
-	memcpy(out + o, p->old->nodes + i, (p->old->nnodes - i) * sizeof(*out));
+	copy_nodes(out + o, p->old->nodes, i, p->old->nnodes - i);
 	*count = o + p->old->nnodes - i;
 	return out;
 }

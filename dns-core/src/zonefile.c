@@ -28,7 +28,7 @@
 #include "dns/zonefile.h"
 
 #define ZF_LINE_MAX      65536u  /* longest physical line */
-#define ZF_TOKENS_MAX    32768u  /* fields in one entry */
+#define ZF_TOKENS_MAX    (DNS_RDATA_TOKENS_MAX + 16u) /* fields in one entry: rdata, owner, TTL, class, type */
 #define ZF_DEFAULT_TTL   3600u
 #define ZF_OWNER_CACHE   1024u   /* longest owner text remembered for reuse */
 

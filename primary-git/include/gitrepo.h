@@ -229,6 +229,7 @@ dns_err_t gitrepo_push(gitrepo_t *repo, char *msg, size_t msglen);
  *
  * Only the clone is maintained: a local-path remote receives one pack per
  * direct push and needs the owner's `git gc` now and then.
+ * This is gitrepo_maint_begin/prepare/commit below in one call.
  */
 dns_err_t gitrepo_maintain(gitrepo_t *repo, bool busy, unsigned *merged, char *msg,
                            size_t msglen);
@@ -236,6 +237,39 @@ dns_err_t gitrepo_maintain(gitrepo_t *repo, bool busy, unsigned *merged, char *m
 /* Consolidate now, whatever the number of packs (tests, tools). */
 dns_err_t gitrepo_maintain_force(gitrepo_t *repo, unsigned *merged, char *msg,
                                  size_t msglen);
+
+/*
+ * The same maintenance in three steps, so that the merge itself (tens to
+ * hundreds of milliseconds) runs on another thread while the repository
+ * goes on taking commits:
+ *   gitrepo_maint_due()     with the repository: is a merge due? (no
+ *                           system call; see gitrepo_maintain for @busy)
+ *   gitrepo_maint_begin()   with the repository: a job (copies paths only)
+ *   gitrepo_maint_prepare() WITHOUT the repository, on any thread: lists
+ *                           the packs, writes the merged pack under a new
+ *                           name, indexed and synced, through libgit2
+ *                           handles of its own; the repository's files are
+ *                           left as they are
+ *   gitrepo_maint_commit()  with the repository, cheap: removes the merged
+ *                           packs (index first) and reopens the object
+ *                           database, which then sees the new pack
+ *   gitrepo_maint_free()    in every case.
+ * At most one job per clone at a time.  Commits made between prepare and
+ * commit add packs that are not merged: the next job merges them.  If the
+ * job is dropped after prepare (error, shutdown), the new pack stays beside
+ * the old ones (same objects twice, harmless) until the next maintenance.
+ * *merged (may be NULL) receives the number of packs merged.
+ */
+typedef struct gitrepo_maint gitrepo_maint_t;
+
+bool gitrepo_maint_due(const gitrepo_t *repo, bool busy);
+/* @full: merge every pack, as gitrepo_maintain_force(). */
+dns_err_t gitrepo_maint_begin(gitrepo_t *repo, bool full, gitrepo_maint_t **job,
+                              char *msg, size_t msglen);
+dns_err_t gitrepo_maint_prepare(gitrepo_maint_t *job, char *msg, size_t msglen);
+dns_err_t gitrepo_maint_commit(gitrepo_t *repo, gitrepo_maint_t *job, unsigned *merged,
+                               char *msg, size_t msglen);
+void gitrepo_maint_free(gitrepo_maint_t *job);
 
 /*
  * Check an ssh host key against an OpenSSH known_hosts file: plain host

@@ -619,25 +619,73 @@ static dns_err_t reopen_odb(gitrepo_t *r, char *msg, size_t msglen)
 	return DNS_OK;
 }
 
-/* Merge packs @p[0..n) of @dir into one new pack; then remove them. */
-static dns_err_t merge_packs(gitrepo_t *r, const char *dir, const pack_info_t *p, size_t n,
-                             char *msg, size_t msglen)
+/* The work of one maintenance (see gitrepo.h): what to merge, and the
+ * pack that replaces it once gitrepo_maint_prepare() has written it. */
+struct gitrepo_maint {
+	char *gitdir;      /* the clone's git directory (a copy) */
+	char *dir;         /* its objects/pack */
+	bool full;         /* merge every pack */
+	bool prepared;     /* made holds the merged packs' objects, synced */
+	pack_info_t *p;    /* packs found, sorted by object count */
+	size_t n, split;   /* p[0..split) are merged */
+	char *made;        /* base path of the new pack */
+};
+
+void gitrepo_maint_free(gitrepo_maint_t *job)
+{
+	if (job == NULL)
+		return;
+	packs_free(job->p, job->n);
+	free(job->gitdir);
+	free(job->dir);
+	free(job->made);
+	free(job);
+}
+
+bool gitrepo_maint_due(const gitrepo_t *r, bool busy)
+{
+	return r->pack_count > (busy ? GITREPO_MAINT_PACKS_BUSY : GITREPO_MAINT_PACKS);
+}
+
+dns_err_t gitrepo_maint_begin(gitrepo_t *r, bool full, gitrepo_maint_t **out,
+                              char *msg, size_t msglen)
+{
+	gitrepo_maint_t *job = calloc(1, sizeof(*job));
+	*out = NULL;
+	if (job != NULL) {
+		job->gitdir = strdup(git_repository_path(r->repo));
+		job->dir = objects_pack_dir(r);
+		job->full = full;
+	}
+	if (job == NULL || job->gitdir == NULL || job->dir == NULL) {
+		gitrepo_maint_free(job);
+		gitrepo_msg(msg, msglen, "out of memory");
+		return DNS_ENOMEM;
+	}
+	*out = job;
+	return DNS_OK;
+}
+
+/* Write one pack holding every object of @job's packs p[0..split) with
+ * @repo, a handle of the maintenance's own; job->made names it. */
+static dns_err_t write_merged(gitrepo_maint_t *job, git_repository *repo, char *msg,
+                              size_t msglen)
 {
 	git_packbuilder *pb = NULL;
 	uint64_t want = 0;
-	int e = git_packbuilder_new(&pb, r->repo);
+	int e = git_packbuilder_new(&pb, repo);
 	if (e == 0)
 		(void)git_packbuilder_set_threads(pb, 1);
-	for (size_t i = 0; i < n && e == 0; i++) {
-		e = insert_pack(pb, p[i].base);
-		want += p[i].objects;
+	for (size_t i = 0; i < job->split && e == 0; i++) {
+		e = insert_pack(pb, job->p[i].base);
+		want += job->p[i].objects;
 	}
 	/* written through libgit2's indexer: a temporary file, the index, then
 	 * the pack renamed into place */
 	if (e == 0)
-		e = git_packbuilder_write(pb, dir, 0, NULL, NULL);
+		e = git_packbuilder_write(pb, job->dir, 0, NULL, NULL);
 	const char *hex = e == 0 ? git_packbuilder_name(pb) : NULL;
-	char *made = hex != NULL ? join3(dir, "pack-", hex) : NULL;
+	char *made = hex != NULL ? join3(job->dir, "pack-", hex) : NULL;
 	uint64_t got = 0, distinct = e == 0 ? git_packbuilder_object_count(pb) : 0;
 	bool ok = e == 0 && made != NULL && distinct > 0 && distinct <= want;
 	if (!ok && e != 0)
@@ -650,7 +698,7 @@ static dns_err_t merge_packs(gitrepo_t *r, const char *dir, const pack_info_t *p
 	if (ok) {
 		char *pk = with_ext(made, ".pack"), *ix = with_ext(made, ".idx");
 		ok = pk != NULL && ix != NULL && idx_objects(ix, &got) && got == distinct &&
-		     sync_path(pk, 0) && sync_path(ix, 0) && sync_path(dir, O_DIRECTORY);
+		     sync_path(pk, 0) && sync_path(ix, 0) && sync_path(job->dir, O_DIRECTORY);
 		free(pk);
 		free(ix);
 		if (!ok)
@@ -660,41 +708,83 @@ static dns_err_t merge_packs(gitrepo_t *r, const char *dir, const pack_info_t *p
 		free(made);
 		return DNS_EIO;
 	}
+	job->made = made;
+	return DNS_OK;
+}
+
+/* Runs without the gitrepo_t: the packs listed are immutable files (only
+ * gitrepo_maint_commit() removes packs, one job at a time), the new one
+ * gets a new name, and libgit2 is used through a handle of its own. */
+dns_err_t gitrepo_maint_prepare(gitrepo_maint_t *job, char *msg, size_t msglen)
+{
+	if (job->prepared || job->p != NULL) {
+		gitrepo_msg(msg, msglen, "maintenance already prepared");
+		return DNS_EINVAL;
+	}
+	dns_err_t err = list_packs(job->dir, &job->p, &job->n, msg, msglen);
+	if (err != DNS_OK)
+		return err;
+	qsort(job->p, job->n, sizeof(*job->p), by_objects);
+	job->split = job->full ? job->n : merge_split(job->p, job->n);
+	if (job->split < 2) {
+		job->split = 0;
+		job->prepared = true; /* nothing to merge */
+		return DNS_OK;
+	}
+	git_repository *repo = NULL;
+	if (git_repository_open_bare(&repo, job->gitdir) != 0) {
+		gitrepo_msg_git(msg, msglen, "opening the clone for maintenance");
+		return DNS_EIO;
+	}
+	err = write_merged(job, repo, msg, msglen);
+	git_repository_free(repo);
+	job->prepared = err == DNS_OK;
+	return err;
+}
+
+dns_err_t gitrepo_maint_commit(gitrepo_t *r, gitrepo_maint_t *job, unsigned *merged,
+                               char *msg, size_t msglen)
+{
+	unsigned dummy;
+	if (merged == NULL)
+		merged = &dummy;
+	*merged = 0;
+	if (!job->prepared) {
+		gitrepo_msg(msg, msglen, "maintenance not prepared");
+		return DNS_EINVAL;
+	}
+	if (job->split < 2)
+		return DNS_OK;
 	/* a multi-pack index would still name the removed packs */
-	char *midx = join3(dir, "multi-pack-index", "");
+	char *midx = join3(job->dir, "multi-pack-index", "");
 	if (midx != NULL)
 		(void)unlink(midx);
 	free(midx);
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(p[i].base, made) != 0)
-			remove_pack(p[i].base);
-	free(made);
-	(void)sync_path(dir, O_DIRECTORY);
+	for (size_t i = 0; i < job->split; i++)
+		if (strcmp(job->p[i].base, job->made) != 0)
+			remove_pack(job->p[i].base);
+	(void)sync_path(job->dir, O_DIRECTORY);
+	/* packs written since the listing stay, and are counted */
+	unsigned gone = (unsigned)job->split - 1;
+	r->pack_count = r->pack_count > gone ? r->pack_count - gone : 1;
+	*merged = (unsigned)job->split;
+	job->split = 0; /* done: a second call does nothing */
 	return reopen_odb(r, msg, msglen);
 }
 
 static dns_err_t maintain(gitrepo_t *r, bool full, unsigned *merged, char *msg, size_t msglen)
 {
-	char *dir = objects_pack_dir(r);
-	if (dir == NULL) {
-		gitrepo_msg(msg, msglen, "out of memory");
-		return DNS_ENOMEM;
-	}
-	pack_info_t *p = NULL;
-	size_t n = 0;
-	dns_err_t err = list_packs(dir, &p, &n, msg, msglen);
+	gitrepo_maint_t *job = NULL;
+	dns_err_t err = gitrepo_maint_begin(r, full, &job, msg, msglen);
+	if (err == DNS_OK)
+		err = gitrepo_maint_prepare(job, msg, msglen);
 	if (err == DNS_OK) {
-		qsort(p, n, sizeof(*p), by_objects);
-		size_t split = full ? n : merge_split(p, n);
-		if (split >= 2)
-			err = merge_packs(r, dir, p, split, msg, msglen);
-		if (err == DNS_OK) {
-			*merged = split >= 2 ? (unsigned)split : 0;
+		size_t n = job->n, split = job->split;
+		err = gitrepo_maint_commit(r, job, merged, msg, msglen);
+		if (err == DNS_OK) /* here nothing was written meanwhile: exact count */
 			r->pack_count = (unsigned)(split >= 2 ? n - split + 1 : n);
-		}
-		packs_free(p, n);
 	}
-	free(dir);
+	gitrepo_maint_free(job);
 	return err;
 }
 
@@ -704,7 +794,7 @@ dns_err_t gitrepo_maintain(gitrepo_t *r, bool busy, unsigned *merged, char *msg,
 	if (merged == NULL)
 		merged = &dummy;
 	*merged = 0;
-	if (r->pack_count <= (busy ? GITREPO_MAINT_PACKS_BUSY : GITREPO_MAINT_PACKS))
+	if (!gitrepo_maint_due(r, busy))
 		return DNS_OK;
 	return maintain(r, false, merged, msg, msglen);
 }

@@ -2,6 +2,7 @@
  * writeback.c - the group-commit writer (see writeback.h).
  */
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +19,21 @@
 #define MSG_LINE_ITEMS 6      /* changes named per zone in a commit message */
 #define MSG_MAX 4096
 
+/* A pack maintenance running beside the writer: its merge is prepared on
+ * a thread of its own, without repo_lock; the writer commits it. */
+typedef struct maint {
+	gitrepo_maint_t *job;   /* NULL: none running */
+	pthread_t thread;
+	atomic_bool done;       /* the thread has finished prepare */
+	dns_err_t err;          /* of prepare (read once done) */
+	char msg[512];
+} maint_t;
+
 struct pg_writer {
 	pg_writer_env_t env;
 	pg_update_queue_t q;
 	pthread_t thread;
+	maint_t maint;
 };
 
 /* One zone file as the batch leaves it. */
@@ -494,16 +506,60 @@ static void process(const pg_writer_env_t *env, pg_update_t *batch, pg_batch_sta
 	free(groups);
 }
 
-/* Merge the commits' small packs once there are many: right away when no
- * update waits, else only past a higher bound, since a merge delays the
- * next batch. */
-static void maintain(const pg_writer_env_t *env, bool busy)
+static void *maint_main(void *arg)
 {
-	char m[512] = "";
+	maint_t *m = arg;
+	m->err = gitrepo_maint_prepare(m->job, m->msg, sizeof(m->msg));
+	atomic_store(&m->done, true);
+	return NULL;
+}
+
+/* Finish the running maintenance once its merge is written (or, with
+ * @wait, after waiting for it): remove the merged packs, briefly, under
+ * repo_lock. */
+static void maint_finish(const pg_writer_env_t *env, maint_t *m, bool wait)
+{
+	if (m->job == NULL || (!wait && !atomic_load(&m->done)))
+		return;
+	pthread_join(m->thread, NULL);
+	dns_err_t err = m->err;
+	if (err == DNS_OK) {
+		pthread_mutex_lock(env->repo_lock);
+		err = gitrepo_maint_commit(env->repo, m->job, NULL, m->msg, sizeof(m->msg));
+		pthread_mutex_unlock(env->repo_lock);
+	}
+	if (err != DNS_OK)
+		dns_log(DNS_LOG_WARN, "pack maintenance failed", "error", m->msg, NULL);
+	gitrepo_maint_free(m->job);
+	m->job = NULL;
+}
+
+/* Merge the commits' small packs once there are many, in the background:
+ * the merge takes a while, and the next batch must not wait for it.  While
+ * updates wait, only past a higher bound (the merge competes for the CPU). */
+static void maintain(const pg_writer_env_t *env, maint_t *m, bool busy)
+{
+	maint_finish(env, m, false);
+	if (m->job != NULL)
+		return; /* one at a time */
+	m->msg[0] = '\0';
 	pthread_mutex_lock(env->repo_lock);
-	if (gitrepo_maintain(env->repo, busy, NULL, m, sizeof(m)) != DNS_OK)
-		dns_log(DNS_LOG_WARN, "pack maintenance failed", "error", m, NULL);
+	dns_err_t err = DNS_OK;
+	if (gitrepo_maint_due(env->repo, busy))
+		err = gitrepo_maint_begin(env->repo, false, &m->job, m->msg, sizeof(m->msg));
 	pthread_mutex_unlock(env->repo_lock);
+	if (err != DNS_OK) {
+		dns_log(DNS_LOG_WARN, "pack maintenance failed", "error", m->msg, NULL);
+		return;
+	}
+	if (m->job == NULL)
+		return;
+	atomic_store(&m->done, false);
+	if (pthread_create(&m->thread, NULL, maint_main, m) != 0) {
+		dns_log(DNS_LOG_WARN, "pack maintenance failed", "error", "no thread", NULL);
+		gitrepo_maint_free(m->job);
+		m->job = NULL;
+	}
 }
 
 void pg_writer_run_batch(const pg_writer_env_t *env, pg_update_t *batch, pg_batch_stats_t *st)
@@ -533,8 +589,10 @@ static void *writer_main(void *arg)
 	pg_writer_t *w = arg;
 	for (;;) {
 		pg_update_t *batch = pg_uq_take(&w->q, w->env.max_batch);
-		if (!batch)
+		if (!batch) {
+			maint_finish(&w->env, &w->maint, true);
 			return NULL;
+		}
 		pthread_mutex_lock(&w->q.lock);
 		bool stopped = w->q.stopped;
 		pthread_mutex_unlock(&w->q.lock);
@@ -552,7 +610,7 @@ static void *writer_main(void *arg)
 		pthread_mutex_lock(&w->q.lock);
 		bool busy = w->q.head != NULL;
 		pthread_mutex_unlock(&w->q.lock);
-		maintain(&w->env, busy);
+		maintain(&w->env, &w->maint, busy);
 	}
 }
 

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -438,23 +439,74 @@ static void commit_version(gitrepo_t *r, unsigned i)
 }
 
 /* Commit versions @from..@to-1 of example.com, each pushed, maintaining
- * after each as the writer does; the pack count must stay bounded. */
-static unsigned commit_versions(gitrepo_t *r, const char *state, unsigned from, unsigned to)
+ * after each; the pack count must stay bounded.  Without @bg, with
+ * gitrepo_maintain().  With @bg, as the writer does: a due merge is prepared
+ * on another thread while the next version is committed, then committed. */
+typedef struct prep_arg {
+	gitrepo_maint_t *job;
+	dns_err_t err;
+	char msg[512];
+} prep_arg_t;
+
+static void *prep_main(void *arg)
+{
+	prep_arg_t *a = arg;
+	a->err = gitrepo_maint_prepare(a->job, a->msg, sizeof(a->msg));
+	return NULL;
+}
+
+static unsigned commit_versions_mode(gitrepo_t *r, const char *state, unsigned from,
+                                     unsigned to, bool bg)
 {
 	char msg[512];
 	unsigned merges = 0;
+	prep_arg_t a = { NULL, DNS_OK, "" };
+	pthread_t th;
 	for (unsigned i = from; i < to; i++) {
 		commit_version(r, i);
 		unsigned merged = 0;
-		dns_err_t e = gitrepo_maintain(r, false, &merged, msg, sizeof(msg));
+		dns_err_t e = DNS_OK;
+		if (!bg) {
+			e = gitrepo_maintain(r, false, &merged, msg, sizeof(msg));
+		} else if (a.job != NULL) {
+			/* a commit was made while it was prepared: not merged */
+			assert_int_equal(pthread_join(th, NULL), 0);
+			if (a.err != DNS_OK)
+				fprintf(stderr, "prepare: %s\n", a.msg);
+			assert_int_equal(a.err, DNS_OK);
+			e = gitrepo_maint_commit(r, a.job, &merged, msg, sizeof(msg));
+			gitrepo_maint_free(a.job);
+			a.job = NULL;
+		} else if (gitrepo_maint_due(r, false)) {
+			e = gitrepo_maint_begin(r, false, &a.job, msg, sizeof(msg));
+			assert_non_null(a.job);
+			assert_int_equal(pthread_create(&th, NULL, prep_main, &a), 0);
+		}
 		if (e != DNS_OK)
 			fprintf(stderr, "maintain: %s\n", msg);
 		assert_int_equal(e, DNS_OK);
+		merges += merged > 0;
+		/* in the background: the new pack and one more commit's on top */
+		assert_true(count_files(state, ".pack") <= GITREPO_MAINT_PACKS + (bg ? 2 : 0));
+		if (a.job == NULL)
+			assert_int_equal(count_files(state, ".pack"), count_files(state, ".idx"));
+	}
+	if (a.job != NULL) {
+		assert_int_equal(pthread_join(th, NULL), 0);
+		assert_int_equal(a.err, DNS_OK);
+		unsigned merged = 0;
+		assert_int_equal(gitrepo_maint_commit(r, a.job, &merged, msg, sizeof(msg)), DNS_OK);
+		gitrepo_maint_free(a.job);
 		merges += merged > 0;
 		assert_true(count_files(state, ".pack") <= GITREPO_MAINT_PACKS);
 		assert_int_equal(count_files(state, ".pack"), count_files(state, ".idx"));
 	}
 	return merges;
+}
+
+static unsigned commit_versions(gitrepo_t *r, const char *state, unsigned from, unsigned to)
+{
+	return commit_versions_mode(r, state, from, to, false);
 }
 
 /* Every version, newest first, reads back; versions 0..@n-1 were
@@ -502,7 +554,9 @@ static void test_maintenance_bounds_packs(void **state)
 	const char *st = path_in("state");
 	gitrepo_t *r = open_ok(path_in("remote.git#main"), st, NULL);
 	const unsigned n = 3 * GITREPO_MAINT_PACKS;
-	assert_true(commit_versions(r, st, 0, n) >= 2);
+	assert_true(commit_versions(r, st, 0, n / 2) >= 1);
+	/* the writer's way: merges prepared while commits go on */
+	assert_true(commit_versions_mode(r, st, n / 2, n, true) >= 1);
 	sh("%s -C %s fsck --full --no-progress --strict 2>&1", git, st);
 	check_history(r, n);
 	/* the remote has every commit too (one pack per push: not ours to repack) */
@@ -522,7 +576,29 @@ static void test_maintenance_bounds_packs(void **state)
 	check_history(r, n);
 	sh("%s -C %s fsck --full --no-progress --strict 2>&1", git, st);
 	sh("%s -C %s fsck --full --no-progress 2>&1", git, path_in("remote.git"));
+	/* the steps one by one, with a commit between prepare and commit:
+	 * that commit's pack stays, the rest becomes one pack */
+	commit_version(r, n);
+	commit_version(r, n + 1);
+	gitrepo_maint_t *job = NULL;
+	assert_int_equal(gitrepo_maint_begin(r, true, &job, msg, sizeof(msg)), DNS_OK);
+	assert_int_equal(gitrepo_maint_commit(r, job, &merged, msg, sizeof(msg)), DNS_EINVAL);
+	assert_int_equal(gitrepo_maint_prepare(job, msg, sizeof(msg)), DNS_OK);
+	assert_int_equal(gitrepo_maint_prepare(job, msg, sizeof(msg)), DNS_EINVAL);
+	assert_int_equal(count_files(st, ".pack"), 4); /* nothing removed yet */
+	commit_version(r, n + 2);
+	check_history(r, n + 3);
+	assert_int_equal(gitrepo_maint_commit(r, job, &merged, msg, sizeof(msg)), DNS_OK);
+	assert_int_equal(merged, 3);
+	assert_int_equal(count_files(st, ".pack"), 2);
+	assert_int_equal(count_files(st, ".idx"), 2);
+	assert_int_equal(gitrepo_maint_commit(r, job, &merged, msg, sizeof(msg)), DNS_OK);
+	assert_int_equal(merged, 0); /* done once */
+	gitrepo_maint_free(job);
+	check_history(r, n + 3);
+	sh("%s -C %s fsck --full --no-progress --strict 2>&1", git, st);
 	/* below the threshold nothing happens */
+	assert_false(gitrepo_maint_due(r, false));
 	assert_int_equal(gitrepo_maintain(r, false, &merged, msg, sizeof(msg)), DNS_OK);
 	assert_int_equal(merged, 0);
 	gitrepo_close(r);

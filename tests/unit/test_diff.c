@@ -173,6 +173,29 @@ static size_t split(const evs_t *e, bool added, dns_rr_t *out)
 	return k;
 }
 
+/* Patching a zone without any record (found by fuzz_zoneedit: the empty
+ * zone's missing node array was used in pointer arithmetic). */
+static void test_apply_diff_to_empty_zone(void **state)
+{
+	dns_zone_builder_t *b = dns_zone_builder_new(origin, DNS_CLASS_IN);
+	dns_zone_t *empty = NULL, *r = NULL;
+	assert_int_equal(dns_zone_builder_finish(b, &empty), DNS_OK);
+	assert_int_equal(dns_zone_node_count(empty), 0);
+	static const uint8_t www[] = "\003www\007example\003com";
+	static const uint8_t a[] = { 192, 0, 2, 7 };
+	dns_rr_t add_a = { .owner = www, .type = DNS_TYPE_A, .rclass = DNS_CLASS_IN, .ttl = 60,
+	                   .rdlen = 4, .rdata = a };
+	assert_int_equal(dns_zone_apply_diff(empty, NULL, 0, &add_a, 1, &r), DNS_OK);
+	assert_int_equal(dns_zone_rr_count(r), 1);
+	assert_non_null(dns_zone_find(r, www));
+	dns_zone_unref(r);
+	r = NULL;
+	assert_int_equal(dns_zone_apply_diff(empty, NULL, 0, NULL, 0, &r), DNS_OK);
+	assert_int_equal(dns_zone_rr_count(r), 0);
+	dns_zone_unref(r);
+	dns_zone_unref(empty);
+}
+
 static void test_apply_diff(void **state)
 {
 	dns_zone_t *o = zone_old(), *n = zone_new(), *r = NULL;
@@ -506,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_diff_ixfr_order),
 		cmocka_unit_test(test_diff_other_origin),
 		cmocka_unit_test(test_apply_diff),
+		cmocka_unit_test(test_apply_diff_to_empty_zone),
 		cmocka_unit_test(test_apply_diff_random),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

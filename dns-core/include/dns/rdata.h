@@ -18,6 +18,12 @@
 #include "dns/name.h"
 #include "dns/wire.h"
 
+/* The most tokens the rdata of one record can take: each stands for at
+ * least half a byte of wire rdata (a lone hex digit; an empty
+ * <character-string> is a whole length byte), plus the generic form's
+ * "\#" and length. */
+#define DNS_RDATA_TOKENS_MAX (2 * DNS_RDATA_MAX + 2)
+
 /*
  * One presentation token, as the zone file tokenizer delivers it: the raw
  * characters (escapes not yet decoded; for a quoted token, the characters
