@@ -57,7 +57,8 @@ static void compress_forget_from(dns_compress_t *c, size_t off)
 {
 	if (off >= 0x4000)
 		return; /* no entry is recorded that high */
-	for (unsigned s = 0; s < DNS_COMPRESS_SLOTS; s++)
+	unsigned slots = c->mask ? c->mask + 1 : DNS_COMPRESS_SLOTS;
+	for (unsigned s = 0; s < slots; s++)
 		if (c->slot_gen[s] == c->gen && c->slot_off[s] >= off)
 			c->slot_gen[s] = 0;
 }
@@ -80,11 +81,10 @@ void dns_msg_builder_init(dns_msg_builder_t *b, uint8_t *buf, size_t cap, size_t
 	b->reserved = 0;
 	memset(b->count, 0, sizeof(b->count));
 	b->section = DNS_SEC_QUESTION;
-	/* The builder may live in uninitialised memory: empty the table
-	 * (slot generation 0 is never current). */
-	memset(b->comp.slot_gen, 0, sizeof(b->comp.slot_gen));
-	b->comp.gen = 0;
-	dns_compress_reset(&b->comp, buf);
+	/* The builder may live in uninitialised memory (on the query path, on
+	 * the stack): a table of 128 slots is plenty for a message of up to
+	 * 4 KB, and clearing the full one would cost each answer 2 KB. */
+	dns_compress_init(&b->comp, buf, b->limit <= 4096 ? 128 : DNS_COMPRESS_SLOTS);
 }
 
 dns_err_t dns_msg_builder_header(dns_msg_builder_t *b, uint16_t id, uint16_t flags)

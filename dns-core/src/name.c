@@ -347,6 +347,21 @@ void dns_compress_reset(dns_compress_t *c, const uint8_t *msg)
 	}
 }
 
+void dns_compress_init(dns_compress_t *c, const uint8_t *msg, unsigned slots)
+{
+	if (slots == 0 || slots > DNS_COMPRESS_SLOTS || (slots & (slots - 1)))
+		slots = DNS_COMPRESS_SLOTS;
+	c->mask = slots - 1;
+	memset(c->slot_gen, 0, slots * sizeof(c->slot_gen[0]));
+	c->gen = 0; /* generation 0 is never current: the slots are empty */
+	dns_compress_reset(c, msg);
+}
+
+static inline unsigned slot_mask(const dns_compress_t *c)
+{
+	return c->mask ? c->mask : DNS_COMPRESS_SLOTS - 1;
+}
+
 #define PROBES 8
 
 /* Hashes of every suffix, built right to left so each costs one label. */
@@ -394,7 +409,7 @@ static bool msg_name_equals(const uint8_t *msg, size_t msglen, size_t off, const
 static int compress_find(const dns_compress_t *c, size_t msglen, uint32_t h, const uint8_t *suffix)
 {
 	for (unsigned p = 0; p < PROBES; p++) {
-		unsigned s = (h + p) % DNS_COMPRESS_SLOTS;
+		unsigned s = (h + p) & slot_mask(c);
 		if (c->slot_gen[s] != c->gen)
 			return -1;
 		if (c->slot_hash[s] == h && msg_name_equals(c->msg, msglen, c->slot_off[s], suffix))
@@ -408,7 +423,7 @@ static void compress_add(dns_compress_t *c, uint32_t h, size_t off)
 	if (off >= 0x4000)
 		return;
 	for (unsigned p = 0; p < PROBES; p++) {
-		unsigned s = (h + p) % DNS_COMPRESS_SLOTS;
+		unsigned s = (h + p) & slot_mask(c);
 		if (c->slot_gen[s] != c->gen) {
 			c->slot_gen[s] = c->gen;
 			c->slot_hash[s] = h;

@@ -104,16 +104,47 @@ const dns_rrset_t *dns_node_rrset(const dns_node_t *n, uint16_t type)
 	return NULL;
 }
 
+/*
+ * The name index: open addressing with linear probing, each slot holding
+ * the name's hash beside its node index, so that a probe that does not
+ * match never touches the node (a cache miss on a big zone): NXDOMAIN and
+ * closest-encloser searches probe for names that are not there.
+ */
+dns_err_t zone_table_build(dns_zone_t *z)
+{
+	free(z->table);
+	z->table = NULL;
+	z->mask = 0;
+	if (z->nnodes == 0)
+		return DNS_OK;
+	size_t size = 16;
+	while (size < z->nnodes * 2)
+		size *= 2;
+	z->table = calloc(size, sizeof(*z->table));
+	if (!z->table)
+		return DNS_ENOMEM;
+	z->mask = (uint32_t)(size - 1);
+	for (size_t i = 0; i < z->nnodes; i++) {
+		uint32_t at = z->nodes[i].hash & z->mask;
+		while (z->table[at])
+			at = (at + 1) & z->mask;
+		z->table[at] = (uint64_t)z->nodes[i].hash << 32 | ((uint32_t)i + 1u);
+	}
+	return DNS_OK;
+}
+
 static const dns_node_t *find_hashed(const dns_zone_t *z, const uint8_t *name, uint32_t hash)
 {
 	if (!z->table)
 		return NULL;
 	for (uint32_t i = hash & z->mask;; i = (i + 1) & z->mask) {
-		uint32_t v = z->table[i];
+		uint64_t v = z->table[i];
 		if (v == 0)
 			return NULL;
-		const dns_node_t *n = &z->nodes[v - 1];
-		if (n->hash == hash && dns_name_equal(n->name, name))
+		if ((uint32_t)(v >> 32) != hash)
+			continue;
+		const dns_node_t *n = &z->nodes[(uint32_t)v - 1];
+		if (dns_name_equal(n->name, name))
 			return n;
 	}
 }

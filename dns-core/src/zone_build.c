@@ -148,14 +148,6 @@ static void binsert64(uint64_t *table, uint32_t mask, uint32_t hash, uint32_t id
 	table[i] = (uint64_t)hash << 32 | (idx + 1u);
 }
 
-static void binsert(uint32_t *table, uint32_t mask, uint32_t hash, uint32_t idx)
-{
-	uint32_t i = hash & mask;
-	while (table[i])
-		i = (i + 1) & mask;
-	table[i] = idx + 1;
-}
-
 /* Add a node for @name, which must stay valid (interned or a suffix of one). */
 static uint32_t badd_node(dns_zone_builder_t *b, const uint8_t *name, uint32_t hash,
                           unsigned nlabels)
@@ -642,20 +634,6 @@ static void mark_flags(dns_zone_t *z, const uint32_t *parent)
 	}
 }
 
-static dns_err_t build_table(dns_zone_t *z)
-{
-	size_t size = 16;
-	while (size < z->nnodes * 2)
-		size *= 2;
-	z->table = calloc(size, sizeof(*z->table));
-	if (!z->table)
-		return DNS_ENOMEM;
-	z->mask = (uint32_t)(size - 1);
-	for (size_t i = 0; i < z->nnodes; i++)
-		binsert(z->table, z->mask, z->nodes[i].hash, (uint32_t)i);
-	return DNS_OK;
-}
-
 /*
  * Patch mode: pack the staged owners (and their ancestors, which keep
  * their old records unless replaced) into z->nodes in builder order, and
@@ -732,7 +710,7 @@ static dns_err_t finish(dns_zone_builder_t *b)
 	z->nmismatch = s.nmm;
 	if (!err) {
 		mark_flags(z, order);
-		err = build_table(z);
+		err = zone_table_build(z);
 	}
 	free(order);
 	return err;

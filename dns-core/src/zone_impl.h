@@ -70,7 +70,7 @@ struct dns_zone {
 	uint8_t origin[DNS_NAME_MAX];
 	dns_node_t *nodes;        /* canonical order; nodes[0] is the apex */
 	size_t nnodes;
-	uint32_t *table;          /* open addressing: node index + 1, 0 = empty */
+	uint64_t *table;          /* open addressing: hash << 32 | node index + 1, 0 = empty */
 	uint32_t mask;
 	size_t rr_count;
 	zone_ttl_mismatch_t *mismatch;
@@ -86,6 +86,9 @@ struct dns_zone {
  * tells which replace the old node); merge them with @old into the new
  * version's nodes, table, flags and stores. */
 dns_err_t zone_patch_merge(dns_zone_t *z, const dns_zone_t *old, const uint8_t *replace);
+
+/* (Re)build the name index of z->nodes (zone.c); none for an empty zone. */
+dns_err_t zone_table_build(dns_zone_t *z);
 
 
 /*

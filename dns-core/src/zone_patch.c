@@ -256,26 +256,6 @@ static dns_err_t merge_mismatches(patch_t *p)
 	return DNS_OK;
 }
 
-static dns_err_t build_table(dns_zone_t *z)
-{
-	if (z->nnodes == 0)
-		return DNS_OK;
-	size_t size = 16;
-	while (size < z->nnodes * 2)
-		size *= 2;
-	z->table = calloc(size, sizeof(*z->table));
-	if (!z->table)
-		return DNS_ENOMEM;
-	z->mask = (uint32_t)(size - 1);
-	for (size_t i = 0; i < z->nnodes; i++) {
-		uint32_t at = z->nodes[i].hash & z->mask;
-		while (z->table[at])
-			at = (at + 1) & z->mask;
-		z->table[at] = (uint32_t)i + 1;
-	}
-	return DNS_OK;
-}
-
 /* Arena bytes an old node's records use. */
 static size_t node_bytes(const dns_node_t *n)
 {
@@ -388,7 +368,7 @@ dns_err_t zone_patch_merge(dns_zone_t *z, const dns_zone_t *old, const uint8_t *
 	z->rr_count += rr;
 	if (!err) {
 		inherit_flags(z);
-		err = build_table(z);
+		err = zone_table_build(z);
 	}
 	if (!err)
 		err = fix_wildcards(&p);

@@ -221,6 +221,40 @@ static void test_pack_compresses(void **state)
 	assert_int_equal(dns_name_pack(&tiny, a, NULL, false), DNS_ESPACE);
 }
 
+/* A table of a few slots: compression while there is room, plain names
+ * once it is full, and every name still reads back. */
+static void test_small_table(void **state)
+{
+	uint8_t buf[1024];
+	memset(buf, 0xee, sizeof(buf)); /* and the table itself starts as garbage */
+	dns_compress_t c;
+	memset(&c, 0xab, sizeof(c));
+	dns_compress_init(&c, buf, 4);
+	dns_wbuf_t w;
+	dns_wbuf_init(&w, buf, sizeof(buf));
+	w.len = 12;
+	static const char *names[] = {"a.example.com.", "b.example.com.", "c.other.net.",
+	                              "d.third.org.", "e.fourth.info.", "a.example.com."};
+	size_t at[6];
+	uint8_t n[DNS_NAME_MAX];
+	for (int i = 0; i < 6; i++) {
+		from_text(n, names[i], NULL);
+		at[i] = w.len;
+		assert_int_equal(dns_name_pack(&w, n, &c, true), DNS_OK);
+	}
+	/* b.example.com points into a.example.com (the table had room then) */
+	assert_int_equal(at[2] - at[1], 4);
+	for (int i = 0; i < 6; i++) {
+		dns_rbuf_t r;
+		dns_rbuf_init(&r, buf, w.len);
+		r.pos = at[i];
+		uint8_t out[DNS_NAME_MAX];
+		assert_int_equal(dns_name_unpack(&r, out, NULL), DNS_OK);
+		from_text(n, names[i], NULL);
+		assert_true(dns_name_equal(out, n));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_unpack_pointers),
 		cmocka_unit_test(test_unpack_rejects),
 		cmocka_unit_test(test_pack_compresses),
+		cmocka_unit_test(test_small_table),
 	};
 	return cmocka_run_group_tests_name("name", tests, NULL, NULL);
 }

@@ -101,6 +101,7 @@ dns_err_t dns_name_unpack(dns_rbuf_t *r, uint8_t *out, size_t *outlen);
 typedef struct dns_compress {
 	const uint8_t *msg;         /* start of the message being built */
 	uint32_t gen;               /* entries of other generations are empty */
+	uint32_t mask;              /* slots in use - 1; 0 means all DNS_COMPRESS_SLOTS */
 	uint32_t slot_gen[DNS_COMPRESS_SLOTS];
 	uint16_t slot_off[DNS_COMPRESS_SLOTS];
 	uint32_t slot_hash[DNS_COMPRESS_SLOTS];
@@ -108,6 +109,15 @@ typedef struct dns_compress {
 
 /* Start a new message at @msg (cheap: bumps a generation counter). */
 void dns_compress_reset(dns_compress_t *c, const uint8_t *msg);
+
+/*
+ * Prepare a table in uninitialised memory for a message at @msg, using
+ * @slots entries (a power of two, at most DNS_COMPRESS_SLOTS): only those
+ * are cleared, so that a small message (a UDP answer holds a few names)
+ * pays for a small table.  A full table only costs compression, never
+ * correctness.
+ */
+void dns_compress_init(dns_compress_t *c, const uint8_t *msg, unsigned slots);
 
 /*
  * Append @name to @w, which writes into the message started at c->msg.
