@@ -20,6 +20,7 @@
 #include "dns/msg.h"
 #include "dns/net.h"
 #include "dns/notify.h"
+#include "dns/notify_udp.h"
 #include "dns/wire.h"
 #include "gitrepo.h"
 #include "history.h"
@@ -69,7 +70,7 @@ typedef struct daemon {
 
 	/* control loop */
 	dns_notify_sched_t *sched;
-	int fd4, fd6;
+	dns_notify_udp_t udp;       /* NOTIFY out over UDP */
 	dns_net_timer_t *notify_timer, *poll_timer, *retry_timer;
 
 	/* dynamic updates: the group committer */
@@ -121,68 +122,18 @@ static void emit(void *ctx, const dns_notify_target_t *t, const uint8_t *msg, si
 		pthread_mutex_unlock(&d->kept_lock);
 		return;
 	}
-	int fd = t->addr.ss_family == AF_INET6 ? d->fd6 : d->fd4;
-	if (fd < 0 || sendto(fd, msg, len, 0, (const struct sockaddr *)&t->addr, t->addrlen) < 0) {
-		char text[64];
-		dns_notify_target_text(t, text, sizeof(text));
-		dns_log(DNS_LOG_DEBUG, "notify send failed", "target", text, "error", strerror(errno),
-		       NULL);
-	}
-}
-
-static void notify_done(void *ctx, const uint8_t *zone, uint32_t serial,
-                        const dns_notify_target_t *t, dns_notify_result_t result, unsigned rcode)
-{
-	char z[DNS_NAME_TEXT_MAX], target[64], s[16], rc[8];
-	name_text(zone, z, sizeof(z));
-	dns_notify_target_text(t, target, sizeof(target));
-	snprintf(s, sizeof(s), "%" PRIu32, serial);
-	snprintf(rc, sizeof(rc), "%u", rcode);
-	if (result == DNS_NOTIFY_ACKED)
-		dns_log(DNS_LOG_INFO, "notify acknowledged", "zone", z, "serial", s, "target", target, NULL);
-	else if (result == DNS_NOTIFY_REJECTED)
-		dns_log(DNS_LOG_WARN, "notify refused", "zone", z, "serial", s, "target", target, "rcode",
-		       rc, NULL);
-	else
-		dns_log(DNS_LOG_WARN, "notify unanswered, giving up", "zone", z, "serial", s, "target",
-		       target, NULL);
-}
-
-static void read_answers(daemon_t *d, int fd)
-{
-	uint8_t buf[4096];
-	for (int i = 0; fd >= 0 && i < 256; i++) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		ssize_t n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&ss, &sl);
-		if (n < 0)
-			return;
-		dns_notify_target_t from;
-		if (dns_notify_target_set(&from, (struct sockaddr *)&ss, sl, 0) == DNS_OK)
-			dns_notify_sched_response(d->sched, &from, buf, (size_t)n, now_ms());
-	}
+	dns_notify_udp_send(&d->udp, t, msg, len);
 }
 
 static void notify_tick(void *arg)
 {
 	daemon_t *d = arg;
-	read_answers(d, d->fd4);
-	read_answers(d, d->fd6);
 	uint64_t now = now_ms();
+	dns_notify_udp_poll(&d->udp, d->sched, now);
 	if (dns_notify_sched_next_deadline(d->sched) <= now)
 		dns_notify_sched_tick(d->sched, now, emit, d);
 	if (d->metrics)
 		pg_metrics_notify_pending(d->metrics, dns_notify_sched_pending_count(d->sched));
-}
-
-static int notify_socket(int family)
-{
-	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && family == AF_INET6) {
-		int one = 1;
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	}
-	return fd;
 }
 
 /* A serial change to announce: built by the reload thread, run on the control loop. */
@@ -802,11 +753,10 @@ static int start(daemon_t *d)
 			return 1;
 		}
 	}
-	d->sched = dns_notify_sched_new(notify_done, d);
+	d->sched = dns_notify_sched_new(dns_notify_log_done, d);
 	if (!d->sched)
 		return 1;
-	d->fd4 = notify_socket(AF_INET);
-	d->fd6 = notify_socket(AF_INET6);
+	dns_notify_udp_open(&d->udp);
 	pthread_mutex_lock(&d->repo_lock);
 	dns_err_t e = load_and_publish(d, &head, true, NULL, 0);
 	pthread_mutex_unlock(&d->repo_lock);
@@ -877,10 +827,7 @@ static void stop(daemon_t *d)
 		dns_net_server_free(d->srv);
 	pg_metrics_free(d->metrics);
 	dns_notify_sched_free(d->sched);
-	if (d->fd4 >= 0)
-		close(d->fd4);
-	if (d->fd6 >= 0)
-		close(d->fd6);
+	dns_notify_udp_close(&d->udp);
 	pg_repo_state_free(d->state);
 	pg_history_unref(d->history);
 	pg_zcache_destroy(&d->zcache);
@@ -893,7 +840,7 @@ int pg_daemon_main(const pg_config_t *cfg)
 	static daemon_t d;
 	memset(&d, 0, sizeof(d));
 	d.cfg = cfg;
-	d.fd4 = d.fd6 = -1;
+	d.udp.fd4 = d.udp.fd6 = -1;
 	pthread_mutex_init(&d.repo_lock, NULL);
 	pthread_mutex_init(&d.rl_lock, NULL);
 	pthread_cond_init(&d.rl_cond, NULL);

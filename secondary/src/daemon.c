@@ -29,6 +29,7 @@
 #include "dispatch.h"
 #include "dns/log.h"
 #include "dns/metrics_http.h"
+#include "dns/notify_udp.h"
 #include "notify_out.h"
 #include "state.h"
 #include "zone_sm.h"
@@ -68,7 +69,7 @@ struct sec_daemon {
 	dns_net_timer_t *timer;
 	/* NOTIFY out to downstream secondaries (control loop) */
 	dns_notify_sched_t *sched;
-	int fd4, fd6;
+	dns_notify_udp_t udp;       /* NOTIFY out over UDP */
 	dns_net_timer_t *notify_timer;
 	bool notify_timer_armed;
 	_Atomic uint64_t m_queries, m_servfail;
@@ -146,60 +147,14 @@ fail:
 static void emit(void *ctx, const dns_notify_target_t *t, const uint8_t *msg, size_t len)
 {
 	sec_daemon_t *d = ctx;
-	int fd = t->addr.ss_family == AF_INET6 ? d->fd6 : d->fd4;
-	char text[64];
-	dns_notify_target_text(t, text, sizeof text);
-	if (fd < 0 || sendto(fd, msg, len, 0, (const struct sockaddr *)&t->addr, t->addrlen) < 0)
-		dns_log(DNS_LOG_DEBUG, "notify send failed", "target", text, "error",
-		        strerror(fd < 0 ? EAFNOSUPPORT : errno), NULL);
-	else
-		dns_log(DNS_LOG_DEBUG, "notify sent", "target", text, NULL);
-}
-
-static void notify_done(void *ctx, const uint8_t *zone, uint32_t serial,
-                        const dns_notify_target_t *t, dns_notify_result_t result, unsigned rcode)
-{
-	(void)ctx;
-	char z[DNS_NAME_TEXT_MAX], target[64], ser[16], rc[8];
-	dns_name_to_text(zone, z, sizeof z);
-	size_t n = strlen(z);
-	if (n > 1 && z[n - 1] == '.')
-		z[n - 1] = '\0';
-	dns_notify_target_text(t, target, sizeof target);
-	u32text(ser, sizeof ser, serial);
-	snprintf(rc, sizeof rc, "%u", rcode);
-	if (result == DNS_NOTIFY_ACKED)
-		dns_log(DNS_LOG_INFO, "notify acknowledged", "zone", z, "serial", ser, "target",
-		        target, NULL);
-	else if (result == DNS_NOTIFY_REJECTED)
-		dns_log(DNS_LOG_WARN, "notify refused", "zone", z, "serial", ser, "target", target,
-		        "rcode", rc, NULL);
-	else
-		dns_log(DNS_LOG_WARN, "notify unanswered, giving up", "zone", z, "serial", ser,
-		        "target", target, NULL);
-}
-
-static void read_answers(sec_daemon_t *d, int fd)
-{
-	uint8_t buf[4096];
-	for (int i = 0; fd >= 0 && i < 256; i++) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof ss;
-		ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&ss, &sl);
-		if (n < 0)
-			return;
-		dns_notify_target_t from;
-		if (dns_notify_target_set(&from, (struct sockaddr *)&ss, sl, 0) == DNS_OK)
-			dns_notify_sched_response(d->sched, &from, buf, (size_t)n, now_ms());
-	}
+	dns_notify_udp_send(&d->udp, t, msg, len);
 }
 
 static void notify_tick(void *arg)
 {
 	sec_daemon_t *d = arg;
-	read_answers(d, d->fd4);
-	read_answers(d, d->fd6);
 	uint64_t now = now_ms();
+	dns_notify_udp_poll(&d->udp, d->sched, now);
 	if (dns_notify_sched_next_deadline(d->sched) <= now)
 		dns_notify_sched_tick(d->sched, now, emit, d);
 	size_t pending = dns_notify_sched_pending_count(d->sched);
@@ -210,16 +165,6 @@ static void notify_tick(void *arg)
 	else if (!pending && d->notify_timer_armed)
 		dns_net_timer_disarm(d->notify_timer);
 	d->notify_timer_armed = pending != 0;
-}
-
-static int notify_socket(int family)
-{
-	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && family == AF_INET6) {
-		int one = 1;
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-	}
-	return fd;
 }
 
 /* Announce the version of @z just published to its downstream secondaries. */
@@ -672,12 +617,11 @@ static int setup(sec_daemon_t *d)
 	d->timer = dns_net_timer_new(d->srv, on_timer, d);
 	if (!d->timer)
 		return 1;
-	d->sched = dns_notify_sched_new(notify_done, d);
+	d->sched = dns_notify_sched_new(dns_notify_log_done, d);
 	d->notify_timer = dns_net_timer_new(d->srv, notify_tick, d);
 	if (!d->sched || !d->notify_timer)
 		return 1;
-	d->fd4 = notify_socket(AF_INET);
-	d->fd6 = notify_socket(AF_INET6);
+	dns_notify_udp_open(&d->udp);
 	publish(d);
 	for (size_t i = 0; i < d->cfg.nlisten; i++) {
 		char at[DNS_NET_ADDR_TEXT_MAX];
@@ -713,10 +657,7 @@ static void teardown(sec_daemon_t *d)
 	if (d->notify_timer)
 		dns_net_timer_free(d->notify_timer);
 	dns_notify_sched_free(d->sched);
-	if (d->fd4 >= 0)
-		close(d->fd4);
-	if (d->fd6 >= 0)
-		close(d->fd6);
+	dns_notify_udp_close(&d->udp);
 	if (d->srv)
 		dns_net_server_free(d->srv);
 	for (size_t i = 0; i < d->nzones; i++) {
@@ -733,7 +674,7 @@ int main(int argc, char **argv)
 	static sec_daemon_t daemon;
 	sec_daemon_t *d = &daemon;
 	char err[1024];
-	d->fd4 = d->fd6 = -1;
+	d->udp.fd4 = d->udp.fd6 = -1;
 	switch (sec_config_parse(&d->cfg, argc, argv, err, sizeof err)) {
 	case SEC_CONFIG_HELP:
 		fputs(sec_config_usage, stdout);
