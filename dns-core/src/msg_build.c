@@ -57,7 +57,7 @@ static void compress_forget_from(dns_compress_t *c, size_t off)
 {
 	if (off >= 0x4000)
 		return; /* no entry is recorded that high */
-	unsigned slots = c->mask ? c->mask + 1 : DNS_COMPRESS_SLOTS;
+	unsigned slots = ((c->mask ? c->mask : DNS_COMPRESS_SLOTS - 1) & (DNS_COMPRESS_SLOTS - 1)) + 1;
 	for (unsigned s = 0; s < slots; s++)
 		if (c->slot_gen[s] == c->gen && c->slot_off[s] >= off)
 			c->slot_gen[s] = 0;

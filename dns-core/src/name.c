@@ -357,9 +357,11 @@ void dns_compress_init(dns_compress_t *c, const uint8_t *msg, unsigned slots)
 	dns_compress_reset(c, msg);
 }
 
+/* The slots in use; clamped so that no value of c->mask, even in a table a
+ * caller never initialised, can index outside the arrays. */
 static inline unsigned slot_mask(const dns_compress_t *c)
 {
-	return c->mask ? c->mask : DNS_COMPRESS_SLOTS - 1;
+	return (c->mask ? c->mask : DNS_COMPRESS_SLOTS - 1) & (DNS_COMPRESS_SLOTS - 1);
 }
 
 #define PROBES 8

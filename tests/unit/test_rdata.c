@@ -469,7 +469,7 @@ static void test_pack(void **state)
 	uint8_t m[512] = {0}, rd[128];
 	dns_compress_t c;
 	dns_wbuf_t w;
-	dns_compress_reset(&c, m);
+	dns_compress_init(&c, m, DNS_COMPRESS_SLOTS);
 	dns_wbuf_init(&w, m, sizeof(m));
 	memset(m, 0, 12);
 	w.len = 12;

@@ -107,7 +107,8 @@ typedef struct dns_compress {
 	uint32_t slot_hash[DNS_COMPRESS_SLOTS];
 } dns_compress_t;
 
-/* Start a new message at @msg (cheap: bumps a generation counter). */
+/* Start a new message at @msg (cheap: bumps a generation counter).  The
+ * table must have been prepared once by dns_compress_init (or zeroed). */
 void dns_compress_reset(dns_compress_t *c, const uint8_t *msg);
 
 /*
