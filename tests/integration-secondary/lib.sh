@@ -142,31 +142,8 @@ knot_reload() { # DIR
 # file (create-ixfr, store-ixfr) and NOTIFYs 127.0.0.1@NOTIFY_PORT.
 nsd_primary_conf() {
 	local dir=$1 port=$2 zone=$3 nport=$4
+	nsd_common_conf "$dir" "$port" "$KEY_NAME" "$KEY_SECRET"
 	cat <<-EOF
-	server:
-	    ip-address: 127.0.0.1
-	    port: $port
-	    do-ip6: no
-	    server-count: 1
-	    username: ""
-	    chroot: ""
-	    zonesdir: "$dir"
-	    database: ""
-	    zonelistfile: "$dir/zone.list"
-	    xfrdfile: "$dir/xfrd.state"
-	    xfrdir: "$dir"
-	    pidfile: "$dir/nsd.pid"
-	    verbosity: 2
-	    rrl-ratelimit: 0
-
-	remote-control:
-	    control-enable: no
-
-	key:
-	    name: "$KEY_NAME"
-	    algorithm: hmac-sha256
-	    secret: "$KEY_SECRET"
-
 	zone:
 	    name: example.com
 	    zonefile: "$zone"

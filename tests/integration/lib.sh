@@ -411,11 +411,11 @@ knot_primary_conf() {
 	EOF
 }
 
-# nsd_secondary_conf DIR PORT PRIMARY_PORT: nsd.conf on stdout.  A TSIG
-# secondary of 127.0.0.1@PRIMARY_PORT (IXFR over TCP, AXFR fallback) that
-# accepts the primary's signed NOTIFY; verbosity 2 logs every transfer.
-nsd_secondary_conf() {
-	local dir=$1 port=$2 pport=$3
+# nsd_common_conf DIR PORT KEY_NAME KEY_SECRET: the server, remote-control
+# and key sections of an nsd.conf for the tests (NSD 4.6: one server
+# process, no database, no privilege drop, no rate limit, transfers logged).
+nsd_common_conf() {
+	local dir=$1 port=$2
 	cat <<-EOF
 	server:
 	    ip-address: 127.0.0.1
@@ -437,10 +437,20 @@ nsd_secondary_conf() {
 	    control-enable: no
 
 	key:
-	    name: "$TRANSFER_KEY_NAME"
+	    name: "$3"
 	    algorithm: hmac-sha256
-	    secret: "$TRANSFER_KEY_SECRET"
+	    secret: "$4"
 
+	EOF
+}
+
+# nsd_secondary_conf DIR PORT PRIMARY_PORT: nsd.conf on stdout.  A TSIG
+# secondary of 127.0.0.1@PRIMARY_PORT (IXFR over TCP, AXFR fallback) that
+# accepts the primary's signed NOTIFY; verbosity 2 logs every transfer.
+nsd_secondary_conf() {
+	local dir=$1 port=$2 pport=$3
+	nsd_common_conf "$dir" "$port" "$TRANSFER_KEY_NAME" "$TRANSFER_KEY_SECRET"
+	cat <<-EOF
 	zone:
 	    name: example.com
 	    zonefile: "$dir/example.com.zone"
