@@ -223,3 +223,34 @@ dns_err_t dns_answer(const dns_zoneset_t *zones, const uint8_t *req, size_t reql
 	fill_info(info, &q, &a);
 	return DNS_OK;
 }
+
+/* The question name of a plain request, in place (an uncompressed name at
+ * offset 12 is already in the form lookups take), or NULL. */
+static const uint8_t *question_name(const uint8_t *req, size_t len)
+{
+	if (len < DNS_HDR_LEN + 5 || (dns_get16(req + 2) & DNS_FLAG_QR) || dns_get16(req + 4) != 1)
+		return NULL;
+	size_t pos = DNS_HDR_LEN;
+	while (req[pos] != 0) {
+		if (req[pos] & 0xC0 || pos + req[pos] + 1 >= len || pos + req[pos] + 1 > DNS_HDR_LEN + 254)
+			return NULL;
+		pos += req[pos] + 1u;
+	}
+	return req + DNS_HDR_LEN;
+}
+
+void dns_answer_prefetch(const dns_zoneset_t *zones, const uint8_t *const reqs[],
+                         const size_t lens[], size_t n)
+{
+	enum { CHUNK = 64 };
+	const dns_zone_t *zone[CHUNK];
+	const uint8_t *name[CHUNK];
+	for (size_t at = 0; at < n; at += CHUNK) {
+		size_t m = n - at < CHUNK ? n - at : CHUNK;
+		for (size_t i = 0; i < m; i++) {
+			name[i] = question_name(reqs[at + i], lens[at + i]);
+			zone[i] = name[i] ? dns_zoneset_find(zones, name[i]) : NULL;
+		}
+		dns_zone_prefetch(zone, name, m);
+	}
+}

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "internal/fold.h"
+
 const uint8_t dns_name_root[1] = {0};
 
 /* ASCII lower-casing by table: one load instead of a compare and a branch
@@ -80,13 +82,7 @@ void dns_name_lower(uint8_t *name)
 
 uint32_t dns_name_hash(const uint8_t *name)
 {
-	uint32_t h = 2166136261u;
-	size_t len = dns_name_length(name);
-	for (size_t i = 0; i < len; i++) {
-		h ^= lower(name[i]);
-		h *= 16777619u;
-	}
-	return h;
+	return dns_fold_hash(name, dns_name_length(name));
 }
 
 bool dns_name_equal(const uint8_t *a, const uint8_t *b)
@@ -295,16 +291,20 @@ dns_err_t dns_name_unpack(dns_rbuf_t *r, uint8_t *out, size_t *outlen)
 {
 	const uint8_t *base = r->base;
 	size_t len = r->len, pos = r->pos, o = 0, after = 0;
+	size_t run = pos, orun = 0; /* labels checked but not yet copied: base[run..pos) */
 	unsigned hops = 0;
 	uint8_t scratch[DNS_NAME_MAX];
 	if (!out)
 		out = scratch;
+	/* Labels are copied a run at a time (one memcpy for an uncompressed
+	 * name), not one by one: short variable copies dominate otherwise. */
 	for (;;) {
 		if (pos >= len)
 			return DNS_EMALFORMED;
 		uint8_t b = base[pos];
 		if (b == 0) {
-			out[o++] = 0;
+			memcpy(out + orun, base + run, pos + 1 - run);
+			o++;
 			if (!hops)
 				after = pos + 1;
 			break;
@@ -317,7 +317,9 @@ dns_err_t dns_name_unpack(dns_rbuf_t *r, uint8_t *out, size_t *outlen)
 				return DNS_EMALFORMED;
 			if (hops == 1)
 				after = pos + 2;
-			pos = ptr;
+			memcpy(out + orun, base + run, pos - run);
+			pos = run = ptr;
+			orun = o;
 			continue;
 		}
 		if (b & 0xC0)
@@ -326,7 +328,6 @@ dns_err_t dns_name_unpack(dns_rbuf_t *r, uint8_t *out, size_t *outlen)
 			return DNS_EMALFORMED;
 		if (o + 1 + b + 1 > DNS_NAME_MAX)
 			return DNS_EMALFORMED;
-		memcpy(out + o, base + pos, (size_t)b + 1);
 		o += (size_t)b + 1;
 		pos += (size_t)b + 1;
 	}
@@ -366,20 +367,30 @@ static inline unsigned slot_mask(const dns_compress_t *c)
 
 #define PROBES 8
 
-/* Hashes of every suffix, built right to left so each costs one label. */
+/*
+ * A hash of every suffix: its length and its first eight bytes, case
+ * folded.  Equal suffixes hash equal; the rare collisions cost a
+ * comparison (msg_name_equals), and a message holds a handful of names,
+ * so hashing every byte of every suffix would cost more than it saves.
+ */
 static unsigned suffix_hashes(const uint8_t *name, uint8_t off[DNS_NAME_LABELS_MAX + 1],
-                              uint32_t hash[DNS_NAME_LABELS_MAX + 1])
+                              uint32_t hash[DNS_NAME_LABELS_MAX + 1], size_t *namelen)
 {
 	unsigned n = label_offsets(name, off);
-	uint32_t h = 2166136261u;
-	for (unsigned i = n; i-- > 0;) {
-		const uint8_t *l = name + off[i];
-		for (unsigned j = 0; j <= l[0]; j++) {
-			h ^= lower(l[j]);
-			h *= 16777619u;
+	size_t total = n ? (size_t)off[n - 1] + name[off[n - 1]] + 2u : 1u;
+	for (unsigned i = 0; i < n; i++) {
+		size_t len = total - off[i];
+		uint64_t w = 0;
+		if (len >= 8) {
+			memcpy(&w, name + off[i], 8);
+		} else {
+			for (size_t j = 0; j < len; j++)
+				w |= (uint64_t)name[off[i] + j] << (8 * j);
 		}
-		hash[i] = h;
+		uint64_t h = (dns_fold8(w) ^ len * 0x9e3779b97f4a7c15ull) * 0xff51afd7ed558ccdull;
+		hash[i] = (uint32_t)(h >> 32);
 	}
+	*namelen = total;
 	return n;
 }
 
@@ -442,7 +453,8 @@ dns_err_t dns_name_pack(dns_wbuf_t *w, const uint8_t *name, dns_compress_t *c, b
 
 	uint8_t off[DNS_NAME_LABELS_MAX + 1];
 	uint32_t hash[DNS_NAME_LABELS_MAX + 1];
-	unsigned n = suffix_hashes(name, off, hash);
+	size_t namelen;
+	unsigned n = suffix_hashes(name, off, hash, &namelen);
 	size_t msg_off = (size_t)(w->base - c->msg); /* w may start inside the message */
 	unsigned literal = n;                         /* labels written in full */
 	int target = -1;
@@ -455,7 +467,7 @@ dns_err_t dns_name_pack(dns_wbuf_t *w, const uint8_t *name, dns_compress_t *c, b
 			}
 		}
 	}
-	size_t lit_len = literal < n ? off[literal] : dns_name_length(name) - 1;
+	size_t lit_len = literal < n ? off[literal] : namelen - 1;
 	size_t need = lit_len + (target >= 0 ? 2 : 1);
 	if (dns_wbuf_left(w) < need)
 		return DNS_ESPACE;

@@ -154,6 +154,50 @@ const dns_node_t *dns_zone_find(const dns_zone_t *z, const uint8_t *name)
 	return find_hashed(z, name, zone_hash(name));
 }
 
+#define PREFETCH_CHUNK 64
+
+/* Three passes, one per dependent load, each over the whole chunk. */
+static void prefetch_chunk(const dns_zone_t *const zones[], const uint8_t *const names[], size_t n)
+{
+	uint32_t hash[PREFETCH_CHUNK];
+	const dns_node_t *node[PREFETCH_CHUNK];
+	for (size_t i = 0; i < n; i++) {
+		const dns_zone_t *z = zones[i];
+		if (z && z->table) {
+			hash[i] = zone_hash(names[i]);
+			__builtin_prefetch(&z->table[hash[i] & z->mask]);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		const dns_zone_t *z = zones[i];
+		node[i] = NULL;
+		if (!z || !z->table)
+			continue;
+		for (uint32_t j = hash[i] & z->mask;; j = (j + 1) & z->mask) {
+			uint64_t v = z->table[j];
+			if (v == 0)
+				break;
+			if ((uint32_t)(v >> 32) == hash[i]) {
+				node[i] = &z->nodes[(uint32_t)v - 1];
+				__builtin_prefetch(node[i]);
+				break;
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (node[i]) {
+			__builtin_prefetch(node[i]->name);
+			__builtin_prefetch(node[i]->rrsets);
+		}
+	}
+}
+
+void dns_zone_prefetch(const dns_zone_t *const zones[], const uint8_t *const names[], size_t n)
+{
+	for (size_t at = 0; at < n; at += PREFETCH_CHUNK)
+		prefetch_chunk(zones + at, names + at, n - at < PREFETCH_CHUNK ? n - at : PREFETCH_CHUNK);
+}
+
 /* The "*" child of @encloser, if any (RFC 4592 §3.3.1). */
 static const dns_node_t *wildcard_of(const dns_zone_t *z, const dns_node_t *encloser)
 {

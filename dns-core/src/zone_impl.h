@@ -11,6 +11,7 @@
 
 #include "dns/name.h"
 #include "dns/zone.h"
+#include "internal/fold.h"
 
 /*
  * Zone memory: a chain of large blocks, freed together.  Allocation is a
@@ -91,47 +92,10 @@ dns_err_t zone_patch_merge(dns_zone_t *z, const dns_zone_t *old, const uint8_t *
 dns_err_t zone_table_build(dns_zone_t *z);
 
 
-/*
- * Case-insensitive hash of a name for the zone's tables, 8 bytes at a
- * time (dns_name_hash goes byte by byte, and lookups hash every query
- * name).  Only this zone's tables use it: the value is never stored
- * outside a zone or compared with dns_name_hash.
- */
-static inline uint64_t zone_fold8(uint64_t x)
-{
-	/* set bit 5 of every byte 'A'..'Z'; the sums cannot carry between bytes */
-	uint64_t lo = x & 0x7f7f7f7f7f7f7f7full;
-	uint64_t ge_a = lo + 0x3f3f3f3f3f3f3f3full;   /* bit 7: byte >= 'A' */
-	uint64_t gt_z = lo + 0x2525252525252525ull;   /* bit 7: byte > 'Z' */
-	uint64_t up = ge_a & ~gt_z & ~x & 0x8080808080808080ull;
-	return x | up >> 2;
-}
-
-static inline uint64_t zone_mix(uint64_t h, uint64_t w)
-{
-	h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-	return h ^ h >> 29;
-}
-
+/* The hash of the zone's name index (dns_name_hash, inline: lookups hash every query name). */
 static inline uint32_t zone_hash_len(const uint8_t *name, size_t len)
 {
-	uint64_t h = zone_mix(0x243f6a8885a308d3ull, len), w;
-	size_t i = 0;
-	for (; i + 8 <= len; i += 8) {
-		memcpy(&w, name + i, 8);
-		h = zone_mix(h, zone_fold8(w));
-	}
-	if (i < len) {
-		if (len >= 8) {
-			memcpy(&w, name + len - 8, 8); /* the last 8 bytes, overlapping */
-		} else {
-			w = 0;
-			for (size_t j = 0; j < len; j++)
-				w = w << 8 | name[j];
-		}
-		h = zone_mix(h, zone_fold8(w));
-	}
-	return (uint32_t)(h ^ h >> 32);
+	return dns_fold_hash(name, len);
 }
 
 static inline uint32_t zone_hash(const uint8_t *name)

@@ -13,6 +13,16 @@
 /* Batches per wake-up before returning to the loop (TCP fairness). */
 #define UDP_ROUNDS 8
 
+/*
+ * Distance between two datagram buffers: room for the largest message,
+ * plus an odd number of cache lines so that the starts of consecutive
+ * buffers fall in different cache sets.  With a plain 64 KiB stride
+ * every buffer's first line maps to one set and a batch evicts itself.
+ */
+#define UDP_SLOT (65536u + 9u * 64u)
+/* Replies start this far into their buffer, off the sets of the queries. */
+#define UDP_REPLY_SKEW (32u * 64u)
+
 typedef union udp_ctl {
 	struct cmsghdr align;
 	char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo))];
@@ -24,7 +34,9 @@ struct net_udp_batch {
 	struct iovec *riov, *siov;
 	struct sockaddr_storage *peer, *local;
 	udp_ctl_t *rctl, *sctl;
-	uint8_t *rbuf, *sbuf;    /* n * DNS_NET_MSG_MAX each */
+	uint8_t *rbuf, *sbuf;    /* n * UDP_SLOT each */
+	dns_net_request_t *req;
+	size_t *ctl_len;         /* per request: control bytes of its reply */
 };
 
 int net_udp_batch_new(net_worker_t *w)
@@ -43,14 +55,17 @@ int net_udp_batch_new(net_worker_t *w)
 	b->local = calloc(n, sizeof(*b->local));
 	b->rctl = calloc(n, sizeof(*b->rctl));
 	b->sctl = calloc(n, sizeof(*b->sctl));
+	b->req = calloc(n, sizeof(*b->req));
+	b->ctl_len = calloc(n, sizeof(*b->ctl_len));
 	/* Large but mostly untouched: only the pages a message uses get resident. */
-	b->rbuf = malloc((size_t)n * DNS_NET_MSG_MAX);
-	b->sbuf = malloc((size_t)n * DNS_NET_MSG_MAX);
+	b->rbuf = malloc((size_t)n * UDP_SLOT);
+	b->sbuf = malloc((size_t)n * UDP_SLOT + UDP_REPLY_SKEW);
 	if (!b->rmsg || !b->smsg || !b->riov || !b->siov || !b->peer || !b->local ||
-	    !b->rctl || !b->sctl || !b->rbuf || !b->sbuf)
+	    !b->rctl || !b->sctl || !b->rbuf || !b->sbuf || !b->req ||
+	    !b->ctl_len)
 		return -1;
 	for (unsigned i = 0; i < n; i++) {
-		b->riov[i].iov_base = b->rbuf + (size_t)i * DNS_NET_MSG_MAX;
+		b->riov[i].iov_base = b->rbuf + (size_t)i * UDP_SLOT;
 		b->riov[i].iov_len = DNS_NET_MSG_MAX;
 		b->rmsg[i].msg_hdr.msg_name = &b->peer[i];
 		b->rmsg[i].msg_hdr.msg_iov = &b->riov[i];
@@ -66,7 +81,7 @@ void net_udp_batch_free(net_worker_t *w)
 		return;
 	free(b->rmsg); free(b->smsg); free(b->riov); free(b->siov);
 	free(b->peer); free(b->local); free(b->rctl); free(b->sctl);
-	free(b->rbuf); free(b->sbuf);
+	free(b->rbuf); free(b->sbuf); free(b->req); free(b->ctl_len);
 	free(b);
 	w->batch = NULL;
 }
@@ -129,6 +144,33 @@ static void udp_send_all(int fd, struct mmsghdr *msgs, unsigned count)
 	}
 }
 
+/* The requests of a received batch of @got datagrams, in b->req; returns how many. */
+static unsigned udp_requests(net_udp_t *u, unsigned got, dns_net_snap_t *snap)
+{
+	net_worker_t *w = u->w;
+	struct net_udp_batch *b = w->batch;
+	unsigned nr = 0;
+	for (unsigned i = 0; i < got; i++) {
+		struct msghdr *mh = &b->rmsg[i].msg_hdr;
+		if (mh->msg_flags & MSG_TRUNC)
+			continue;   /* larger than any DNS message */
+		dns_net_request_t *req = &b->req[nr];
+		*req = (dns_net_request_t){
+			.data = b->riov[i].iov_base, .len = b->rmsg[i].msg_len,
+			.transport = DNS_NET_UDP,
+			.peer = (const struct sockaddr *)&b->peer[i], .peer_len = mh->msg_namelen,
+			.local = (const struct sockaddr *)&u->bound, .local_len = u->bound_len,
+			.worker = w->index,
+			.snapshot = snap != NULL ? snap->data : NULL, .snap_ = snap, .udp_ = u,
+		};
+		b->ctl_len[nr] = 0;
+		if (u->wildcard && udp_dest(u, b, i, &b->ctl_len[nr]))
+			req->local = (const struct sockaddr *)&b->local[i];
+		nr++;
+	}
+	return nr;
+}
+
 /* Handle one received batch of @got datagrams; returns how many replies. */
 static unsigned udp_handle(net_udp_t *u, unsigned got)
 {
@@ -137,36 +179,28 @@ static unsigned udp_handle(net_udp_t *u, unsigned got)
 	struct net_udp_batch *b = w->batch;
 	unsigned ns = 0;
 	dns_net_snap_t *snap = net_snap_enter(w);
+	unsigned nr = udp_requests(u, got, snap);
+	if (srv->cfg.prefetch != NULL && nr > 0)
+		srv->cfg.prefetch(srv->cfg.handler_ctx, b->req, nr);
 
-	for (unsigned i = 0; i < got; i++) {
-		struct msghdr *mh = &b->rmsg[i].msg_hdr;
-		size_t ctl_len = 0;
-		if (mh->msg_flags & MSG_TRUNC)
-			continue;   /* larger than any DNS message */
-		dns_net_request_t req = {
-			.data = b->riov[i].iov_base, .len = b->rmsg[i].msg_len,
-			.transport = DNS_NET_UDP,
-			.peer = (const struct sockaddr *)&b->peer[i], .peer_len = mh->msg_namelen,
-			.local = (const struct sockaddr *)&u->bound, .local_len = u->bound_len,
-			.worker = w->index,
-			.snapshot = snap != NULL ? snap->data : NULL, .snap_ = snap, .udp_ = u,
-		};
-		if (u->wildcard && udp_dest(u, b, i, &ctl_len))
-			req.local = (const struct sockaddr *)&b->local[i];
-		uint8_t *out = b->sbuf + (size_t)i * DNS_NET_MSG_MAX;
+	for (unsigned k = 0; k < nr; k++) {
+		const dns_net_request_t *req = &b->req[k];
+		/* the request's datagram slot also indexes its reply, peer and control */
+		size_t i = (size_t)((const struct sockaddr_storage *)req->peer - b->peer);
+		uint8_t *out = b->sbuf + UDP_REPLY_SKEW + i * UDP_SLOT;
 		dns_net_reply_t reply = { .buf = out, .cap = DNS_NET_MSG_MAX, .transport_ = DNS_NET_UDP };
-		srv->cfg.handler(srv->cfg.handler_ctx, &req, &reply);
+		srv->cfg.handler(srv->cfg.handler_ctx, req, &reply);
 		if (reply.len == 0 || reply.len > DNS_NET_MSG_MAX)
 			continue;
 		struct msghdr *sh = &b->smsg[ns].msg_hdr;
 		b->siov[ns].iov_base = out;
 		b->siov[ns].iov_len = reply.len;
 		sh->msg_name = &b->peer[i];
-		sh->msg_namelen = mh->msg_namelen;
+		sh->msg_namelen = req->peer_len;
 		sh->msg_iov = &b->siov[ns];
 		sh->msg_iovlen = 1;
-		sh->msg_control = ctl_len > 0 ? b->sctl[i].buf : NULL;
-		sh->msg_controllen = ctl_len;
+		sh->msg_control = b->ctl_len[k] > 0 ? b->sctl[i].buf : NULL;
+		sh->msg_controllen = b->ctl_len[k];
 		sh->msg_flags = 0;
 		ns++;
 	}

@@ -59,6 +59,14 @@ static int open_socket(const dns_net_addr_t *a, int type, char *err, size_t errl
 			goto fail;
 	}
 	if (type == SOCK_DGRAM) {
+		/* RFC 9715 §3.1: responses leave with DF set and are never fragmented
+		 * here (answers are capped at 1232 bytes), and forged ICMP "packet too
+		 * big" cannot shrink them; with DF, Linux also skips IP ID generation. */
+		int probe = IP_PMTUDISC_PROBE;
+		if (fam == AF_INET)
+			(void)setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &probe, sizeof(probe));
+		else
+			(void)setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &one, sizeof(one));
 		int size = 4 << 20;   /* best effort: absorb bursts between batches */
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	}

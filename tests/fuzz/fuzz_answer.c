@@ -104,6 +104,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dns_answer_opts_t rich = { .udp_max = 4096, .nsid = (const uint8_t *)"fuzz",
 	                           .nsid_len = 4, .cookie_secret = secret, .now = 1700000000,
 	                           .reserve = 100 };
+	/* the batch hint reads the same untrusted bytes first */
+	const uint8_t *reqs[2] = { data, data };
+	size_t lens[2] = { size, size / 2 };
+	dns_answer_prefetch(zones, reqs, lens, 2);
 	answer_once(data, size, DNS_TRANSPORT_UDP, &plain);
 	answer_once(data, size, DNS_TRANSPORT_TCP, &rich);
 	return 0;

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -383,6 +384,63 @@ static void test_malformed(void **state)
 	assert_int_equal(resp[3] & 0xf, DNS_RCODE_FORMERR);
 }
 
+/*
+ * dns_answer_prefetch is a hint: it reads untrusted requests (each in a
+ * buffer of its exact size, so that a sanitizer build sees any overread)
+ * and the answers after it are the bytes they were before.
+ */
+static void test_prefetch_is_a_hint(void **state)
+{
+	enum { KINDS = 9, N_REQ = 3 * KINDS };
+	uint8_t q[512];
+	const uint8_t *reqs[N_REQ];
+	size_t lens[N_REQ], before_len[N_REQ];
+	uint8_t *before[N_REQ];
+	for (int i = 0; i < N_REQ; i++) {
+		size_t ql;
+		switch (i % KINDS) {
+		case 0: ql = query(q, 0, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, 1232, 0, NULL, 0); break;
+		case 1: ql = query(q, 0, "alias.example.com.", DNS_TYPE_A, DNS_CLASS_IN, -1, 0, NULL, 0); break;
+		case 2: ql = query(q, 0, "nope.x.wild.example.com.", DNS_TYPE_TXT, DNS_CLASS_IN, -1, 0, NULL, 0); break;
+		case 3: ql = query(q, 0, "example.org.", DNS_TYPE_A, DNS_CLASS_IN, -1, 0, NULL, 0); break;
+		case 4: /* a question name that is a compression pointer */
+			ql = query(q, 0, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, -1, 0, NULL, 0);
+			q[12] = 0xC0, q[13] = 0x0C;
+			break;
+		case 5: /* the name runs off the end */
+			ql = query(q, 0, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, -1, 0, NULL, 0) - 9;
+			break;
+		case 6: ql = 12; memset(q, 0, 12); q[5] = 1; break;
+		case 7: /* a label length that points past the end */
+			ql = query(q, 0, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, -1, 0, NULL, 0);
+			q[12] = 60;
+			break;
+		default: ql = query(q, 0x8000, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, -1, 0, NULL, 0); break;
+		}
+		uint8_t *copy = malloc(ql);
+		assert_non_null(copy);
+		memcpy(copy, q, ql);
+		reqs[i] = copy;
+		lens[i] = ql;
+		size_t len = 0;
+		(void)dns_answer(zones, copy, ql, DNS_TRANSPORT_UDP, NULL, NULL, resp, sizeof(resp), &len, NULL);
+		before[i] = malloc(len + 1);
+		memcpy(before[i], resp, len);
+		before_len[i] = len;
+	}
+	dns_answer_prefetch(zones, reqs, lens, N_REQ);
+	dns_answer_prefetch(NULL, reqs, lens, N_REQ);
+	dns_answer_prefetch(zones, reqs, lens, 0);
+	for (int i = 0; i < N_REQ; i++) {
+		size_t len = 0;
+		(void)dns_answer(zones, reqs[i], lens[i], DNS_TRANSPORT_UDP, NULL, NULL, resp, sizeof(resp), &len, NULL);
+		assert_int_equal(len, before_len[i]);
+		assert_memory_equal(resp, before[i], len);
+		free((void *)reqs[i]);
+		free(before[i]);
+	}
+}
+
 static void test_notimp(void **state)
 {
 	uint8_t q[512];
@@ -534,6 +592,7 @@ int main(void)
 		cmocka_unit_test(test_negative),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_prefetch_is_a_hint),
 		cmocka_unit_test(test_notimp),
 		cmocka_unit_test(test_edns),
 		cmocka_unit_test(test_cookie),

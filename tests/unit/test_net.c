@@ -41,6 +41,8 @@ static atomic_int g_freed[8];
 static atomic_int g_timer_fired, g_posted, g_hup;
 #define MAX_DEFERRED 8
 static _Atomic(dns_net_deferred_t *) g_deferred[MAX_DEFERRED];  /* 'L' requests, by byte 1 */
+static atomic_int g_prefetched[256];    /* 'F' requests the prefetch hook saw, by byte 1 */
+static atomic_int g_prefetch_calls;
 
 typedef struct snap { int id; } snap_t;
 
@@ -95,7 +97,8 @@ static void kept_closed(void *arg, dns_net_conn_t *conn)
  * The test handler, by first byte: 'E' echo with 'R', 'D' drop,
  * 'S' stream (n = bytes 1-2, size = bytes 3-4), 'K' keep the connection,
  * 'B' block until released then answer the snapshot id, 'P' answer the
- * snapshot id, 'H' pin the snapshot, 'L' defer the reply (slot = byte 1).
+ * snapshot id, 'H' pin the snapshot, 'L' defer the reply (slot = byte 1),
+ * 'F' say whether prefetch() saw it (id = byte 1).
  */
 static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *out)
 {
@@ -135,6 +138,14 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 		if (req->len >= 2 && q[1] < MAX_DEFERRED)
 			atomic_store(&g_deferred[q[1]], dns_net_reply_defer(req));
 		break;
+	case 'F': /* answer whether the prefetch hook saw this request first */
+		if (req->len < 2)
+			break;
+		out->buf[0] = 'f';
+		out->buf[1] = q[1];
+		out->buf[2] = (uint8_t)atomic_load(&g_prefetched[q[1]]);
+		out->len = 3;
+		break;
 	case 'H':
 		atomic_store(&g_pin, dns_net_snap_hold(req));
 		out->buf[0] = 'h';
@@ -142,6 +153,16 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 		break;
 	default:
 		break;   /* 'D' and anything else: no answer */
+	}
+}
+
+static void prefetch(void *ctx, const dns_net_request_t *reqs, unsigned n)
+{
+	atomic_fetch_add(&g_prefetch_calls, 1);
+	for (unsigned i = 0; i < n; i++) {
+		assert_int_equal(reqs[i].transport, DNS_NET_UDP);
+		if (reqs[i].len >= 2 && reqs[i].data[0] == 'F')
+			atomic_store(&g_prefetched[reqs[i].data[1]], 1);
 	}
 }
 
@@ -391,6 +412,42 @@ static void test_udp_v4_v6(void **state)
 	assert_int_equal(udp_query(&f.v6, big, sizeof(big), ans, WAIT_MS), (ssize_t)sizeof(big));
 	assert_int_equal(ans[0], 'R');
 	assert_memory_equal(ans + 1, big + 1, sizeof(big) - 1);
+	finish(&f);
+}
+
+/* The prefetch hook sees every UDP request before the handler answers it. */
+static void test_udp_prefetch(void **state)
+{
+	fixture_t f;
+	dns_net_config_t cfg = { .workers = 1, .prefetch = prefetch };
+	uint8_t ans[64];
+	for (int i = 0; i < 256; i++)
+		atomic_store(&g_prefetched[i], 0);
+	atomic_store(&g_prefetch_calls, 0);
+	start(&f, &cfg);
+	int fd = udp_socket(&f.v4);
+	for (int i = 0; i < 200; i++) {
+		uint8_t q[2] = { 'F', (uint8_t)i };
+		assert_int_equal(send(fd, q, 2, 0), 2);
+	}
+	int got = 0;
+	while (got < 200 && wait_fd(fd, WAIT_MS) == 1) {
+		assert_int_equal(recv(fd, ans, sizeof(ans), 0), 3);
+		assert_int_equal(ans[0], 'f');
+		assert_int_equal(ans[2], 1);
+		got++;
+	}
+	assert_int_equal(got, 200);
+	int calls = atomic_load(&g_prefetch_calls);
+	assert_true(calls >= 1 && calls <= 200);
+	close(fd);
+	/* TCP requests are not batched: no hook */
+	atomic_store(&g_prefetched[7], 0);
+	int t = tcp_connect(&f.v4, 0);
+	tcp_send(t, "F\7", 2);
+	assert_int_equal(tcp_recv(t, ans, WAIT_MS), 3);
+	assert_int_equal(ans[2], 0);
+	close(t);
 	finish(&f);
 }
 
@@ -861,6 +918,7 @@ int main(void)
 		cmocka_unit_test(test_addr_parse),
 		cmocka_unit_test(test_bind_failure),
 		cmocka_unit_test(test_udp_v4_v6),
+		cmocka_unit_test(test_udp_prefetch),
 		cmocka_unit_test(test_udp_wildcard_source),
 		cmocka_unit_test(test_tcp_pipelined),
 		cmocka_unit_test(test_tcp_idle_timeout),

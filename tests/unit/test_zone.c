@@ -246,6 +246,32 @@ static void test_lookup(void **state)
 	dns_zone_unref(z);
 }
 
+/* Prefetching more names than one chunk, present, absent or with no zone,
+ * leaves every lookup as it was. */
+static void test_prefetch(void **state)
+{
+	dns_zone_t *z = test_zone();
+	enum { N_NAMES = 150 };
+	static const char *const texts[] = { "www.example.com.", "NOPE.example.com.",
+	                                     "b.c.example.com.", "x.foo.wild.example.com.",
+	                                     "example.com." };
+	uint8_t names[N_NAMES][DNS_NAME_MAX];
+	const uint8_t *name[N_NAMES];
+	const dns_zone_t *zone[N_NAMES];
+	const dns_node_t *found[N_NAMES];
+	for (int i = 0; i < N_NAMES; i++) {
+		name[i] = N(texts[i % 5], names[i]);
+		zone[i] = i % 7 == 3 ? NULL : z;
+		found[i] = dns_zone_find(z, name[i]);
+	}
+	dns_zone_prefetch(zone, name, N_NAMES);
+	for (int i = 0; i < N_NAMES; i++)
+		assert_ptr_equal(dns_zone_find(z, name[i]), found[i]);
+	assert_non_null(found[0]);
+	assert_null(found[1]);
+	dns_zone_unref(z);
+}
+
 /* A cut above a DNAME, a DNAME above a cut, and a DNAME at the apex. */
 static void test_lookup_highest_wins(void **state)
 {
@@ -513,6 +539,7 @@ int main(void)
 		cmocka_unit_test(test_builder_rejects),
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_lookup_highest_wins),
+		cmocka_unit_test(test_prefetch),
 		cmocka_unit_test(test_check_clean),
 		cmocka_unit_test(test_check_findings),
 		cmocka_unit_test(test_patch),

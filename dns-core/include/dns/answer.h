@@ -53,4 +53,13 @@ dns_err_t dns_answer(const dns_zoneset_t *zones, const uint8_t *req, size_t reql
                      const dns_answer_opts_t *opts, uint8_t *resp, size_t cap, size_t *resplen,
                      dns_answer_info_t *info);
 
+/*
+ * A hint before answering a batch of requests (a UDP receive batch):
+ * warms the cache for the zone data their answers read first
+ * (dns_zone_prefetch).  Requests are raw and untrusted; those that are
+ * not a plain question are skipped.  Answers are the same without it.
+ */
+void dns_answer_prefetch(const dns_zoneset_t *zones, const uint8_t *const reqs[],
+                         const size_t lens[], size_t n);
+
 #endif

@@ -80,7 +80,7 @@ void dns_name_lower(uint8_t *name);
 /* Copy a well-formed name; returns its length. */
 size_t dns_name_copy(uint8_t *dst, const uint8_t *src);
 
-/* Case-insensitive hash (FNV-1a over lower-cased bytes). */
+/* Case-insensitive hash, for in-memory tables (never stored). */
 uint32_t dns_name_hash(const uint8_t *name);
 
 /*

@@ -85,6 +85,15 @@ const dns_node_t *dns_zone_node_at(const dns_zone_t *z, size_t i);
 /* The node of exactly @name (case-insensitive), or NULL. */
 const dns_node_t *dns_zone_find(const dns_zone_t *z, const uint8_t *name);
 
+/*
+ * A hint before a batch of lookups: start loading what finding @names[i]
+ * in @zones[i] reads (index slot, node, owner name, RRsets), for every i
+ * before waiting on any, so that a batch of queries pays for its cache
+ * misses side by side rather than one after another.  Results of later
+ * lookups are the same whether it ran or not.  NULL zones are skipped.
+ */
+void dns_zone_prefetch(const dns_zone_t *const zones[], const uint8_t *const names[], size_t n);
+
 /* ---- nodes ---- */
 
 #define DNS_NODE_APEX       0x01 /* the zone's origin */

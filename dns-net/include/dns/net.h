@@ -139,6 +139,8 @@ dns_err_t dns_net_deferred_send(dns_net_deferred_t *d, const uint8_t *msg, size_
 void dns_net_deferred_drop(dns_net_deferred_t *d);
 
 typedef void (*dns_net_handler_fn)(void *ctx, const dns_net_request_t *req, dns_net_reply_t *out);
+/* See dns_net_config_t.prefetch. */
+typedef void (*dns_net_prefetch_fn)(void *ctx, const dns_net_request_t *reqs, unsigned n);
 typedef void (*dns_net_fn)(void *arg);
 
 typedef struct dns_net_config {
@@ -154,6 +156,10 @@ typedef struct dns_net_config {
 	bool no_signals;               /* don't handle SIGTERM/SIGINT/SIGHUP */
 	dns_net_handler_fn handler;    /* required */
 	void *handler_ctx;
+	/* Optional, with handler_ctx: called on the worker with each received
+	 * UDP batch before the handler sees any of it, to start the memory
+	 * loads the answers will need.  It must not change any answer. */
+	dns_net_prefetch_fn prefetch;
 	dns_net_fn on_sighup;          /* on the control loop; may be NULL */
 	void *sighup_arg;
 } dns_net_config_t;
