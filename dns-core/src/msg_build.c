@@ -52,22 +52,11 @@ static dns_err_t pack_owner(dns_msg_builder_t *b, dns_wbuf_t *w, const uint8_t *
 	return dns_name_pack(w, name, &b->comp, true);
 }
 
-/* Forget compression targets at or after @off (they are being dropped). */
-static void compress_forget_from(dns_compress_t *c, size_t off)
-{
-	if (off >= 0x4000)
-		return; /* no entry is recorded that high */
-	unsigned slots = ((c->mask ? c->mask : DNS_COMPRESS_SLOTS - 1) & (DNS_COMPRESS_SLOTS - 1)) + 1;
-	for (unsigned s = 0; s < slots; s++)
-		if (c->slot_gen[s] == c->gen && c->slot_off[s] >= off)
-			c->slot_gen[s] = 0;
-}
-
 /* Drop everything after @len. */
 static void truncate_to(dns_msg_builder_t *b, size_t len)
 {
 	if (b->w.len > len) {
-		compress_forget_from(&b->comp, len);
+		dns_compress_forget_from(&b->comp, len);
 		b->w.len = len;
 	}
 }
@@ -82,9 +71,11 @@ void dns_msg_builder_init(dns_msg_builder_t *b, uint8_t *buf, size_t cap, size_t
 	memset(b->count, 0, sizeof(b->count));
 	b->section = DNS_SEC_QUESTION;
 	/* The builder may live in uninitialised memory (on the query path, on
-	 * the stack): a table of 128 slots is plenty for a message of up to
-	 * 4 KB, and clearing the full one would cost each answer 2 KB. */
-	dns_compress_init(&b->comp, buf, b->limit <= 4096 ? 128 : DNS_COMPRESS_SLOTS);
+	 * the stack): 64 slots are plenty for a UDP answer of the default
+	 * 1232 bytes, 128 for 4 KB, and clearing the full table would cost
+	 * each answer 2 KB. */
+	unsigned slots = b->limit <= 1232 ? 64 : b->limit <= 4096 ? 128 : DNS_COMPRESS_SLOTS;
+	dns_compress_init(&b->comp, buf, slots);
 }
 
 dns_err_t dns_msg_builder_header(dns_msg_builder_t *b, uint16_t id, uint16_t flags)
@@ -117,7 +108,15 @@ dns_err_t dns_msg_builder_question(dns_msg_builder_t *b, const uint8_t *qname, u
 		return DNS_ELIMIT;
 	size_t start = b->w.len;
 	dns_wbuf_t w = cursor(b);
-	dns_err_t err = dns_name_pack(&w, qname, &b->comp, true);
+	dns_err_t err;
+	if (start == DNS_HDR_LEN && w.base == b->comp.msg) {
+		/* the first name: nothing to point at, its suffixes entered on demand */
+		err = dns_wbuf_bytes(&w, qname, dns_name_length(qname));
+		if (!err)
+			dns_compress_defer(&b->comp, start);
+	} else {
+		err = dns_name_pack(&w, qname, &b->comp, true);
+	}
 	if (!err && dns_wbuf_left(&w) < 4)
 		err = DNS_ESPACE;
 	if (err) {

@@ -4,6 +4,7 @@
  */
 #include "dns/name.h"
 
+#include <endian.h>
 #include <string.h>
 
 #include "internal/fold.h"
@@ -29,13 +30,28 @@ static inline uint8_t lower(uint8_t c)
 	return lower_tab[c];
 }
 
-/* Label bytes equal ignoring ASCII case; names are usually already in the same case. */
-static inline bool label_bytes_equal(const uint8_t *a, const uint8_t *b, unsigned n)
+/*
+ * @n bytes equal ignoring ASCII case, eight at a time: names are usually
+ * in the same case, and folding leaves label lengths (0..63) unchanged.
+ */
+static inline bool bytes_equal_nocase(const uint8_t *a, const uint8_t *b, size_t n)
 {
-	for (unsigned i = 0; i < n; i++)
-		if (a[i] != b[i] && lower(a[i]) != lower(b[i]))
+	uint64_t x, y;
+	if (n < 8) {
+		for (size_t i = 0; i < n; i++)
+			if (a[i] != b[i] && lower(a[i]) != lower(b[i]))
+				return false;
+		return true;
+	}
+	for (size_t i = 0; i + 8 < n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y && dns_fold8(x) != dns_fold8(y))
 			return false;
-	return true;
+	}
+	memcpy(&x, a + n - 8, 8); /* the last eight, overlapping */
+	memcpy(&y, b + n - 8, 8);
+	return x == y || dns_fold8(x) == dns_fold8(y);
 }
 
 size_t dns_name_length(const uint8_t *name)
@@ -85,18 +101,12 @@ uint32_t dns_name_hash(const uint8_t *name)
 	return dns_fold_hash(name, dns_name_length(name));
 }
 
+/* Equal lengths and bytes equal ignoring case: then every label length
+ * (never a letter) sits at the same offset with the same value. */
 bool dns_name_equal(const uint8_t *a, const uint8_t *b)
 {
-	for (;;) {
-		if (*a != *b)
-			return false;
-		if (*a == 0)
-			return true;
-		if (!label_bytes_equal(a + 1, b + 1, *a))
-			return false;
-		a += *a + 1;
-		b += *b + 1;
-	}
+	size_t len = dns_name_length(a);
+	return len == dns_name_length(b) && bytes_equal_nocase(a, b, len);
 }
 
 /* Offsets of each label, so that labels can be visited right to left. */
@@ -342,6 +352,7 @@ dns_err_t dns_name_unpack(dns_rbuf_t *r, uint8_t *out, size_t *outlen)
 void dns_compress_reset(dns_compress_t *c, const uint8_t *msg)
 {
 	c->msg = msg;
+	c->deferred = 0;
 	if (++c->gen == 0) {
 		memset(c->slot_gen, 0, sizeof(c->slot_gen));
 		c->gen = 1;
@@ -383,6 +394,10 @@ static unsigned suffix_hashes(const uint8_t *name, uint8_t off[DNS_NAME_LABELS_M
 		uint64_t w = 0;
 		if (len >= 8) {
 			memcpy(&w, name + off[i], 8);
+		} else if (total >= 8) {
+			/* a short suffix: the name's last eight bytes, shifted to it */
+			memcpy(&w, name + total - 8, 8);
+			w = le64toh(w) >> (8 * (8 - len));
 		} else {
 			for (size_t j = 0; j < len; j++)
 				w |= (uint64_t)name[off[i] + j] << (8 * j);
@@ -412,7 +427,7 @@ static bool msg_name_equals(const uint8_t *msg, size_t msglen, size_t off, const
 			return false;
 		if (b == 0)
 			return true;
-		if (!label_bytes_equal(msg + off + 1, suffix + 1, b))
+		if (!bytes_equal_nocase(msg + off + 1, suffix + 1, b))
 			return false;
 		off += (size_t)b + 1;
 		suffix += b + 1;
@@ -446,10 +461,41 @@ static void compress_add(dns_compress_t *c, uint32_t h, size_t off)
 	}
 }
 
+void dns_compress_defer(dns_compress_t *c, size_t off)
+{
+	c->deferred = off < 0x4000 ? (uint32_t)off + 1 : 0;
+}
+
+/* Enter the deferred name's suffixes (it lies uncompressed in the message). */
+static void compress_flush(dns_compress_t *c)
+{
+	size_t at = c->deferred - 1, len;
+	uint8_t off[DNS_NAME_LABELS_MAX + 1];
+	uint32_t hash[DNS_NAME_LABELS_MAX + 1];
+	c->deferred = 0;
+	unsigned n = suffix_hashes(c->msg + at, off, hash, &len);
+	for (unsigned i = 0; i < n; i++)
+		compress_add(c, hash[i], at + off[i]);
+}
+
+void dns_compress_forget_from(dns_compress_t *c, size_t off)
+{
+	if (c->deferred > off)
+		c->deferred = 0;
+	if (off >= 0x4000)
+		return; /* no entry is recorded that high */
+	unsigned slots = slot_mask(c) + 1;
+	for (unsigned s = 0; s < slots; s++)
+		if (c->slot_gen[s] == c->gen && c->slot_off[s] >= off)
+			c->slot_gen[s] = 0;
+}
+
 dns_err_t dns_name_pack(dns_wbuf_t *w, const uint8_t *name, dns_compress_t *c, bool compress)
 {
 	if (!c)
 		return dns_wbuf_bytes(w, name, dns_name_length(name));
+	if (c->deferred)
+		compress_flush(c);
 
 	uint8_t off[DNS_NAME_LABELS_MAX + 1];
 	uint32_t hash[DNS_NAME_LABELS_MAX + 1];

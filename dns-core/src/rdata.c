@@ -240,20 +240,27 @@ dns_err_t dns_rdata_pack(uint16_t type, const uint8_t *rdata, size_t rdlen, dns_
 	const dns_rrtype_desc_t *d = dns__typed_desc(type);
 	if (d == NULL || rdlen == 0 || !(d->flags & DNS_RRTYPE_COMPRESS))
 		return dns_wbuf_bytes(w, rdata, rdlen);
-	/* dns_name_pack trusts its input: check the structure before writing. */
-	if (walk(d, rdata, rdlen, NULL, NULL, NULL) != DNS_OK)
+	/* dns_name_pack trusts its input: measure (and so check) every field
+	 * before writing any.  Compressible types have a handful of fields. */
+	enum { FIELDS_MAX = 16 };
+	size_t len[FIELDS_MAX], pos = 0, nf = 0;
+	for (const dns_field_t *f = d->fields; *f != DNS_F_END; f++, nf++) {
+		if (nf == FIELDS_MAX || dns__field_len(*f, rdata + pos, rdlen - pos, &len[nf]) != DNS_OK)
+			return DNS_EINVAL;
+		pos += len[nf];
+	}
+	if (pos != rdlen)
 		return DNS_EINVAL;
-	size_t start = w->len, pos = 0;
-	for (const dns_field_t *f = d->fields; *f != DNS_F_END; f++) {
-		size_t n;
-		dns__field_len(*f, rdata + pos, rdlen - pos, &n);
-		dns_err_t e = is_name(*f) ? dns_name_pack(w, rdata + pos, c, true)
-		                          : dns_wbuf_bytes(w, rdata + pos, n);
+	size_t start = w->len;
+	pos = 0;
+	for (size_t i = 0; i < nf; i++) {
+		dns_err_t e = is_name(d->fields[i]) ? dns_name_pack(w, rdata + pos, c, true)
+		                                    : dns_wbuf_bytes(w, rdata + pos, len[i]);
 		if (e != DNS_OK) {
 			w->len = start;
 			return e;
 		}
-		pos += n;
+		pos += len[i];
 	}
 	return DNS_OK;
 }

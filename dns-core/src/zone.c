@@ -234,7 +234,8 @@ dns_lookup_kind_t dns_zone_lookup(const dns_zone_t *z, const uint8_t *qname, dns
 	}
 	for (unsigned k = olabels + 1; k <= qlabels; k++) {
 		const uint8_t *suffix = dns_name_skip_labels(qname, qlabels - k);
-		const dns_node_t *m = k == qlabels && n ? n : dns_zone_find(z, suffix);
+		/* qname itself was looked up above */
+		const dns_node_t *m = k == qlabels ? n : dns_zone_find(z, suffix);
 		if (!m)
 			break;
 		enc = m;

@@ -221,6 +221,40 @@ static void test_pack_compresses(void **state)
 	assert_int_equal(dns_name_pack(&tiny, a, NULL, false), DNS_ESPACE);
 }
 
+/* A name written in full and deferred becomes a target when the next name
+ * is packed; cut back below it, it is forgotten. */
+static void test_pack_deferred(void **state)
+{
+	uint8_t buf[128] = {0};
+	dns_wbuf_t w;
+	dns_wbuf_init(&w, buf, sizeof(buf));
+	w.len = 12;
+	dns_compress_t c;
+	dns_compress_init(&c, buf, 64);
+	uint8_t q[DNS_NAME_MAX], mx[DNS_NAME_MAX];
+	size_t qlen = from_text(q, "Host.Example.COM.", NULL);
+	from_text(mx, "mail.example.com.", NULL);
+	assert_int_equal(dns_wbuf_bytes(&w, q, qlen), DNS_OK);
+	dns_compress_defer(&c, 12);
+	size_t at = w.len;
+	assert_int_equal(dns_name_pack(&w, mx, &c, true), DNS_OK);
+	/* "mail" + pointer to "Example.COM" at 12 + 5 */
+	assert_int_equal(w.len - at, 7);
+	assert_memory_equal(buf + at, "\4mail\xc0\x11", 7);
+	/* the whole question name is a target too */
+	at = w.len;
+	assert_int_equal(dns_name_pack(&w, q, &c, true), DNS_OK);
+	assert_memory_equal(buf + at, "\xc0\x0c", 2);
+	/* cut back to the header: nothing of the question may be pointed at */
+	dns_compress_reset(&c, buf);
+	dns_compress_defer(&c, 12);
+	dns_compress_forget_from(&c, 12);
+	w.len = 12;
+	assert_int_equal(dns_name_pack(&w, mx, &c, true), DNS_OK);
+	assert_int_equal(w.len, 12 + 18);
+	assert_memory_equal(buf + 12, mx, 18);
+}
+
 /* A table of a few slots: compression while there is room, plain names
  * once it is full, and every name still reads back. */
 static void test_small_table(void **state)
@@ -267,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_unpack_pointers),
 		cmocka_unit_test(test_unpack_rejects),
 		cmocka_unit_test(test_pack_compresses),
+		cmocka_unit_test(test_pack_deferred),
 		cmocka_unit_test(test_small_table),
 	};
 	return cmocka_run_group_tests_name("name", tests, NULL, NULL);

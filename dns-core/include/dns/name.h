@@ -102,6 +102,8 @@ typedef struct dns_compress {
 	const uint8_t *msg;         /* start of the message being built */
 	uint32_t gen;               /* entries of other generations are empty */
 	uint32_t mask;              /* slots in use - 1; 0 means all DNS_COMPRESS_SLOTS */
+	uint32_t deferred;          /* 1 + offset of a name written in full whose
+	                               suffixes are not entered yet; 0: none */
 	uint32_t slot_gen[DNS_COMPRESS_SLOTS];
 	uint16_t slot_off[DNS_COMPRESS_SLOTS];
 	uint32_t slot_hash[DNS_COMPRESS_SLOTS];
@@ -119,6 +121,17 @@ void dns_compress_reset(dns_compress_t *c, const uint8_t *msg);
  * correctness.
  */
 void dns_compress_init(dns_compress_t *c, const uint8_t *msg, unsigned slots);
+
+/*
+ * The name at @off of the message (c->msg) was written uncompressed: its
+ * suffixes become targets, but only when the next name is packed, so that
+ * an answer whose other names all point at the question (the owner of an
+ * A record) never pays for entering them.
+ */
+void dns_compress_defer(dns_compress_t *c, size_t off);
+
+/* Forget the targets at or after @off: the message is being cut back to @off. */
+void dns_compress_forget_from(dns_compress_t *c, size_t off);
 
 /*
  * Append @name to @w, which writes into the message started at c->msg.
