@@ -16,6 +16,7 @@
 
 #include "daemon.h"
 #include "dispatch.h"
+#include "dns/answer_prefetch.h"
 #include "dns/authority.h"
 #include "dns/msg.h"
 #include "dns/net.h"
@@ -633,19 +634,10 @@ static void tcp_response(daemon_t *d, const dns_net_request_t *req)
 /* Before a UDP batch is answered: its zone lookups' cache misses, together. */
 static void prefetch(void *ctx, const dns_net_request_t *reqs, unsigned n)
 {
-	(void)ctx;
 	const snapshot_t *s = reqs[0].snapshot;
-	enum { MAX = 256 };
-	const uint8_t *msg[MAX];
-	size_t len[MAX];
-	if (!s)
-		return;
-	n = n < MAX ? n : MAX;
-	for (unsigned i = 0; i < n; i++) {
-		msg[i] = reqs[i].data;
-		len[i] = reqs[i].len;
-	}
-	dns_answer_prefetch(s->zones, msg, len, n);
+	(void)ctx;
+	if (s)
+		dns_daemon_answer_prefetch(s->zones, reqs, n);
 }
 
 static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *out)
