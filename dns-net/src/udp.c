@@ -10,7 +10,9 @@
 
 #include "net_impl.h"
 
-/* Batches per wake-up before returning to the loop (TCP fairness). */
+/* Batches per wake-up before returning to the loop (TCP fairness).  A
+ * short batch does not end the wake-up: queries arrive while one is
+ * answered, and reading them now saves a trip through epoll. */
 #define UDP_ROUNDS 8
 
 /*
@@ -227,7 +229,5 @@ void net_udp_readable(evutil_socket_t fd, short what, void *arg)
 		unsigned ns = udp_handle(u, (unsigned)got);
 		if (ns > 0)
 			udp_send_all(fd, b->smsg, ns);
-		if ((unsigned)got < b->n)
-			return;
 	}
 }
