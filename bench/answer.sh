@@ -5,8 +5,10 @@
 # (genqueries.py), answers every query many times, and prints ns/query (best
 # round) and a checksum of all response bytes (equal checksums: identical
 # answers).  With --callgrind, also instructions per query (deterministic,
-# unlike time on a shared VM).
-#   bench/answer.sh [--rounds N] [--edns] [--callgrind] [--zone-size N]
+# unlike time on a shared VM).  --batch N answers N queries at a time, each
+# batch announced to dns_answer_prefetch first, as a server's UDP worker does
+# (dns-net uses 16).
+#   bench/answer.sh [--rounds N] [--edns] [--batch N] [--callgrind] [--zone-size N]
 # BUILD=dir selects the meson build (default build-bench, release).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -18,6 +20,7 @@ while [ $# -gt 0 ]; do
 	--rounds) rounds=$2; shift 2 ;;
 	--zone-size) size=$2; shift 2 ;;
 	--edns) extra+=(--edns); shift ;;
+	--batch) extra+=(--batch "$2"); shift 2 ;;
 	--callgrind) callgrind=1; shift ;;
 	*) echo "unknown option $1" >&2; exit 2 ;;
 	esac

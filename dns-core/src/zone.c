@@ -156,7 +156,8 @@ const dns_node_t *dns_zone_find(const dns_zone_t *z, const uint8_t *name)
 
 #define PREFETCH_CHUNK 64
 
-/* Three passes, one per dependent load, each over the whole chunk. */
+/* One pass per dependent load, each over the whole chunk: index slot,
+ * node, owner name and RRset array, RRset data. */
 static void prefetch_chunk(const dns_zone_t *const zones[], const uint8_t *const names[], size_t n)
 {
 	uint32_t hash[PREFETCH_CHUNK];
@@ -189,6 +190,11 @@ static void prefetch_chunk(const dns_zone_t *const zones[], const uint8_t *const
 			__builtin_prefetch(node[i]->name);
 			__builtin_prefetch(node[i]->rrsets);
 		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (node[i])
+			for (unsigned k = 0; k < node[i]->nrrsets; k++)
+				__builtin_prefetch(node[i]->rrsets[k].data);
 	}
 }
 

@@ -156,9 +156,10 @@ typedef struct dns_net_config {
 	bool no_signals;               /* don't handle SIGTERM/SIGINT/SIGHUP */
 	dns_net_handler_fn handler;    /* required */
 	void *handler_ctx;
-	/* Optional, with handler_ctx: called on the worker with each received
-	 * UDP batch before the handler sees any of it, to start the memory
-	 * loads the answers will need.  It must not change any answer. */
+	/* Optional, with handler_ctx: called on the worker with the requests of
+	 * each received UDP batch, a few at a time, before the handler sees
+	 * them, to start the memory loads their answers will need.  It must
+	 * not change any answer. */
 	dns_net_prefetch_fn prefetch;
 	dns_net_fn on_sighup;          /* on the control loop; may be NULL */
 	void *sighup_arg;
