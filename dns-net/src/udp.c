@@ -18,8 +18,8 @@
 /*
  * Distance between two datagram buffers: room for the largest message,
  * plus an odd number of cache lines so that the starts of consecutive
- * buffers fall in different cache sets.  With a plain 64 KiB stride
- * every buffer's first line maps to one set and a batch evicts itself.
+ * buffers fall in different cache sets (with a 64 KiB stride the first
+ * line of every buffer of a batch maps to the same set).
  */
 #define UDP_SLOT (65536u + 9u * 64u)
 /* Requests announced to the prefetch hook at a time: enough for their
@@ -42,7 +42,8 @@ struct net_udp_batch {
 	struct sockaddr_storage *peer, *local;
 	udp_ctl_t *rctl, *sctl;
 	uint8_t *rbuf, *sbuf;    /* n * UDP_SLOT each */
-	dns_net_request_t *req;
+	dns_net_request_t *req;  /* the batch's requests, in order */
+	unsigned *slot;          /* per request: its datagram's index (buffers, peer) */
 	size_t *ctl_len;         /* per request: control bytes of its reply */
 };
 
@@ -63,13 +64,14 @@ int net_udp_batch_new(net_worker_t *w)
 	b->rctl = calloc(n, sizeof(*b->rctl));
 	b->sctl = calloc(n, sizeof(*b->sctl));
 	b->req = calloc(n, sizeof(*b->req));
+	b->slot = calloc(n, sizeof(*b->slot));
 	b->ctl_len = calloc(n, sizeof(*b->ctl_len));
 	/* Large but mostly untouched: only the pages a message uses get resident. */
 	b->rbuf = malloc((size_t)n * UDP_SLOT);
 	b->sbuf = malloc((size_t)n * UDP_SLOT + UDP_REPLY_SKEW);
 	if (!b->rmsg || !b->smsg || !b->riov || !b->siov || !b->peer || !b->local ||
 	    !b->rctl || !b->sctl || !b->rbuf || !b->sbuf || !b->req ||
-	    !b->ctl_len)
+	    !b->slot || !b->ctl_len)
 		return -1;
 	for (unsigned i = 0; i < n; i++) {
 		b->riov[i].iov_base = b->rbuf + (size_t)i * UDP_SLOT;
@@ -88,7 +90,7 @@ void net_udp_batch_free(net_worker_t *w)
 		return;
 	free(b->rmsg); free(b->smsg); free(b->riov); free(b->siov);
 	free(b->peer); free(b->local); free(b->rctl); free(b->sctl);
-	free(b->rbuf); free(b->sbuf); free(b->req); free(b->ctl_len);
+	free(b->rbuf); free(b->sbuf); free(b->req); free(b->slot); free(b->ctl_len);
 	free(b);
 	w->batch = NULL;
 }
@@ -170,6 +172,7 @@ static unsigned udp_requests(net_udp_t *u, unsigned got, dns_net_snap_t *snap)
 			.worker = w->index,
 			.snapshot = snap != NULL ? snap->data : NULL, .snap_ = snap, .udp_ = u,
 		};
+		b->slot[nr] = i;
 		b->ctl_len[nr] = 0;
 		if (u->wildcard && udp_dest(u, b, i, &b->ctl_len[nr]))
 			req->local = (const struct sockaddr *)&b->local[i];
@@ -193,8 +196,7 @@ static unsigned udp_handle(net_udp_t *u, unsigned got)
 		if (k % UDP_PREFETCH_CHUNK == 0 && srv->cfg.prefetch != NULL)
 			srv->cfg.prefetch(srv->cfg.handler_ctx, req,
 			                  nr - k < UDP_PREFETCH_CHUNK ? nr - k : UDP_PREFETCH_CHUNK);
-		/* the request's datagram slot also indexes its reply, peer and control */
-		size_t i = (size_t)((const struct sockaddr_storage *)req->peer - b->peer);
+		size_t i = b->slot[k];
 		uint8_t *out = b->sbuf + UDP_REPLY_SKEW + i * UDP_SLOT;
 		dns_net_reply_t reply = { .buf = out, .cap = DNS_NET_MSG_MAX, .transport_ = DNS_NET_UDP };
 		srv->cfg.handler(srv->cfg.handler_ctx, req, &reply);
