@@ -15,6 +15,7 @@
 #include "dns/edns.h"
 #include "dns/rrtype.h"
 #include "answer_impl.h"
+#include "internal/rdata_priv.h"
 
 #define NSID_MAX 512 /* longest NSID we send */
 #define COOKIE_CLIENT 8
@@ -228,15 +229,9 @@ dns_err_t dns_answer(const dns_zoneset_t *zones, const uint8_t *req, size_t reql
  * offset 12 is already in the form lookups take), or NULL. */
 static const uint8_t *question_name(const uint8_t *req, size_t len)
 {
-	if (len < DNS_HDR_LEN + 5 || (dns_get16(req + 2) & DNS_FLAG_QR) || dns_get16(req + 4) != 1)
+	if (len < DNS_HDR_LEN || (dns_get16(req + 2) & DNS_FLAG_QR) || dns_get16(req + 4) != 1)
 		return NULL;
-	size_t pos = DNS_HDR_LEN;
-	while (req[pos] != 0) {
-		if (req[pos] & 0xC0 || pos + req[pos] + 1 >= len || pos + req[pos] + 1 > DNS_HDR_LEN + 254)
-			return NULL;
-		pos += req[pos] + 1u;
-	}
-	return req + DNS_HDR_LEN;
+	return dns__wire_name_len(req + DNS_HDR_LEN, len - DNS_HDR_LEN) ? req + DNS_HDR_LEN : NULL;
 }
 
 void dns_answer_prefetch(const dns_zoneset_t *zones, const uint8_t *const reqs[],

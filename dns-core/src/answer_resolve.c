@@ -13,6 +13,7 @@
 #include "dns/rrtype.h"
 #include "dns/zone.h"
 #include "answer_impl.h"
+#include "internal/rdata_priv.h"
 
 /* An RRset that must be sent: when it does not fit, the response is truncated. */
 static bool put_required(answer_t *a, int sec, const uint8_t *owner, const dns_rrset_t *set)
@@ -35,13 +36,10 @@ static void put_optional(answer_t *a, const uint8_t *owner, const dns_rrset_t *s
 		                            set);
 }
 
-/* Well-formed wire name of exactly @len bytes (zone rdata is not trusted blindly). */
+/* A well-formed uncompressed name within @len bytes (zone rdata is not trusted blindly). */
 static bool name_fits(const uint8_t *p, size_t len)
 {
-	size_t off = 0;
-	while (off < len && p[off] && p[off] <= DNS_LABEL_MAX)
-		off += p[off] + 1u;
-	return off < len && p[off] == 0 && off + 1 <= DNS_NAME_MAX;
+	return dns__wire_name_len(p, len) != 0;
 }
 
 static void note_additional(answer_t *a, const uint8_t *name)
