@@ -162,6 +162,15 @@ static unsigned rcode(const fixture_t *f)
 	return dns_get16(f->resp + 2) & 0xF;
 }
 
+/* The answer is signed: it parses and a TSIG RR comes last. */
+static void assert_signed(const fixture_t *f)
+{
+	dns_msg_t m;
+	assert_int_equal(dns_msg_parse(&m, f->resp, f->resplen), DNS_OK);
+	assert_non_null(m.tsig);
+	dns_msg_free(&m);
+}
+
 static void test_query_answered(void **state)
 {
 	fixture_t *f = *state;
@@ -188,10 +197,7 @@ static void test_signed_query_signed_answer(void **state)
 	                     XFER_KEY);
 	run(f, DNS_TRANSPORT_UDP, req, len);
 	assert_int_equal(rcode(f), DNS_RCODE_NOERROR);
-	dns_msg_t m;
-	assert_int_equal(dns_msg_parse(&m, f->resp, f->resplen), DNS_OK);
-	assert_non_null(m.tsig);
-	dns_msg_free(&m);
+	assert_signed(f);
 	/* over UDP a signed SOA query registers nothing */
 	len = request(req, sizeof(req), DNS_OPCODE_QUERY, "example.com.", DNS_TYPE_SOA, 0, XFER_KEY);
 	run(f, DNS_TRANSPORT_UDP, req, len);
@@ -213,10 +219,7 @@ static void test_notify_accepted(void **state)
 	/* QR, opcode NOTIFY (4), AA; NOERROR; signed */
 	assert_int_equal(dns_get16(f->resp + 2) & 0xFC00, 0x8000 | 0x2000 | 0x0400);
 	assert_int_equal(rcode(f), DNS_RCODE_NOERROR);
-	dns_msg_t m;
-	assert_int_equal(dns_msg_parse(&m, f->resp, f->resplen), DNS_OK);
-	assert_non_null(m.tsig);
-	dns_msg_free(&m);
+	assert_signed(f);
 }
 
 static void test_notify_refused(void **state)
@@ -375,15 +378,6 @@ static void test_keep_hidden_secondary(void **state)
 	len = request(req, sizeof(req), DNS_OPCODE_QUERY, "example.com.", DNS_TYPE_SOA, 0, NULL);
 	run(f, DNS_TRANSPORT_TCP, req, len);
 	assert_int_equal(f->act.kind, PG_ACT_NONE);
-}
-
-/* The answer is signed (a TSIG RR last) and verifies for @key. */
-static void assert_signed(const fixture_t *f)
-{
-	dns_msg_t m;
-	assert_int_equal(dns_msg_parse(&m, f->resp, f->resplen), DNS_OK);
-	assert_non_null(m.tsig);
-	dns_msg_free(&m);
 }
 
 static void test_update_checked(void **state)
