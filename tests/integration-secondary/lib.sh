@@ -74,26 +74,8 @@ zone_text() {
 # its zone file (so it serves IXFR) and NOTIFYs 127.0.0.1@NOTIFY_PORT.
 knot_primary_tsig_conf() {
 	local dir=$1 port=$2 zone=$3 nport=$4 secret=${5:-$KEY_SECRET}
+	knot_common_conf "$dir" "$port" "$KEY_NAME" "$secret"
 	cat <<-EOF
-	server:
-	    rundir: "$dir"
-	    listen: 127.0.0.1@$port
-	    udp-workers: 1
-	    tcp-workers: 1
-	    background-workers: 1
-
-	log:
-	  - target: stderr
-	    any: info
-
-	database:
-	    storage: "$dir"
-
-	key:
-	  - id: $KEY_NAME
-	    algorithm: hmac-sha256
-	    secret: $secret
-
 	remote:
 	  - id: secondary
 	    address: 127.0.0.1@$nport

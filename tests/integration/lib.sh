@@ -331,13 +331,11 @@ metrics() {
 
 # ---- peers: Knot DNS 3.2 and NSD 4.6 configuration writers ----
 
-# knot_secondary_conf DIR PORT PRIMARY_PORT [ZONEFILE_SYNC]: knot.conf on stdout.
-# A TSIG secondary of 127.0.0.1@PRIMARY_PORT for example.com that accepts
-# the primary's signed NOTIFY and keeps a journal of changes (so it asks
-# for IXFR).  ZONEFILE_SYNC: -1 (default) never writes the zone file,
-# 0 writes it right after each transfer.
-knot_secondary_conf() {
-	local dir=$1 port=$2 pport=$3 sync=${4:--1}
+# knot_common_conf DIR PORT [KEY_NAME KEY_SECRET]: the server, log,
+# database (and key) sections of a knot.conf for the tests (Knot 3.2: one
+# worker of each kind, state in DIR, log on stderr).
+knot_common_conf() {
+	local dir=$1 port=$2
 	cat <<-EOF
 	server:
 	    rundir: "$dir"
@@ -352,12 +350,28 @@ knot_secondary_conf() {
 
 	database:
 	    storage: "$dir"
+	EOF
+	if [ $# -ge 4 ]; then
+		cat <<-EOF
 
-	key:
-	  - id: $TRANSFER_KEY_NAME
-	    algorithm: hmac-sha256
-	    secret: $TRANSFER_KEY_SECRET
+		key:
+		  - id: $3
+		    algorithm: hmac-sha256
+		    secret: $4
+		EOF
+	fi
+	echo
+}
 
+# knot_secondary_conf DIR PORT PRIMARY_PORT [ZONEFILE_SYNC]: knot.conf on stdout.
+# A TSIG secondary of 127.0.0.1@PRIMARY_PORT for example.com that accepts
+# the primary's signed NOTIFY and keeps a journal of changes (so it asks
+# for IXFR).  ZONEFILE_SYNC: -1 (default) never writes the zone file,
+# 0 writes it right after each transfer.
+knot_secondary_conf() {
+	local dir=$1 port=$2 pport=$3 sync=${4:--1}
+	knot_common_conf "$dir" "$port" "$TRANSFER_KEY_NAME" "$TRANSFER_KEY_SECRET"
+	cat <<-EOF
 	remote:
 	  - id: primary
 	    address: 127.0.0.1@$pport
@@ -386,21 +400,8 @@ knot_secondary_conf() {
 # ZONEFILE as a primary (the reference of answers_vs_knot).
 knot_primary_conf() {
 	local dir=$1 port=$2 zone=$3
+	knot_common_conf "$dir" "$port"
 	cat <<-EOF
-	server:
-	    rundir: "$dir"
-	    listen: 127.0.0.1@$port
-	    udp-workers: 1
-	    tcp-workers: 1
-	    background-workers: 1
-
-	log:
-	  - target: stderr
-	    any: info
-
-	database:
-	    storage: "$dir"
-
 	zone:
 	  - domain: example.com.
 	    storage: "$dir"
