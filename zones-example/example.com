@@ -1,5 +1,6 @@
-; example.com: the example zone of the repository layout (DESIGN.md §2).
-; Every regular file at the repository root is a zone named after its origin.
+; example.com: the example zone.  Every regular file at the repository root
+; whose name is a domain name is a zone named after it; _keys holds the TSIG
+; keys.  Layout, key names and hooks: docs/repository.md of the source tree.
 $ORIGIN example.com.
 $TTL 1h
 

@@ -48,7 +48,12 @@ void pg_config_usage(FILE *out)
 "\n"
 "Signals: SIGHUP fetches and reloads; SIGTERM and SIGINT stop cleanly.\n"
 "Reload on NOTIFY needs a TSIG key with notify (or higher) authority.\n"
-"Logs: logfmt lines on stderr.\n", out);
+"Logs: logfmt lines on stderr.\n"
+"\n"
+"Repository layout (every root file named like a domain is a zone; _keys and\n"
+"<zone>._keys hold TSIG keys; *.inc files are for $INCLUDE), key names and\n"
+"what they allow (<label>._update|_transfer|_notify.<zone>), the hooks:\n"
+"docs/repository.md in the source tree.\n", out);
 }
 
 enum {

@@ -28,6 +28,9 @@ const char sec_config_usage[] =
 	"--zone: every zone) and to the secondary address of every\n"
 	"<our-ip>.<secondary-ip>._transfer.<zone> key above (port 53), signed with\n"
 	"the transfer key naming that secondary, else any transfer key of the zone.\n"
+	"--state-dir DIR keeps each zone's last version there (created if missing)\n"
+	"so that a restart serves at once.  Key names and what they allow:\n"
+	"docs/repository.md in the source tree.\n"
 	"Defaults: --listen 0.0.0.0:53 and [::]:53,\n"
 	"one worker per CPU, no state directory.\n";
 

@@ -602,6 +602,11 @@ static int setup(sec_daemon_t *d)
 	char err[512];
 	if (build_keys(d) != 0)
 		return 2;
+	if (d->cfg.state_dir && sec_state_dir_create(d->cfg.state_dir, err, sizeof err) != DNS_OK) {
+		dns_log(DNS_LOG_ERROR, "cannot create the state directory", "error", err, NULL);
+		fprintf(stderr, "dns-secondary: %s\n", err);
+		return 1;
+	}
 	d->nzones = d->cfg.nzones;
 	d->zones = calloc(d->nzones, sizeof *d->zones);
 	if (!d->zones)

@@ -42,6 +42,36 @@ static dns_err_t fsync_dir(const char *dir)
 	return r == 0 ? DNS_OK : DNS_EIO;
 }
 
+dns_err_t sec_state_dir_create(const char *dir, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	size_t n = strlen(dir);
+	if (n == 0 || n >= sizeof path) {
+		snprintf(err, errlen, "state directory '%s': invalid path", dir);
+		return DNS_EINVAL;
+	}
+	memcpy(path, dir, n + 1);
+	/* each prefix ending before a '/', then the whole path */
+	for (size_t i = 1; i <= n; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		char saved = path[i];
+		path[i] = '\0';
+		struct stat st;
+		if (stat(path, &st) != 0) {
+			if (errno != ENOENT || (mkdir(path, 0750) != 0 && errno != EEXIST)) {
+				snprintf(err, errlen, "state directory %s: %s", path, strerror(errno));
+				return DNS_EIO;
+			}
+		} else if (!S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "state directory %s: not a directory", path);
+			return DNS_EIO;
+		}
+		path[i] = saved;
+	}
+	return DNS_OK;
+}
+
 typedef dns_err_t (*writer_fn)(FILE *f, const void *arg);
 
 /* Write through @fn to a temporary file, then fsync, rename, fsync dir. */

@@ -18,6 +18,10 @@
 #include "dns/error.h"
 #include "dns/zone.h"
 
+/* Create @dir and its missing parents (mode 0750), as the primary does
+ * with its --state-dir; an existing directory is fine.  @err says why not. */
+dns_err_t sec_state_dir_create(const char *dir, char *err, size_t errlen);
+
 /* Write the zone file of @z for zone @name.  @err gets a message. */
 dns_err_t sec_state_write_zone(const char *dir, const char *name, const dns_zone_t *z,
                                char *err, size_t errlen);
