@@ -7,7 +7,8 @@
  * are reused for every entry, so parsing allocates nothing per record.
  *
  * $INCLUDE recurses, bounded by max_include_depth; every included file
- * must resolve (symlinks followed) inside the top file's directory tree.
+ * must resolve (symlinks followed) inside the top file's directory tree,
+ * unless the caller resolves includes itself (opt->include).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -651,13 +652,85 @@ static bool zf_inside(const char *real, const char *root)
 	return strncmp(real, root, n) == 0 && real[n] == '/';
 }
 
+/* Parse an included text (@buf, @len) named @name, starting at @origin
+ * (NULL: ours); whatever it does to $ORIGIN, ours is restored after it
+ * (RFC 1035 §5.1). */
+static void zf_parse_included(zf_parser_t *p, const zf_file_t *f, const char *name,
+                              const char *dir, const char *buf, size_t len,
+                              const uint8_t *origin)
+{
+	uint8_t saved[DNS_NAME_MAX];
+	dns_name_copy(saved, p->origin);
+	if (origin)
+		dns_name_copy(p->origin, origin);
+	p->owner_text_len = 0;
+	zf_file_t in = { name, dir, buf, len, 0, 0, 1, f->depth + 1 };
+	zf_parse_text(p, &in);
+	dns_name_copy(p->origin, saved);
+	p->owner_text_len = 0;
+}
+
+/* $INCLUDE through the caller's function: no filesystem access at all. */
+static void zf_include_cb(zf_parser_t *p, zf_file_t *f, const dns_token_t *at, const char *rel,
+                          const uint8_t *origin)
+{
+	char *text = NULL, msg[256];
+	size_t len = 0;
+	msg[0] = '\0';
+	dns_err_t e = p->opt->include(p->opt->include_ctx, rel, &text, &len, msg, sizeof(msg));
+	if (e != DNS_OK) {
+		free(text);
+		zf_error(p, f, at->line, at->col, "cannot include '%s': %s", rel,
+		         msg[0] ? msg : dns_strerror(e));
+		return;
+	}
+	zf_parse_included(p, f, rel, f->dir, text, text ? len : 0, origin);
+	free(text);
+}
+
+/* $INCLUDE from the filesystem, confined to the top file's directory tree. */
+static void zf_include_fs(zf_parser_t *p, zf_file_t *f, const dns_token_t *at, const char *rel,
+                          const uint8_t *origin)
+{
+	char full[2 * PATH_MAX + 2];
+	if (rel[0] == '/')
+		snprintf(full, sizeof(full), "%s", rel);
+	else
+		snprintf(full, sizeof(full), "%s/%s", f->dir, rel);
+	char *real = realpath(full, NULL);
+	if (!real) {
+		zf_error(p, f, at->line, at->col, "cannot open '%s': %s", rel, strerror(errno));
+		return;
+	}
+	if (!zf_inside(real, p->root)) {
+		zf_error(p, f, at->line, at->col, "$INCLUDE path escapes the zone directory");
+		free(real);
+		return;
+	}
+	const char *buf;
+	size_t len;
+	int err = 0;
+	char *dir = NULL;
+	if (zf_map(real, &buf, &len, &err) != DNS_OK) {
+		zf_error(p, f, at->line, at->col, "cannot read '%s': %s", rel, strerror(err));
+	} else if (!(dir = zf_dirname(real))) {
+		zf_error(p, f, at->line, at->col, "cannot read '%s': %s", rel, dns_strerror(DNS_ENOMEM));
+	} else {
+		zf_parse_included(p, f, rel, dir, buf, len, origin);
+	}
+	if (buf)
+		munmap((void *)buf, len);
+	free(dir);
+	free(real);
+}
+
 static void zf_include(zf_parser_t *p, zf_file_t *f, const dns_token_t *t, size_t n)
 {
 	if (n < 2 || n > 3) {
 		zf_error(p, f, t[0].line, t[0].col, "$INCLUDE needs a file name and an optional origin");
 		return;
 	}
-	if (p->opt->no_include || !p->root) {
+	if (p->opt->no_include || (!p->opt->include && !p->root)) {
 		zf_error(p, f, t[0].line, t[0].col, "$INCLUDE is not allowed here");
 		return;
 	}
@@ -668,41 +741,17 @@ static void zf_include(zf_parser_t *p, zf_file_t *f, const dns_token_t *t, size_
 	uint8_t origin[DNS_NAME_MAX];
 	if (n == 3 && !zf_name(p, f, &t[2], origin, "origin"))
 		return;
-	char rel[PATH_MAX], full[2 * PATH_MAX + 2];
+	/* One name buffer per nesting level: positions inside the included
+	 * text point to it while it is parsed. */
+	char rel[PATH_MAX];
 	if (!zf_unescape_path(&t[1], rel, sizeof(rel))) {
 		zf_error(p, f, t[1].line, t[1].col, "invalid $INCLUDE file name");
 		return;
 	}
-	if (rel[0] == '/')
-		snprintf(full, sizeof(full), "%s", rel);
+	if (p->opt->include)
+		zf_include_cb(p, f, &t[1], rel, n == 3 ? origin : NULL);
 	else
-		snprintf(full, sizeof(full), "%s/%s", f->dir, rel);
-	char *real = realpath(full, NULL);
-	if (!real) {
-		zf_error(p, f, t[1].line, t[1].col, "cannot open '%s': %s", rel, strerror(errno));
-		return;
-	}
-	if (!zf_inside(real, p->root)) {
-		zf_error(p, f, t[1].line, t[1].col, "$INCLUDE path escapes the zone directory");
-		free(real);
-		return;
-	}
-	/* The included file starts at the given origin (or ours); whatever it
-	 * does to $ORIGIN, ours is restored after it (RFC 1035 §5.1). */
-	uint8_t saved[DNS_NAME_MAX];
-	dns_name_copy(saved, p->origin);
-	if (n == 3)
-		dns_name_copy(p->origin, origin);
-	p->owner_text_len = 0;
-	int err = 0;
-	dns_err_t e = zf_parse_real(p, real, rel, f->depth + 1, &err);
-	free(real);
-	dns_name_copy(p->origin, saved);
-	p->owner_text_len = 0;
-	if (e == DNS_EIO)
-		zf_error(p, f, t[1].line, t[1].col, "cannot read '%s': %s", rel, strerror(err));
-	else if (e != DNS_OK)
-		zf_error(p, f, t[1].line, t[1].col, "cannot read '%s': %s", rel, dns_strerror(e));
+		zf_include_fs(p, f, &t[1], rel, n == 3 ? origin : NULL);
 }
 
 static dns_err_t zf_init(zf_parser_t **pp, const dns_zf_options_t *opt, dns_zf_record_fn on_record,
@@ -773,7 +822,7 @@ dns_err_t dns_zonefile_parse_buffer(const char *name, const char *text, size_t l
 	if (e != DNS_OK)
 		return e;
 	char *dir = NULL;
-	if (!opt->no_include) {
+	if (!opt->no_include && !opt->include) {
 		p->root = realpath(".", NULL);
 		dir = p->root ? strdup(p->root) : NULL;
 	}

@@ -447,6 +447,178 @@ static void test_missing_file(void **state)
 	assert_non_null(strstr(g.err[0], "does-not-exist:0:0: cannot read: No such file or directory"));
 }
 
+/* ---- $INCLUDE through the caller's function ---- */
+
+/* Files of a pretend commit, served by inc_fetch; counts the calls. */
+typedef struct inc_files {
+	const char *const *names;  /* name, text, name, text, ..., NULL */
+	unsigned calls;
+	char last[64];
+} inc_files_t;
+
+static dns_err_t inc_fetch(void *ctx, const char *path, char **text, size_t *len, char *msg,
+                           size_t msglen)
+{
+	inc_files_t *fs = ctx;
+	fs->calls++;
+	snprintf(fs->last, sizeof(fs->last), "%s", path);
+	for (size_t i = 0; fs->names[i]; i += 2) {
+		if (strcmp(fs->names[i], path) == 0) {
+			*len = strlen(fs->names[i + 1]);
+			*text = malloc(*len + 1);
+			assert_non_null(*text);
+			memcpy(*text, fs->names[i + 1], *len);
+			return DNS_OK;
+		}
+	}
+	snprintf(msg, msglen, "no such file in this commit");
+	return DNS_ENOTFOUND;
+}
+
+static dns_err_t parse_cb(const char *text, inc_files_t *fs, unsigned depth, got_t *g)
+{
+	memset(g, 0, sizeof(*g));
+	dns_zf_options_t opt = { .origin = origin, .max_include_depth = depth, .include = inc_fetch,
+	                         .include_ctx = fs };
+	return dns_zonefile_parse_buffer("top", text, strlen(text), &opt, on_rec, on_err, g);
+}
+
+static void test_include_fn_nested(void **state)
+{
+	static const char *const files[] = {
+		"common.inc", "x A 192.0.2.3\n$INCLUDE sub/deeper\n$ORIGIN elsewhere.\ny A 192.0.2.4\n",
+		"sub/deeper", "$ORIGIN deep.example.\nd A 192.0.2.5\n",
+		NULL,
+	};
+	inc_files_t fs = { files, 0, "" };
+	got_t g;
+	assert_int_equal(parse_cb("$TTL 9\n"
+	                          "a A 192.0.2.1\n"
+	                          "$INCLUDE common.inc in\n"
+	                          "b A 192.0.2.2\n"
+	                          "$INCLUDE common.inc\n"
+	                          "c A 192.0.2.6\n", &fs, 0, &g), DNS_OK);
+	assert_int_equal(g.nerr, 0);
+	assert_int_equal(fs.calls, 4);
+	assert_int_equal(g.nrec, 9);
+	name_is(g.rec[0].owner, "a.example.com.");
+	/* The included text starts at the given origin; positions name it as
+	 * written in $INCLUDE. */
+	name_is(g.rec[1].owner, "x.in.example.com.");
+	assert_string_equal(g.rec[1].file, "common.inc");
+	assert_int_equal(g.rec[1].line, 1);
+	name_is(g.rec[2].owner, "d.deep.example.");
+	assert_string_equal(g.rec[2].file, "sub/deeper");
+	assert_int_equal(g.rec[2].line, 2);
+	/* The nested file's $ORIGIN does not leak into its includer... */
+	name_is(g.rec[3].owner, "y.elsewhere.");
+	assert_string_equal(g.rec[3].file, "common.inc");
+	assert_int_equal(g.rec[3].line, 4);
+	/* ...nor the includer's into the top file. */
+	name_is(g.rec[4].owner, "b.example.com.");
+	assert_string_equal(g.rec[4].file, "top");
+	assert_int_equal(g.rec[4].line, 4);
+	name_is(g.rec[5].owner, "x.example.com.");
+	assert_int_equal(g.rec[5].ttl, 9);
+	name_is(g.rec[8].owner, "c.example.com.");
+	assert_int_equal(g.rec[8].line, 6);
+}
+
+static void test_include_fn_errors(void **state)
+{
+	static const char *const files[] = {
+		"loop.inc", "l A 192.0.2.1\n$INCLUDE loop.inc\n",
+		"bad.inc", "ok A 192.0.2.1\nbad A 192.0.2.999\n",
+		NULL,
+	};
+	inc_files_t fs = { files, 0, "" };
+	got_t g;
+	/* The function's reason is reported at the file name of the $INCLUDE;
+	 * escapes are removed from the name it is given. */
+	assert_int_equal(parse_cb("$TTL 1\n$INCLUDE  missing\\ file.inc\nz A 192.0.2.9\n", &fs, 0, &g),
+	                 DNS_ESYNTAX);
+	assert_string_equal(fs.last, "missing file.inc");
+	assert_int_equal(g.nerr, 1);
+	assert_string_equal(g.err[0],
+	                    "top:2:11: cannot include 'missing file.inc': no such file in this commit");
+	assert_int_equal(g.nrec, 1);
+
+	/* Errors inside the included text are placed in it. */
+	assert_int_equal(parse_cb("$TTL 1\n$INCLUDE bad.inc\n", &fs, 0, &g), DNS_ESYNTAX);
+	assert_int_equal(g.nerr, 1);
+	assert_memory_equal(g.err[0], "bad.inc:2:7: A: ", 16);
+	assert_int_equal(g.nrec, 1);
+
+	/* Depth limit: the top text and two levels, then an error at the
+	 * deepest $INCLUDE. */
+	fs.calls = 0;
+	assert_int_equal(parse_cb("$TTL 1\n$INCLUDE loop.inc\n", &fs, 2, &g), DNS_ESYNTAX);
+	assert_int_equal(fs.calls, 2);
+	assert_int_equal(g.nrec, 2);
+	assert_int_equal(g.nerr, 1);
+	assert_string_equal(g.err[0], "loop.inc:2:1: $INCLUDE nested more than 2 deep");
+
+	/* no_include wins over the function. */
+	memset(&g, 0, sizeof(g));
+	fs.calls = 0;
+	dns_zf_options_t opt = { .origin = origin, .no_include = true, .include = inc_fetch,
+	                         .include_ctx = &fs };
+	const char *t = "$INCLUDE loop.inc\n";
+	assert_int_equal(dns_zonefile_parse_buffer("top", t, strlen(t), &opt, on_rec, on_err, &g),
+	                 DNS_ESYNTAX);
+	assert_int_equal(fs.calls, 0);
+	assert_string_equal(g.err[0], "top:1:1: $INCLUDE is not allowed here");
+}
+
+static void test_include_fn_not_filesystem(void **state)
+{
+	/* parse_file with a function never reads includes from the disk,
+	 * even when a file of that name exists beside the top file. */
+	static const char *const files[] = { "sub/inc.zone", "fromfn A 192.0.2.7\n", NULL };
+	inc_files_t fs = { files, 0, "" };
+	got_t g;
+	memset(&g, 0, sizeof(g));
+	put("zones/sub/inc.zone", "fromdisk A 192.0.2.8\n");
+	put("zones/viafn", "$TTL 1\n$INCLUDE sub/inc.zone\n");
+	char path[512];
+	snprintf(path, sizeof(path), "%s/zones/viafn", tmpdir);
+	dns_zf_options_t opt = { .origin = origin, .include = inc_fetch, .include_ctx = &fs };
+	assert_int_equal(dns_zonefile_parse_file(path, &opt, on_rec, on_err, &g), DNS_OK);
+	assert_int_equal(g.nrec, 1);
+	name_is(g.rec[0].owner, "fromfn.example.com.");
+	assert_string_equal(g.rec[0].file, "sub/inc.zone");
+}
+
+static void test_include_fn_load_buffer(void **state)
+{
+	/* A whole zone whose apex comes from an include: it loads, and a
+	 * check finding in the included text is placed there. */
+	static const char *const files[] = {
+		"apex.inc", "@ SOA ns1 host 7 7200 3600 1209600 300\n  NS ns1\nns1 A 192.0.2.53\n",
+		"clash.inc", "www A 192.0.2.1\nwww CNAME ns1\n",
+		NULL,
+	};
+	inc_files_t fs = { files, 0, "" };
+	dns_zf_options_t opt = { .origin = origin, .include = inc_fetch, .include_ctx = &fs };
+	got_t g;
+	memset(&g, 0, sizeof(g));
+	dns_zone_t *z = NULL;
+	const char *t = "$TTL 300\n$INCLUDE apex.inc\n";
+	assert_int_equal(dns_zone_load_buffer("example.com", t, strlen(t), &opt, &z, on_err, &g),
+	                 DNS_OK);
+	assert_non_null(z);
+	assert_int_equal(dns_zone_serial(z), 7);
+	dns_zone_unref(z);
+
+	z = NULL;
+	t = "$TTL 300\n$INCLUDE apex.inc\n$INCLUDE clash.inc\n";
+	assert_int_equal(dns_zone_load_buffer("example.com", t, strlen(t), &opt, &z, on_err, &g),
+	                 DNS_EZONE);
+	assert_null(z);
+	assert_int_equal(g.nerr, 1);
+	assert_string_equal(g.err[0], "clash.inc:2:1: www.example.com.: CNAME beside other data");
+}
+
 /* ---- loading and writing ---- */
 
 static dns_err_t load(const char *rel, const char *text, dns_zone_t **z, got_t *g)
@@ -543,6 +715,10 @@ int main(void)
 		cmocka_unit_test(test_include_confined),
 		cmocka_unit_test(test_include_depth),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_include_fn_nested),
+		cmocka_unit_test(test_include_fn_errors),
+		cmocka_unit_test(test_include_fn_not_filesystem),
+		cmocka_unit_test(test_include_fn_load_buffer),
 		cmocka_unit_test(test_load_and_write),
 		cmocka_unit_test(test_load_findings),
 	};

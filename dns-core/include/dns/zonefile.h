@@ -3,7 +3,7 @@
  * canonical writer.
  *
  * The parser handles $ORIGIN, $TTL, $INCLUDE (confined to the directory
- * tree of the top file), TTL units, omitted owner/TTL/class, parentheses,
+ * tree of the top file, or resolved by a caller's function), TTL units, omitted owner/TTL/class, parentheses,
  * comments, quoted strings with escapes and the RFC 3597 generic forms.
  * It never stops at the first error: each bad entry is reported as
  * file:line:col and parsing resumes at the next entry, so a check shows
@@ -43,6 +43,16 @@ typedef void (*dns_zf_error_fn)(void *ctx, const dns_zf_pos_t *pos, const char *
 /* True when @msg (as given to a dns_zf_error_fn) is a warning. */
 bool dns_zf_is_warning(const char *msg);
 
+/*
+ * Supplies the text of a file named by $INCLUDE (@path: escapes removed,
+ * as written).  On success *text is malloc'd (the parser frees it) and
+ * *len set; otherwise return an error and put the reason in @msg
+ * (reported at the $INCLUDE's file name).  The included text's positions
+ * use @path as their file name.
+ */
+typedef dns_err_t (*dns_zf_include_fn)(void *ctx, const char *path, char **text, size_t *len,
+                                       char *msg, size_t msglen);
+
 typedef struct dns_zf_options {
 	const uint8_t *origin;   /* initial $ORIGIN (required) */
 	uint32_t default_ttl;    /* TTL of records before any $TTL or explicit TTL,
@@ -51,6 +61,10 @@ typedef struct dns_zf_options {
 	unsigned max_include_depth; /* 0 means 8 */
 	unsigned max_errors;     /* stop after this many (0 means 1000) */
 	bool no_include;         /* refuse $INCLUDE altogether */
+	/* When set (and no_include is not), $INCLUDE is resolved only through
+	 * it, never from the filesystem: e.g. from a git commit's tree. */
+	dns_zf_include_fn include;
+	void *include_ctx;
 } dns_zf_options_t;
 
 /*
@@ -61,8 +75,9 @@ typedef struct dns_zf_options {
 dns_err_t dns_zonefile_parse_file(const char *path, const dns_zf_options_t *opt,
                                   dns_zf_record_fn on_record, dns_zf_error_fn on_error, void *ctx);
 
-/* Parse text in memory; @name is used in positions; $INCLUDE is relative
- * to the current directory (or refused with opt->no_include). */
+/* Parse text in memory; @name is used in positions; $INCLUDE goes through
+ * opt->include, else is relative to the current directory (or refused with
+ * opt->no_include). */
 dns_err_t dns_zonefile_parse_buffer(const char *name, const char *text, size_t len,
                                     const dns_zf_options_t *opt, dns_zf_record_fn on_record,
                                     dns_zf_error_fn on_error, void *ctx);
