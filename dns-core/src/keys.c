@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "dns/authority.h"
 #include "dns/keys.h"
 #include "dns/rrtype.h"
 
@@ -346,6 +347,38 @@ static void on_parse_error(void *ctx, const dns_zf_pos_t *pos, const char *msg)
 		report(ctx, pos, msg);
 }
 
+/*
+ * A key's name must say what it may do (authority.h): a key without an
+ * operation label grants nothing, and a zone's key file must not grant
+ * rights over a zone above its own (a name inside the zone whose
+ * rightmost operation label stands in the zone's own name, as in
+ * "a._update.example.com." in the file of "_update.example.com.").
+ * Such keys are reported and skipped: they are mistakes, never intended.
+ */
+static bool authority_ok(struct load_ctx *lc, const uint8_t *owner, const char *name,
+                         const dns_zf_pos_t *pos)
+{
+	char msg[2 * DNS_NAME_TEXT_MAX + 160], zone[DNS_NAME_TEXT_MAX];
+	dns_op_t op;
+	const uint8_t *covers;
+	if (dns_key_operation(owner, &op, &covers) != DNS_OK) {
+		snprintf(msg, sizeof(msg),
+		         "%s: the name has no _update, _transfer or _notify label: the key would "
+		         "grant nothing", name);
+		report(lc, pos, msg);
+		return false;
+	}
+	if (!dns_name_is_subdomain(covers, lc->zone)) {
+		dns_name_to_text(covers, zone, sizeof(zone));
+		snprintf(msg, sizeof(msg),
+		         "%s: the key would have authority over %s, above the zone of this key file",
+		         name, zone);
+		report(lc, pos, msg);
+		return false;
+	}
+	return true;
+}
+
 static dns_err_t on_record(void *ctx, const dns_rr_t *rr, const dns_zf_pos_t *pos)
 {
 	struct load_ctx *lc = ctx;
@@ -363,6 +396,8 @@ static dns_err_t on_record(void *ctx, const dns_rr_t *rr, const dns_zf_pos_t *po
 		report(lc, pos, msg);
 		return DNS_OK;
 	}
+	if (!authority_ok(lc, rr->owner, name, pos))
+		return DNS_OK;
 	dns_err_t err = dns_tsig_key_from_dnskey(&key, rr);
 	if (err == DNS_OK) {
 		err = dns_keystore_add(lc->ks, &key);

@@ -262,6 +262,75 @@ static void test_load_zone_keys_and_errors(void **state)
 	dns_keystore_free(ks);
 }
 
+/* What the pre-receive hook and the primary both refuse in a key file:
+ * each finding with its line and column, the good keys still loaded. */
+struct pos_errs {
+	int n;
+	char msg[8][320];
+};
+
+static void on_pos_error(void *ctx, const dns_zf_pos_t *pos, const char *msg)
+{
+	struct pos_errs *e = ctx;
+	if (e->n < 8)
+		snprintf(e->msg[e->n], sizeof(e->msg[0]), "%s:%u:%u: %s", pos->file,
+		         (unsigned)pos->line, (unsigned)pos->col, msg);
+	e->n++;
+}
+
+static void test_load_refuses_bad_keys(void **state)
+{
+	static const char text[] =
+	    "ok._update. DNSKEY 0 3 163 " SECRET32 "\n"       /* 1 */
+	    "b64._update. DNSKEY 0 3 163 abc!def=\n"          /* 2: not base64 */
+	    "len._update. DNSKEY 0 3 163 abcde\n"             /* 3: bad length */
+	    "alg._update. DNSKEY 0 3 8 " SECRET32 "\n"        /* 4: DNSSEC algorithm */
+	    "plain.example.com. DNSKEY 0 3 163 AQI=\n"        /* 5: no operation label */
+	    "ok._update. DNSKEY 0 3 165 AQI=\n"               /* 6: duplicate */
+	    "ok._notify.example.net. DNSKEY 0 3 163 AQI=\n";  /* 7: fine */
+	dns_keystore_t *ks = dns_keystore_new();
+	struct pos_errs e = {0};
+	assert_int_equal(dns_keystore_load_buffer(ks, "_keys", text, strlen(text), dns_name_root,
+	                                          on_pos_error, &e),
+	                 DNS_ESYNTAX);
+	assert_int_equal(e.n, 5);
+	assert_string_equal(e.msg[0], "_keys:2:29: DNSKEY: invalid base64");
+	assert_string_equal(e.msg[1], "_keys:3:29: DNSKEY: base64 length is not a multiple of 4");
+	assert_string_equal(e.msg[2],
+	                    "_keys:4:1: alg._update.: unknown TSIG algorithm (157, 161-165)");
+	assert_string_equal(e.msg[3], "_keys:5:1: plain.example.com.: the name has no _update, "
+	                              "_transfer or _notify label: the key would grant nothing");
+	assert_string_equal(e.msg[4], "_keys:6:1: ok._update.: a second key of this name");
+	assert_int_equal(dns_keystore_count(ks), 2);
+	assert_non_null(dns_keystore_find(ks, (const uint8_t *)"\2ok\7_update"));
+	dns_keystore_free(ks);
+}
+
+static void test_load_zone_keys_authority(void **state)
+{
+	/* The file of the zone "_update.example.com." must not grant update
+	 * rights over example.com: the rightmost operation label of any name
+	 * in it is the zone's own. */
+	static const char text[] =
+	    "a._update.example.com. DNSKEY 0 3 163 AQI=\n"
+	    "b._notify._update.example.com. DNSKEY 0 3 163 AQI=\n";
+	uint8_t zone[DNS_NAME_MAX];
+	size_t zlen;
+	const char *zt = "_update.example.com.";
+	assert_int_equal(dns_name_from_text(zone, &zlen, zt, strlen(zt), NULL), DNS_OK);
+	dns_keystore_t *ks = dns_keystore_new();
+	struct pos_errs e = {0};
+	assert_int_equal(dns_keystore_load_buffer(ks, "_update.example.com._keys", text, strlen(text),
+	                                          zone, on_pos_error, &e),
+	                 DNS_ESYNTAX);
+	assert_int_equal(e.n, 2);
+	assert_string_equal(e.msg[0], "_update.example.com._keys:1:1: a._update.example.com.: the key "
+	                              "would have authority over example.com., above the zone of "
+	                              "this key file");
+	assert_int_equal(dns_keystore_count(ks), 0);
+	dns_keystore_free(ks);
+}
+
 static void test_load_file(void **state)
 {
 	char path[] = "/tmp/test_keys_XXXXXX";
@@ -289,6 +358,8 @@ int main(void)
 		cmocka_unit_test(test_store),
 		cmocka_unit_test(test_load_root_keys),
 		cmocka_unit_test(test_load_zone_keys_and_errors),
+		cmocka_unit_test(test_load_refuses_bad_keys),
+		cmocka_unit_test(test_load_zone_keys_authority),
 		cmocka_unit_test(test_load_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,7 +9,7 @@
  *     name. DNSKEY 0 3 <alg> <base64-secret>
  *
  * where alg is 157 hmac-md5, 161 hmac-sha1, 162 hmac-sha224,
- * 163 hmac-sha256, 164 hmac-sha384, 165 hmac-sha512 (DESIGN.md §2).
+ * 163 hmac-sha256, 164 hmac-sha384, 165 hmac-sha512 (docs/repository.md).
  *
  * A store is filled once (dns_keystore_add / dns_keystore_load_*) and
  * then only read: lookups take a const store and never modify it, so a
@@ -117,7 +117,10 @@ dns_err_t dns_keystore_add(dns_keystore_t *ks, const dns_tsig_key_t *key);
  * Load a key file.  @zone is the origin: the root for `_keys`, the zone
  * for `<zone>._keys`.  For a zone key file every key must lie in that zone
  * (a key of another zone is reported and skipped: a zone's file must not
- * grant rights elsewhere).  Every problem, including a second key of the
+ * grant rights elsewhere).  A key whose name has no operation label
+ * (authority.h: it would grant nothing), or whose authority would reach
+ * above @zone, is reported and skipped too.  Every problem, including
+ * invalid base64, unknown algorithms, a second key of the
  * same name and records that are not DNSKEY, is reported through
  * @on_error with its file:line:col; loading carries on with the next
  * record.  Returns DNS_OK when every record was loaded, DNS_ESYNTAX when
