@@ -37,6 +37,10 @@
 
 /* Largest zone file text accepted (offsets are kept in 32 bits). */
 #define DNS_ZONEEDIT_TEXT_MAX 0x7fffffffu
+/* Largest TTL of an added record: 2^31 - 1 (RFC 2181 §8), what a zone
+ * file may hold.  Callers read a received TTL with the top bit set as 0
+ * before it gets here (dns_update_apply does). */
+#define DNS_ZONEEDIT_TTL_MAX 0x7fffffffu
 
 /*
  * Edit zone file text @text (@len bytes, shown as @name in messages)
@@ -51,7 +55,8 @@
  *   DNS_ENOTFOUND a removed record is not in the file;
  *   DNS_ENOTSUP   a removed record comes from an $INCLUDE'd file;
  *   DNS_EZONE     the edited text would not mean exactly the new zone;
- *   DNS_ELIMIT    text longer than DNS_ZONEEDIT_TEXT_MAX;
+ *   DNS_ELIMIT    text longer than DNS_ZONEEDIT_TEXT_MAX, or an added
+ *                 record's TTL above DNS_ZONEEDIT_TTL_MAX;
  *   DNS_ENOMEM, DNS_EINVAL.
  */
 dns_err_t dns_zoneedit_apply(const char *name, const char *text, size_t len,
@@ -65,5 +70,26 @@ dns_err_t dns_zoneedit_apply_opt(const char *name, const char *text, size_t len,
                                  const dns_zf_options_t *opt, const dns_rr_t *removed,
                                  size_t nremoved, const dns_rr_t *added, size_t nadded,
                                  char **out, size_t *outlen, char *errbuf, size_t errlen);
+
+/*
+ * Raise the SOA serial of zone file text (the SOA at opt->origin) as the
+ * write-back of an UPDATE does: dns_serial_next(old, @date_hint), i.e.
+ * today's YYYYMMDD00 for a date serial when that is higher, else old + 1
+ * (RFC 1982).  With @min (not NULL) the new serial is also at least *min
+ * (serial arithmetic): pass the serial of a version a rollback went back
+ * from, plus one, so the rolled-back zone still moves forward for the
+ * secondaries.  Only the serial's digits change in the text (as
+ * dns_zoneedit_apply_opt); *old_serial and *new_serial say what changed.
+ *
+ * Errors (message in @errbuf): those of dns_zoneedit_apply_opt, and
+ *   DNS_ENOTFOUND no SOA at the origin;
+ *   DNS_ELIMIT    no serial is both greater than the old one and at
+ *                 least *min (2^31 or more apart).
+ */
+dns_err_t dns_zoneedit_bump_serial(const char *name, const char *text, size_t len,
+                                   const dns_zf_options_t *opt, uint32_t date_hint,
+                                   const uint32_t *min, uint32_t *old_serial,
+                                   uint32_t *new_serial, char **out, size_t *outlen,
+                                   char *errbuf, size_t errlen);
 
 #endif
