@@ -1,39 +1,61 @@
 /*
- * dns-zone - check or print a zone file.
+ * dns-zone - check, print and edit the files of a zone repository.
  *
- *   dns-zone check [--origin NAME] [--old OLDFILE] FILE
- *   dns-zone print [--origin NAME] FILE
+ *   dns-zone check [--origin NAME] [--old OLDFILE] [--root DIR] FILE...
+ *   dns-zone check-keys [--origin NAME] FILE...
+ *   dns-zone print [--origin NAME] [--root DIR] FILE
+ *   dns-zone bump-serial [--origin NAME] [--root DIR] [--min SERIAL | --above OLDFILE] FILE
+ *   dns-zone layout NAME...
  *
- * The origin defaults to the file's name plus a trailing dot, as zone
- * repositories name their files after their zones.  With --old, the new
- * SOA serial must be greater than the old one (RFC 1982), so the command
- * can serve as a git pre-receive hook.  Exit status: 0 valid, 1 findings,
- * 2 usage or I/O errors.
+ * The origin defaults to the file's name, as zone repositories name their
+ * files after their zones.  Exit status: 0 valid, 1 findings, 2 usage or
+ * I/O errors.  This file reads the command line; the commands live in
+ * dns-zone-check.c, dns-zone-edit.c and dns-zone-layout.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns/name.h"
-#include "dns/rdata.h"
-#include "dns/rrtype.h"
-#include "dns/zonefile.h"
-
-#define EXIT_FINDINGS 1
-#define EXIT_USAGE 2
+#include "dns-zone.h"
 
 static const char usage_text[] =
-	"usage: dns-zone check [--origin NAME] [--old OLDFILE] FILE\n"
-	"       dns-zone print [--origin NAME] FILE\n"
+	"usage: dns-zone check [--origin NAME] [--old OLDFILE] [--root DIR] FILE...\n"
+	"       dns-zone check-keys [--origin NAME] FILE...\n"
+	"       dns-zone print [--origin NAME] [--root DIR] FILE\n"
+	"       dns-zone bump-serial [--origin NAME] [--root DIR] [--min SERIAL | --above OLDFILE] FILE\n"
+	"       dns-zone layout NAME...\n"
 	"\n"
-	"  check   parse and check FILE; every finding goes to stderr as\n"
-	"          file:line:col: message.  Exit 0 when valid, 1 otherwise.\n"
-	"  print   write the zone in canonical form, one record per line.\n"
+	"  check        parse and check each zone FILE; every finding goes to stderr\n"
+	"               as file:line:col: message.  Key files (_keys, <zone>._keys)\n"
+	"               are checked as by check-keys.  Exit 0 when valid, 1 otherwise.\n"
+	"  check-keys   check TSIG key files with the primary's own parser: base64,\n"
+	"               algorithms (157, 161-165), duplicate names, and that each\n"
+	"               name carries authority (_update, _transfer or _notify label)\n"
+	"               inside the file's zone.\n"
+	"  print        write the zone in canonical form, one record per line.\n"
+	"  bump-serial  raise FILE's SOA serial in place as the primary's write-back\n"
+	"               does (today's YYYYMMDD00, else +1), changing only its digits.\n"
+	"  layout       say what a zone repository makes of each root file NAME:\n"
+	"               zone, keys, include (*.inc, for $INCLUDE), skip or invalid.\n"
+	"               Exit 1 when two names are one zone (EXAMPLE.COM, example.com).\n"
 	"\n"
-	"  --origin NAME   the zone's name (default: FILE's base name)\n"
-	"  --old OLDFILE   also require FILE's SOA serial to be greater than\n"
-	"                  OLDFILE's (RFC 1982), as a pre-receive hook would\n"
-	"  -h, --help      this text\n";
+	"  --origin NAME    the zone's name (default: FILE's base name)\n"
+	"  --old OLDFILE    also require FILE's SOA serial to be greater than\n"
+	"                   OLDFILE's (RFC 1982), as the pre-receive hook does\n"
+	"  --root DIR       FILE belongs to the zone repository checked out in DIR:\n"
+	"                   $INCLUDE paths are relative to DIR and may name a root\n"
+	"                   *.inc file or a file in a subdirectory, as the primary\n"
+	"                   resolves them in a commit (default: relative to FILE's\n"
+	"                   directory, confined to it)\n"
+	"  --min SERIAL     bump-serial: the new serial is at least SERIAL\n"
+	"  --above OLDFILE  bump-serial: the new serial is greater than OLDFILE's,\n"
+	"                   e.g. after a rollback:\n"
+	"                     git revert --no-commit HEAD\n"
+	"                     dns-zone bump-serial --above <(git show HEAD:example.com) example.com\n"
+	"                     git commit -a -m \"Roll back example.com\"\n"
+	"  -h, --help       this text\n"
+	"\n"
+	"The repository layout, key names and hooks: docs/repository.md.\n";
 
 static int usage(const char *why)
 {
@@ -43,150 +65,110 @@ static int usage(const char *why)
 	return EXIT_USAGE;
 }
 
-static void print_error(void *ctx, const dns_zf_pos_t *pos, const char *msg)
+/* The options that take a value, and where each goes. */
+static const char **option_slot(zt_args_t *a, const char *opt)
 {
-	if (pos->line)
-		fprintf(stderr, "%s:%u:%u: %s\n", pos->file, (unsigned)pos->line, (unsigned)pos->col, msg);
-	else
-		fprintf(stderr, "%s: %s\n", pos->file, msg);
+	if (!strcmp(opt, "--origin"))
+		return &a->origin;
+	if (!strcmp(opt, "--old"))
+		return &a->old;
+	if (!strcmp(opt, "--root"))
+		return &a->root;
+	if (!strcmp(opt, "--min"))
+		return &a->min;
+	if (!strcmp(opt, "--above"))
+		return &a->above;
+	return NULL;
 }
 
-/* RFC 1982 §3.2 "greater than" for 32-bit serials. */
-static bool serial_gt(uint32_t a, uint32_t b)
+/* Parse argv into @a; returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, zt_args_t *a)
 {
-	return a != b && (uint32_t)(a - b) < 0x80000000u;
-}
-
-/* The origin from the command line, or the file's base name. */
-static bool origin_of(const char *opt_origin, const char *path, uint8_t *out)
-{
-	char buf[DNS_NAME_TEXT_MAX + 2];
-	const char *text = opt_origin;
-	if (!text) {
-		const char *base = strrchr(path, '/');
-		base = base ? base + 1 : path;
-		size_t n = strlen(base);
-		if (n == 0 || n > DNS_NAME_TEXT_MAX - 1)
-			return false;
-		memcpy(buf, base, n);
-		if (base[n - 1] != '.')
-			buf[n++] = '.';
-		buf[n] = '\0';
-		text = buf;
+	bool only_files = false;
+	for (int i = 1; i < argc; i++) {
+		char *s = argv[i];
+		const char **slot;
+		if (only_files) {
+			/* after "--": files, even when they start with '-' */
+		} else if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
+			fputs(usage_text, stdout);
+			return 0;
+		} else if (!strcmp(s, "--")) {
+			only_files = true;
+			continue;
+		} else if ((slot = option_slot(a, s))) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "dns-zone: %s needs a value\n", s);
+				return usage(NULL);
+			}
+			*slot = argv[++i];
+			continue;
+		} else if (s[0] == '-' && s[1] != '\0') {
+			fprintf(stderr, "dns-zone: unknown option '%s'\n", s);
+			return usage(NULL);
+		}
+		if (!a->cmd)
+			a->cmd = s;
+		else
+			a->files[a->nfiles++] = s;
 	}
-	size_t len;
-	return dns_name_from_text(out, &len, text, strlen(text), dns_name_root) == DNS_OK;
+	return -1;
 }
 
-typedef struct old_soa {
-	const uint8_t *origin;
-	bool found;
-	uint32_t serial;
-} old_soa_t;
-
-static dns_err_t find_soa(void *ctx, const dns_rr_t *rr, const dns_zf_pos_t *pos)
+/* Which options each command takes, and how many files. */
+static int validate(const zt_args_t *a)
 {
-	old_soa_t *o = ctx;
-	if (rr->type != DNS_TYPE_SOA || !dns_name_equal(rr->owner, o->origin) || o->found)
-		return DNS_OK;
-	/* The serial follows MNAME and RNAME. */
-	size_t off = 0;
-	for (int i = 0; i < 2 && off < rr->rdlen; i++)
-		off += dns_name_length(rr->rdata + off);
-	if (off + 4 <= rr->rdlen) {
-		o->found = true;
-		o->serial = dns_get32(rr->rdata + off);
+	const char *c = a->cmd;
+	bool check = !strcmp(c, "check"), keys = !strcmp(c, "check-keys"),
+	     print = !strcmp(c, "print"), bump = !strcmp(c, "bump-serial"),
+	     layout = !strcmp(c, "layout");
+	if (!check && !keys && !print && !bump && !layout) {
+		fprintf(stderr, "dns-zone: unknown command '%s'\n", c);
+		return usage(NULL);
 	}
-	return DNS_OK;
-}
-
-static void quiet(void *ctx, const dns_zf_pos_t *pos, const char *msg)
-{
-}
-
-/* Compare serials with the old version; returns an exit status. */
-static int check_serial(const char *old_path, const dns_zf_options_t *opt, const dns_zone_t *z,
-                        const char *path)
-{
-	old_soa_t o = { opt->origin, false, 0 };
-	dns_err_t e = dns_zonefile_parse_file(old_path, opt, find_soa, quiet, &o);
-	if (e == DNS_EIO || e == DNS_ENOMEM || e == DNS_EINVAL) {
-		fprintf(stderr, "dns-zone: cannot read %s\n", old_path);
-		return EXIT_USAGE;
-	}
-	if (!o.found || !dns_zone_soa(z))
-		return 0; /* a new zone: nothing to compare with */
-	uint32_t now = dns_zone_serial(z);
-	if (serial_gt(now, o.serial))
-		return 0;
-	fprintf(stderr, "%s: SOA serial %u is not greater than the old serial %u\n", path,
-	        (unsigned)now, (unsigned)o.serial);
-	return EXIT_FINDINGS;
+	if (a->nfiles == 0)
+		return usage(layout ? "missing file names" : "missing zone file");
+	if ((print || bump) && a->nfiles > 1)
+		return usage("too many arguments");
+	if (a->old && !check)
+		return usage("--old applies to check only");
+	if (a->root && (keys || layout))
+		return usage("--root applies to check, print and bump-serial");
+	if (a->origin && layout)
+		return usage("--origin does not apply to layout");
+	if ((a->min || a->above) && !bump)
+		return usage("--min and --above apply to bump-serial only");
+	if (a->min && a->above)
+		return usage("give --min or --above, not both");
+	if ((a->origin || a->old) && a->nfiles > 1)
+		return usage("--origin and --old apply to one FILE");
+	return -1;
 }
 
 int main(int argc, char **argv)
 {
-	const char *origin_text = NULL, *old = NULL, *file = NULL, *cmd = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(usage_text, stdout);
-			return 0;
-		}
-		if (!strcmp(a, "--origin") || !strcmp(a, "--old")) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "dns-zone: %s needs a value\n", a);
-				return usage(NULL);
-			}
-			if (!strcmp(a, "--origin"))
-				origin_text = argv[++i];
-			else
-				old = argv[++i];
-		} else if (a[0] == '-' && a[1] != '\0') {
-			fprintf(stderr, "dns-zone: unknown option '%s'\n", a);
-			return usage(NULL);
-		} else if (!cmd) {
-			cmd = a;
-		} else if (!file) {
-			file = a;
-		} else {
-			return usage("too many arguments");
-		}
-	}
-	if (!cmd)
-		return usage("missing command");
-	bool print = !strcmp(cmd, "print");
-	if (!print && strcmp(cmd, "check")) {
-		fprintf(stderr, "dns-zone: unknown command '%s'\n", cmd);
-		return usage(NULL);
-	}
-	if (!file)
-		return usage("missing zone file");
-	if (print && old)
-		return usage("--old applies to check only");
-
-	uint8_t origin[DNS_NAME_MAX];
-	if (!origin_of(origin_text, file, origin)) {
-		fprintf(stderr, "dns-zone: invalid origin '%s'\n", origin_text ? origin_text : file);
+	zt_args_t a = { .files = calloc((size_t)(argc > 0 ? argc : 1), sizeof(char *)) };
+	if (!a.files) {
+		fputs("dns-zone: out of memory\n", stderr);
 		return EXIT_USAGE;
 	}
-	dns_zf_options_t opt = { .origin = origin, .default_ttl = 3600 };
-	dns_zone_t *z = NULL;
-	dns_err_t e = dns_zone_load_file(file, &opt, &z, print_error, NULL);
-	if (e == DNS_EIO || e == DNS_EINVAL)
-		return EXIT_USAGE;
-	if (e != DNS_OK)
-		return EXIT_FINDINGS;
-	int rc = 0;
-	if (print) {
-		e = dns_zonefile_write(z, stdout);
-		if (e != DNS_OK) {
-			fprintf(stderr, "dns-zone: cannot print: %s\n", dns_strerror(e));
-			rc = EXIT_USAGE;
-		}
-	} else if (old) {
-		rc = check_serial(old, &opt, z, file);
+	int rc = parse_args(argc, argv, &a);
+	if (rc < 0 && !a.cmd)
+		rc = usage("missing command");
+	if (rc < 0)
+		rc = validate(&a);
+	if (rc < 0) {
+		if (!strcmp(a.cmd, "check"))
+			rc = zt_check(&a);
+		else if (!strcmp(a.cmd, "check-keys"))
+			rc = zt_check_keys(&a);
+		else if (!strcmp(a.cmd, "print"))
+			rc = zt_print(&a);
+		else if (!strcmp(a.cmd, "bump-serial"))
+			rc = zt_bump_serial(&a);
+		else
+			rc = zt_layout(&a);
 	}
-	dns_zone_unref(z);
+	free(a.files);
 	return rc;
 }
