@@ -138,11 +138,22 @@ dns_err_t gitrepo_fetch(gitrepo_t *repo, gitrepo_fetch_result_t *res,
 dns_err_t gitrepo_reset_to_remote(gitrepo_t *repo, gitrepo_oid_t *head,
                                   char *msg, size_t msglen);
 
-/* A regular file at the root of a commit's tree. */
+/* What a tree entry is (its git mode). */
+typedef enum gitrepo_kind {
+	GITREPO_KIND_FILE = 0,    /* 100644 */
+	GITREPO_KIND_EXEC,        /* 100755 */
+	GITREPO_KIND_SYMLINK,     /* 120000 */
+	GITREPO_KIND_SUBMODULE,   /* 160000 (a commit of another repository) */
+	GITREPO_KIND_TREE,        /* 040000, a subdirectory */
+} gitrepo_kind_t;
+
+/* An entry at the root of a commit's tree. */
 typedef struct gitrepo_file {
 	char *name;
-	gitrepo_oid_t blob;
+	gitrepo_oid_t blob;       /* the object id (a commit id for a submodule) */
 	bool executable;
+	gitrepo_kind_t kind;
+	uint32_t mode;            /* the git mode, e.g. 0100644, 0120000 */
 } gitrepo_file_t;
 
 /* The regular files (and executables; not symlinks, not submodules) at the
@@ -151,7 +162,28 @@ typedef struct gitrepo_file {
 dns_err_t gitrepo_list_root(gitrepo_t *repo, const gitrepo_oid_t *commit,
                             gitrepo_file_t **files, size_t *count,
                             char *msg, size_t msglen);
+/* The same with every entry, whatever its kind (symlinks, submodules and
+ * subdirectories too), so that a caller can say why it skips one. */
+dns_err_t gitrepo_list_root_all(gitrepo_t *repo, const gitrepo_oid_t *commit,
+                                gitrepo_file_t **files, size_t *count,
+                                char *msg, size_t msglen);
 void gitrepo_files_free(gitrepo_file_t *files, size_t count);
+
+/* Longest path read by gitrepo_read_path. */
+#define GITREPO_MAX_PATH 4096u
+
+/*
+ * The regular file at @path ("dir/file.inc": '/'-separated, relative to
+ * the root of @commit's tree; no "." or ".." components, no leading '/'):
+ * its blob id into *blob and, unless @data is NULL, its bytes as
+ * gitrepo_read_blob gives them.  DNS_ENOTFOUND when no such file exists
+ * (or an entry on the way is not a directory); DNS_EINVAL when the path
+ * is malformed or names a symlink, a submodule or a directory (*kind, if
+ * @kind is not NULL, says which whenever an entry was found).
+ */
+dns_err_t gitrepo_read_path(gitrepo_t *repo, const gitrepo_oid_t *commit, const char *path,
+                            gitrepo_oid_t *blob, gitrepo_kind_t *kind, uint8_t **data,
+                            size_t *len, char *msg, size_t msglen);
 
 /* The blob id of root file @name at @commit; DNS_ENOTFOUND if absent. */
 dns_err_t gitrepo_file_blob(gitrepo_t *repo, const gitrepo_oid_t *commit,

@@ -28,6 +28,7 @@
 #include "dns/log.h"
 #include "metrics.h"
 #include "notify_targets.h"
+#include "removed_seen.h"
 #include "repo_state.h"
 #include "writeback.h"
 
@@ -40,6 +41,8 @@ typedef struct snapshot {
 	dns_zoneset_t *zones;
 	dns_keystore_t *keys;
 	pg_history_t *history;
+	uint8_t (*removed)[DNS_NAME_MAX];  /* zones whose file was removed */
+	size_t nremoved;
 } snapshot_t;
 
 /* A hidden secondary: a kept TCP connection and the key it signed with. */
@@ -61,6 +64,7 @@ typedef struct daemon {
 	pg_history_t *history;    /* reload thread */
 	pg_zcache_t zcache;
 	atomic_bool stale;        /* the last fetch failed */
+	pg_seen_t removed_seen;   /* (removed zone, secondary) pairs warned about */
 
 	/* reload requests, coalesced */
 	pthread_t reload_thread;
@@ -107,6 +111,7 @@ static void snapshot_free(void *p)
 	dns_zoneset_free(s->zones);
 	dns_keystore_free(s->keys);
 	pg_history_unref(s->history);
+	free(s->removed);
 	free(s);
 }
 
@@ -268,6 +273,13 @@ static void update_metrics(daemon_t *d)
 		pg_metrics_zone(d->metrics, z->name, z->zone ? dns_zone_serial(z->zone) : 0,
 		                z->zone != NULL, z->load_errors, z->failed);
 	}
+	/* kept until restart: a series that vanishes says nothing */
+	for (size_t i = 0; i < d->state->nremoved; i++)
+		pg_metrics_zone_removed(d->metrics, d->state->removed[i].name,
+		                        d->state->removed[i].serial);
+	for (size_t i = 0; i < d->state->nkeyfiles; i++)
+		pg_metrics_keyfile(d->metrics, d->state->keyfiles[i].file, d->state->keyfiles[i].failed,
+		                   d->state->keyfiles[i].load_errors);
 	pg_metrics_zones_end(d->metrics);
 }
 
@@ -298,6 +310,11 @@ static dns_err_t load_and_publish(daemon_t *d, const gitrepo_oid_t *head, bool n
 	}
 	s->keys = keys;
 	s->history = pg_history_ref(h);
+	if (st->nremoved && (s->removed = calloc(st->nremoved, sizeof(*s->removed)))) {
+		for (size_t i = 0; i < st->nremoved; i++)
+			dns_name_copy(s->removed[i], st->removed[i].origin);
+		s->nremoved = st->nremoved;
+	}
 	/* The versions being replaced answer the next IXFRs from them. */
 	for (size_t i = 0; d->state && i < st->nzones; i++) {
 		const pg_zone_ent_t *z = &st->zones[i];
@@ -470,9 +487,13 @@ static dns_zone_t *old_zone(void *ctx, const dns_zone_t *zone, uint32_t serial)
 	if (gitrepo_read_blob(c->d->repo, &ent.blob, &text, &len, NULL, 0) == DNS_OK) {
 		char zn[DNS_NAME_TEXT_MAX];
 		name_text(dns_zone_origin(zone), zn, sizeof(zn));
-		if (pg_zone_from_text(zn, zn, dns_zone_origin(zone), (const char *)text, len, true,
-		                      &z) != DNS_OK)
+		/* what it includes, as it was then: from the commit of that version */
+		pg_incl_t incl;
+		pg_incl_init(&incl, c->d->repo, &ent.commit);
+		if (pg_zone_from_text(zn, zn, dns_zone_origin(zone), (const char *)text, len, &incl,
+		                      true, &z) != DNS_OK)
 			z = NULL;
+		pg_incl_free(&incl);
 		free(text);
 	}
 	pthread_mutex_unlock(&c->d->repo_lock);
@@ -640,6 +661,23 @@ static void prefetch(void *ctx, const dns_net_request_t *reqs, unsigned n)
 		dns_daemon_answer_prefetch(s->zones, reqs, n);
 }
 
+/* A secondary asked for a zone whose file was removed (answered
+ * NOTAUTH): the operator must remove the zone there; said once per zone
+ * and secondary. */
+static void removed_zone_asked(daemon_t *d, const dns_net_request_t *req, const uint8_t *origin)
+{
+	char zone[DNS_NAME_TEXT_MAX];
+	name_text(origin, zone, sizeof(zone));
+	if (d->metrics)
+		pg_metrics_removed_request(d->metrics, zone);
+	if (!pg_seen_first(&d->removed_seen, origin, req->peer))
+		return;
+	char peer[DNS_NET_ADDR_TEXT_MAX];
+	dns_net_addr_format(req->peer, peer, sizeof(peer));
+	dns_log(DNS_LOG_WARN, "transfer requested for a removed zone; remove it from that secondary",
+	        "zone", zone, "peer", peer, "rcode", "NOTAUTH", NULL);
+}
+
 static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *out)
 {
 	daemon_t *d = ctx;
@@ -653,7 +691,8 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 	}
 	old_ctx_t oc = { d, s };
 	pg_view_t v = { s->zones, s->keys, d->cfg->axfr, d->cfg->nsid_len ? d->cfg->nsid : NULL,
-	                d->cfg->nsid_len, old_zone, &oc };
+	                d->cfg->nsid_len, old_zone, &oc, (const uint8_t(*)[DNS_NAME_MAX])s->removed,
+	                s->nremoved };
 	pg_action_t act;
 	pg_dispatch_info_t info;
 	dns_transport_t tr = req->transport == DNS_NET_TCP ? DNS_TRANSPORT_TCP : DNS_TRANSPORT_UDP;
@@ -667,6 +706,8 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 			pg_metrics_transfer(d->metrics, zone, "ixfr-udp");
 		}
 	}
+	if (info.removed_zone)
+		removed_zone_asked(d, req, act.zone);
 	switch (act.kind) {
 	case PG_ACT_RELOAD: {
 		char zone[DNS_NAME_TEXT_MAX], peer[DNS_NET_ADDR_TEXT_MAX];
@@ -841,6 +882,7 @@ static void stop(daemon_t *d)
 	pg_repo_state_free(d->state);
 	pg_history_unref(d->history);
 	pg_zcache_destroy(&d->zcache);
+	pg_seen_destroy(&d->removed_seen);
 	if (d->repo)
 		gitrepo_close(d->repo);
 }
@@ -856,6 +898,7 @@ int pg_daemon_main(const pg_config_t *cfg)
 	pthread_cond_init(&d.rl_cond, NULL);
 	pthread_mutex_init(&d.kept_lock, NULL);
 	pg_zcache_init(&d.zcache);
+	pg_seen_init(&d.removed_seen);
 	int status = start(&d);
 	if (status == 0) {
 		dns_log(DNS_LOG_INFO, "started", NULL);

@@ -131,10 +131,44 @@ static void formerr_raw(req_ctx_t *r)
 	set_info_rcode(r, DNS_RCODE_FORMERR);
 }
 
+/* ---- removed zones ---- */
+
+static bool is_removed(const pg_view_t *v, const uint8_t *name)
+{
+	for (size_t i = 0; i < v->nremoved; i++)
+		if (dns_name_equal(v->removed[i], name))
+			return true;
+	return false;
+}
+
+/* A secondary still asks for a zone we no longer have: NOTAUTH (RFC 5936
+ * §2.2.1), distinct from a REFUSED for someone not allowed, so that it
+ * (and our log) can tell the zone is gone. */
+static void removed_zone(req_ctx_t *r)
+{
+	reply(r, DNS_RCODE_NOTAUTH);
+	dns_name_copy(r->act->zone, r->m.qname);
+	dns_name_lower(r->act->zone);
+	if (r->info)
+		r->info->removed_zone = true;
+}
+
+/* A signed SOA query with a transfer-capable key for a removed zone. */
+static bool secondary_soa_of_removed(const req_ctx_t *r)
+{
+	return r->signed_ && r->m.has_question && r->m.qtype == DNS_TYPE_SOA && r->v->nremoved &&
+	       !dns_zoneset_get(r->v->zones, r->m.qname) && is_removed(r->v, r->m.qname) &&
+	       dns_key_authorizes(r->treq.key->name, DNS_OP_TRANSFER, r->m.qname);
+}
+
 /* ---- QUERY ---- */
 
 static void query(req_ctx_t *r)
 {
+	if (secondary_soa_of_removed(r)) {
+		removed_zone(r);
+		return;
+	}
 	dns_answer_opts_t opts = { .nsid = r->v->nsid, .nsid_len = r->v->nsid_len,
 	                           .now = (uint32_t)r->now };
 	if (r->signed_ || r->tsig_failed)
@@ -194,6 +228,10 @@ static void xfr(req_ctx_t *r)
 	const dns_zone_t *zone = dns_zoneset_get(r->v->zones, r->m.qname);
 	bool ok = r->v->allow_axfr ||
 	          (r->signed_ && dns_key_authorizes(r->treq.key->name, DNS_OP_TRANSFER, r->m.qname));
+	if (!zone && ok && is_removed(r->v, r->m.qname)) {
+		removed_zone(r);
+		return;
+	}
 	if (!zone || !ok || r->m.qclass != dns_zone_class(zone) ||
 	    (r->transport == DNS_TRANSPORT_UDP && r->m.qtype == DNS_TYPE_AXFR)) {
 		reply(r, DNS_RCODE_REFUSED);

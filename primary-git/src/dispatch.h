@@ -11,7 +11,13 @@
  *                  registers a hidden secondary (PG_ACT_KEEP).
  *   QUERY AXFR/IXFR  authorised by a transfer (or update) key, or by
  *                  allow_axfr: TCP gets a stream (PG_ACT_STREAM), UDP IXFR
- *                  one message (RFC 1995 §2); otherwise REFUSED.
+ *                  one message (RFC 1995 §2); otherwise REFUSED.  A zone
+ *                  whose file was removed (the view's @removed): NOTAUTH
+ *                  to an authorised requester (RFC 5936 §2.2.1: "not
+ *                  authoritative for the queried zone"), and a signed SOA
+ *                  query for it with a transfer-capable key (a secondary
+ *                  checking its serial) too; info->removed_zone is set so
+ *                  the daemon can tell the operator.
  *   NOTIFY         signed with a key with notify authority over the zone:
  *                  NOERROR at once and PG_ACT_RELOAD; unsigned or
  *                  unauthorised: REFUSED.
@@ -52,6 +58,8 @@ typedef struct pg_view {
 	uint16_t nsid_len;
 	pg_old_zone_fn old_zone;     /* may be NULL: IXFR falls back to AXFR */
 	void *old_zone_ctx;
+	const uint8_t (*removed)[DNS_NAME_MAX]; /* zones whose file was removed */
+	size_t nremoved;
 } pg_view_t;
 
 typedef enum pg_action_kind {
@@ -87,6 +95,8 @@ typedef struct pg_dispatch_info {
 	uint16_t rcode;      /* extended rcode sent (TSIG errors: NOTAUTH) */
 	uint16_t tsig_error; /* 0 unless the TSIG check failed */
 	bool is_xfr;         /* an AXFR/IXFR request answered with data */
+	bool removed_zone;   /* answered NOTAUTH: a secondary asked for a removed
+	                      * zone (act->zone names it) */
 } pg_dispatch_info_t;
 
 /*

@@ -1,6 +1,7 @@
 /*
- * gitrepo.c - open or clone the state directory; read trees, blobs and
- * history; write commits.  Network operations are in gitrepo_remote.c.
+ * gitrepo.c - open or clone the state directory; write commits.  Reading
+ * trees, blobs and history is in gitrepo_read.c, network operations in
+ * gitrepo_remote.c.
  *
  * The clone is a bare repository: zone files are read from the object
  * database, never from a working tree, so there is nothing to keep in sync
@@ -51,16 +52,6 @@ dns_err_t gitrepo_local_err(int gerr)
 	default:
 		return DNS_EIO;
 	}
-}
-
-static void to_git(git_oid *g, const gitrepo_oid_t *o)
-{
-	memcpy(g->id, o->id, sizeof(o->id));
-}
-
-static void from_git(gitrepo_oid_t *o, const git_oid *g)
-{
-	memcpy(o->id, g->id, sizeof(o->id));
 }
 
 void gitrepo_oid_fmt(const gitrepo_oid_t *oid, char out[GITREPO_OID_HEXSIZE])
@@ -202,7 +193,7 @@ static dns_err_t local_head(gitrepo_t *r, gitrepo_oid_t *head, char *msg, size_t
 		gitrepo_msg_git(msg, msglen, "no local branch");
 		return gitrepo_local_err(e);
 	}
-	from_git(head, &oid);
+	gitrepo_from_git(head, &oid);
 	return DNS_OK;
 }
 
@@ -439,202 +430,6 @@ dns_err_t gitrepo_head(gitrepo_t *r, gitrepo_oid_t *head, char *msg, size_t msgl
 	return local_head(r, head, msg, msglen);
 }
 
-/* ---- reading ---- */
-
-dns_err_t gitrepo_commit_tree(gitrepo_t *r, const gitrepo_oid_t *commit,
-                              git_tree **tree, char *msg, size_t msglen)
-{
-	git_oid oid;
-	git_commit *c = NULL;
-	to_git(&oid, commit);
-	int e = git_commit_lookup(&c, r->repo, &oid);
-	if (e == 0)
-		e = git_commit_tree(tree, c);
-	git_commit_free(c);
-	if (e != 0) {
-		char hex[GITREPO_OID_HEXSIZE], what[80];
-		gitrepo_oid_fmt(commit, hex);
-		snprintf(what, sizeof(what), "commit %s", hex);
-		gitrepo_msg_git(msg, msglen, what);
-		return gitrepo_local_err(e);
-	}
-	return DNS_OK;
-}
-
-static bool is_file_mode(git_filemode_t m)
-{
-	return m == GIT_FILEMODE_BLOB || m == GIT_FILEMODE_BLOB_EXECUTABLE;
-}
-
-void gitrepo_files_free(gitrepo_file_t *files, size_t count)
-{
-	if (files == NULL)
-		return;
-	for (size_t i = 0; i < count; i++)
-		free(files[i].name);
-	free(files);
-}
-
-dns_err_t gitrepo_list_root(gitrepo_t *r, const gitrepo_oid_t *commit,
-                            gitrepo_file_t **files, size_t *count,
-                            char *msg, size_t msglen)
-{
-	*files = NULL;
-	*count = 0;
-	git_tree *tree = NULL;
-	dns_err_t err = gitrepo_commit_tree(r, commit, &tree, msg, msglen);
-	if (err != DNS_OK)
-		return err;
-	size_t n = git_tree_entrycount(tree);
-	if (n > GITREPO_MAX_FILES) {
-		git_tree_free(tree);
-		gitrepo_msg(msg, msglen, "%zu entries at the repository root (limit %u)",
-		            n, GITREPO_MAX_FILES);
-		return DNS_ELIMIT;
-	}
-	gitrepo_file_t *fs = calloc(n > 0 ? n : 1, sizeof(*fs));
-	size_t k = 0;
-	for (size_t i = 0; fs != NULL && i < n; i++) {
-		const git_tree_entry *te = git_tree_entry_byindex(tree, i);
-		git_filemode_t mode = git_tree_entry_filemode(te);
-		if (!is_file_mode(mode))
-			continue;
-		if ((fs[k].name = strdup(git_tree_entry_name(te))) == NULL) {
-			gitrepo_files_free(fs, k);
-			fs = NULL;
-			break;
-		}
-		from_git(&fs[k].blob, git_tree_entry_id(te));
-		fs[k].executable = mode == GIT_FILEMODE_BLOB_EXECUTABLE;
-		k++;
-	}
-	git_tree_free(tree);
-	if (fs == NULL) {
-		gitrepo_msg(msg, msglen, "out of memory");
-		return DNS_ENOMEM;
-	}
-	*files = fs;
-	*count = k;
-	return DNS_OK;
-}
-
-dns_err_t gitrepo_file_blob(gitrepo_t *r, const gitrepo_oid_t *commit,
-                            const char *name, gitrepo_oid_t *blob,
-                            char *msg, size_t msglen)
-{
-	git_tree *tree = NULL;
-	dns_err_t err = gitrepo_commit_tree(r, commit, &tree, msg, msglen);
-	if (err != DNS_OK)
-		return err;
-	const git_tree_entry *te = git_tree_entry_byname(tree, name);
-	if (te == NULL || !is_file_mode(git_tree_entry_filemode(te))) {
-		gitrepo_msg(msg, msglen, "no file \"%s\" at the repository root", name);
-		err = DNS_ENOTFOUND;
-	} else {
-		from_git(blob, git_tree_entry_id(te));
-	}
-	git_tree_free(tree);
-	return err;
-}
-
-dns_err_t gitrepo_read_blob(gitrepo_t *r, const gitrepo_oid_t *blob,
-                            uint8_t **data, size_t *len, char *msg, size_t msglen)
-{
-	*data = NULL;
-	*len = 0;
-	git_oid oid;
-	git_blob *b = NULL;
-	to_git(&oid, blob);
-	int e = git_blob_lookup(&b, r->repo, &oid);
-	if (e != 0) {
-		gitrepo_msg_git(msg, msglen, "blob");
-		return gitrepo_local_err(e);
-	}
-	git_object_size_t size = git_blob_rawsize(b);
-	dns_err_t err = DNS_OK;
-	if (size > GITREPO_MAX_BLOB) {
-		gitrepo_msg(msg, msglen, "blob of %llu bytes exceeds the limit of %u",
-		            (unsigned long long)size, GITREPO_MAX_BLOB);
-		err = DNS_ELIMIT;
-	} else if ((*data = malloc((size_t)size + 1)) == NULL) {
-		gitrepo_msg(msg, msglen, "out of memory");
-		err = DNS_ENOMEM;
-	} else {
-		memcpy(*data, git_blob_rawcontent(b), (size_t)size);
-		(*data)[size] = 0;
-		*len = (size_t)size;
-	}
-	git_blob_free(b);
-	return err;
-}
-
-dns_err_t gitrepo_read_file(gitrepo_t *r, const gitrepo_oid_t *commit,
-                            const char *name, uint8_t **data, size_t *len,
-                            char *msg, size_t msglen)
-{
-	gitrepo_oid_t blob;
-	*data = NULL;
-	*len = 0;
-	dns_err_t err = gitrepo_file_blob(r, commit, name, &blob, msg, msglen);
-	if (err != DNS_OK)
-		return err;
-	return gitrepo_read_blob(r, &blob, data, len, msg, msglen);
-}
-
-dns_err_t gitrepo_history(gitrepo_t *r, const gitrepo_oid_t *from,
-                          size_t max, gitrepo_oid_t **ids, size_t *count,
-                          char *msg, size_t msglen)
-{
-	*ids = NULL;
-	*count = 0;
-	gitrepo_oid_t start;
-	dns_err_t err = DNS_OK;
-	if (from == NULL && (err = local_head(r, &start, msg, msglen)) != DNS_OK)
-		return err;
-	if (from != NULL)
-		start = *from;
-	git_oid oid;
-	to_git(&oid, &start);
-	gitrepo_oid_t *v = NULL;
-	size_t n = 0, cap = 0;
-	/* Iterative walk along first parents, bounded by @max. */
-	while (n < max) {
-		git_commit *c = NULL;
-		int e = git_commit_lookup(&c, r->repo, &oid);
-		if (e != 0) {
-			gitrepo_msg_git(msg, msglen, "history");
-			err = gitrepo_local_err(e);
-			break;
-		}
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			gitrepo_oid_t *nv = realloc(v, ncap * sizeof(*v));
-			if (nv == NULL) {
-				git_commit_free(c);
-				gitrepo_msg(msg, msglen, "out of memory");
-				err = DNS_ENOMEM;
-				break;
-			}
-			v = nv;
-			cap = ncap;
-		}
-		from_git(&v[n++], &oid);
-		bool more = git_commit_parentcount(c) > 0;
-		if (more)
-			git_oid_cpy(&oid, git_commit_parent_id(c, 0));
-		git_commit_free(c);
-		if (!more)
-			break;
-	}
-	if (err != DNS_OK) {
-		free(v);
-		return err;
-	}
-	*ids = v;
-	*count = n;
-	return DNS_OK;
-}
-
 /* ---- writing ---- */
 
 static bool valid_file_name(const char *name)
@@ -655,7 +450,7 @@ static dns_err_t apply_change(gitrepo_t *r, git_treebuilder *tb, const gitrepo_c
 		return DNS_EINVAL;
 	}
 	const git_tree_entry *old = git_treebuilder_get(tb, ch->name);
-	if (old != NULL && !is_file_mode(git_tree_entry_filemode(old))) {
+	if (old != NULL && !gitrepo_is_file_mode(git_tree_entry_filemode(old))) {
 		gitrepo_msg(msg, msglen, "\"%s\" is not a regular file", ch->name);
 		return DNS_EINVAL;
 	}
@@ -733,7 +528,7 @@ dns_err_t gitrepo_commit(gitrepo_t *r, const gitrepo_oid_t *parent,
 	git_tree *tree = NULL;
 	git_signature *sig = NULL;
 	git_reference *ref = NULL;
-	to_git(&pid, parent);
+	gitrepo_to_git(&pid, parent);
 	/* the objects of earlier commits are in packs by now */
 	gitrepo_mem_reset(r);
 	if (git_commit_lookup(&pc, r->repo, &pid) != 0) {
@@ -788,7 +583,7 @@ dns_err_t gitrepo_commit(gitrepo_t *r, const gitrepo_oid_t *parent,
 			gitrepo_msg_git(msg, msglen, "moving the branch");
 			err = e == GIT_EMODIFIED ? GITREPO_EREJECTED : DNS_EIO;
 		} else if (commit != NULL) {
-			from_git(commit, &cid);
+			gitrepo_from_git(commit, &cid);
 		}
 	}
 	free(text);

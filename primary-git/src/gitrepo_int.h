@@ -5,6 +5,7 @@
 #define GITREPO_INT_H
 
 #include <git2.h>
+#include <string.h>
 
 #include "gitrepo.h"
 
@@ -49,6 +50,22 @@ struct gitrepo {
 	unsigned pack_count;       /* packs in the clone: as last counted, plus
 	                            * one per pack written or fetch made since */
 };
+
+static inline void gitrepo_to_git(git_oid *g, const gitrepo_oid_t *o)
+{
+	memcpy(g->id, o->id, sizeof(o->id));
+}
+
+static inline void gitrepo_from_git(gitrepo_oid_t *o, const git_oid *g)
+{
+	memcpy(o->id, g->id, sizeof(o->id));
+}
+
+/* A regular file or an executable: what a zone or an included file may be. */
+static inline bool gitrepo_is_file_mode(git_filemode_t m)
+{
+	return m == GIT_FILEMODE_BLOB || m == GIT_FILEMODE_BLOB_EXECUTABLE;
+}
 
 /* snprintf into an optional message buffer. */
 void gitrepo_msg(char *msg, size_t msglen, const char *fmt, ...)

@@ -30,9 +30,16 @@ static const char *const rcode_names[NRCODES] = {
 typedef struct zone_m {
 	char *zone;
 	uint32_t serial;
-	bool served, failed, seen;
+	bool served, failed, removed, seen;
 	uint64_t errors;
+	uint64_t removed_requests;   /* transfers asked for after the removal */
 } zone_m_t;
+
+typedef struct keyfile_m {
+	char *file;
+	bool failed, seen;
+	uint64_t errors;
+} keyfile_m_t;
 
 typedef struct xfr_m {
 	char *zone;
@@ -50,6 +57,8 @@ struct pg_metrics {
 	pthread_mutex_t lock;        /* zones and transfers */
 	zone_m_t *zones;
 	size_t nzones;
+	keyfile_m_t *keyfiles;
+	size_t nkeyfiles;
 	xfr_m_t *xfrs;
 	size_t nxfrs;
 	dns_metrics_http_t *http;    /* the /metrics endpoint, when serving */
@@ -77,6 +86,9 @@ void pg_metrics_free(pg_metrics_t *m)
 	dns_metrics_http_stop(m->http);
 	for (size_t i = 0; i < m->nzones; i++)
 		free(m->zones[i].zone);
+	for (size_t i = 0; i < m->nkeyfiles; i++)
+		free(m->keyfiles[i].file);
+	free(m->keyfiles);
 	for (size_t i = 0; i < m->nxfrs; i++)
 		free(m->xfrs[i].zone);
 	free(m->zones);
@@ -111,6 +123,8 @@ void pg_metrics_zones_begin(pg_metrics_t *m)
 	pthread_mutex_lock(&m->lock);
 	for (size_t i = 0; i < m->nzones; i++)
 		m->zones[i].seen = false;
+	for (size_t i = 0; i < m->nkeyfiles; i++)
+		m->keyfiles[i].seen = false;
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -125,36 +139,97 @@ void pg_metrics_zones_end(pg_metrics_t *m)
 			free(m->zones[i].zone);
 	}
 	m->nzones = k;
+	k = 0;
+	for (size_t i = 0; i < m->nkeyfiles; i++) {
+		if (m->keyfiles[i].seen)
+			m->keyfiles[k++] = m->keyfiles[i];
+		else
+			free(m->keyfiles[i].file);
+	}
+	m->nkeyfiles = k;
 	pthread_mutex_unlock(&m->lock);
+}
+
+/* The record of @zone, created if new; NULL on ENOMEM.  Lock held. */
+static zone_m_t *zone_of(pg_metrics_t *m, const char *zone)
+{
+	for (size_t i = 0; i < m->nzones; i++)
+		if (strcmp(m->zones[i].zone, zone) == 0)
+			return &m->zones[i];
+	zone_m_t *v = realloc(m->zones, (m->nzones + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	m->zones = v;
+	char *name = strdup(zone);
+	if (!name)
+		return NULL;
+	zone_m_t *z = &m->zones[m->nzones++];
+	memset(z, 0, sizeof(*z));
+	z->zone = name;
+	return z;
 }
 
 void pg_metrics_zone(pg_metrics_t *m, const char *zone, uint32_t serial, bool served,
                      uint64_t load_errors, bool failed)
 {
 	pthread_mutex_lock(&m->lock);
-	zone_m_t *z = NULL;
-	for (size_t i = 0; i < m->nzones; i++)
-		if (strcmp(m->zones[i].zone, zone) == 0)
-			z = &m->zones[i];
-	if (!z) {
-		zone_m_t *v = realloc(m->zones, (m->nzones + 1) * sizeof(*v));
-		char *name = strdup(zone);
-		if (!v || !name) {
-			if (v)
-				m->zones = v;
-			free(name);
-			pthread_mutex_unlock(&m->lock);
-			return;
-		}
-		m->zones = v;
-		z = &m->zones[m->nzones++];
-		z->zone = name;
+	zone_m_t *z = zone_of(m, zone);
+	if (z) {
+		z->serial = serial;
+		z->served = served;
+		z->errors = load_errors;
+		z->failed = failed;
+		z->removed = false;
+		z->seen = true;
 	}
-	z->serial = serial;
-	z->served = served;
-	z->errors = load_errors;
-	z->failed = failed;
-	z->seen = true;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void pg_metrics_zone_removed(pg_metrics_t *m, const char *zone, uint32_t serial)
+{
+	pthread_mutex_lock(&m->lock);
+	zone_m_t *z = zone_of(m, zone);
+	if (z) {
+		z->serial = serial;
+		z->served = false;
+		z->failed = false;
+		z->removed = true;
+		z->seen = true;
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+void pg_metrics_removed_request(pg_metrics_t *m, const char *zone)
+{
+	pthread_mutex_lock(&m->lock);
+	for (size_t i = 0; i < m->nzones; i++)
+		if (m->zones[i].removed && strcmp(m->zones[i].zone, zone) == 0)
+			m->zones[i].removed_requests++;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void pg_metrics_keyfile(pg_metrics_t *m, const char *file, bool failed, uint64_t load_errors)
+{
+	pthread_mutex_lock(&m->lock);
+	keyfile_m_t *k = NULL;
+	for (size_t i = 0; i < m->nkeyfiles && !k; i++)
+		if (strcmp(m->keyfiles[i].file, file) == 0)
+			k = &m->keyfiles[i];
+	if (!k) {
+		keyfile_m_t *v = realloc(m->keyfiles, (m->nkeyfiles + 1) * sizeof(*v));
+		char *name = v ? strdup(file) : NULL;
+		if (v)
+			m->keyfiles = v;
+		if (name) {
+			k = &m->keyfiles[m->nkeyfiles++];
+			k->file = name;
+		}
+	}
+	if (k) {
+		k->failed = failed;
+		k->errors = load_errors;
+		k->seen = true;
+	}
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -201,6 +276,70 @@ void pg_metrics_transfer(pg_metrics_t *m, const char *zone, const char *kind)
 	pthread_mutex_unlock(&m->lock);
 }
 
+/* A label value, escaped as the text format wants (\\, \", \n): zone
+ * names may hold escapes and file names any byte. */
+static void put_label(FILE *out, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', out);
+		if (*v == '\n')
+			fputs("\\n", out);
+		else
+			fputc(*v, out);
+	}
+}
+
+/* One line "NAME{LABEL="VALUE"} NUMBER". */
+static void put_one(FILE *out, const char *name, const char *label, const char *value,
+                    unsigned long long n)
+{
+	fprintf(out, "%s{%s=\"", name, label);
+	put_label(out, value);
+	fprintf(out, "\"} %llu\n", n);
+}
+
+static void write_zones(pg_metrics_t *m, FILE *out)
+{
+	fputs("# HELP dns_zone_serial SOA serial of the served version of each zone (of the last "
+	      "one served, for a removed zone).\n"
+	      "# TYPE dns_zone_serial gauge\n", out);
+	for (size_t i = 0; i < m->nzones; i++)
+		if (m->zones[i].served || m->zones[i].removed)
+			put_one(out, "dns_zone_serial", "zone", m->zones[i].zone, m->zones[i].serial);
+	fputs("# HELP dns_zone_load_errors_total Failed loads of each zone file.\n"
+	      "# TYPE dns_zone_load_errors_total counter\n", out);
+	for (size_t i = 0; i < m->nzones; i++)
+		put_one(out, "dns_zone_load_errors_total", "zone", m->zones[i].zone, m->zones[i].errors);
+	fputs("# HELP dns_zone_load_failed 1 while the repository's version of the zone failed to load.\n"
+	      "# TYPE dns_zone_load_failed gauge\n", out);
+	for (size_t i = 0; i < m->nzones; i++)
+		put_one(out, "dns_zone_load_failed", "zone", m->zones[i].zone, m->zones[i].failed);
+	fputs("# HELP dns_zone_removed 1 for a zone whose file was removed from the repository "
+	      "(until restart).\n"
+	      "# TYPE dns_zone_removed gauge\n", out);
+	for (size_t i = 0; i < m->nzones; i++)
+		put_one(out, "dns_zone_removed", "zone", m->zones[i].zone, m->zones[i].removed);
+	fputs("# HELP dns_removed_zone_requests_total Transfers (and SOA queries of secondaries) "
+	      "asked for a removed zone.\n"
+	      "# TYPE dns_removed_zone_requests_total counter\n", out);
+	for (size_t i = 0; i < m->nzones; i++)
+		if (m->zones[i].removed)
+			put_one(out, "dns_removed_zone_requests_total", "zone", m->zones[i].zone,
+			        m->zones[i].removed_requests);
+	fputs("# HELP dns_key_file_load_failed 1 while the repository's version of the key file "
+	      "failed to load (its last good version is in use).\n"
+	      "# TYPE dns_key_file_load_failed gauge\n", out);
+	for (size_t i = 0; i < m->nkeyfiles; i++)
+		put_one(out, "dns_key_file_load_failed", "file", m->keyfiles[i].file,
+		        m->keyfiles[i].failed);
+	fputs("# HELP dns_key_file_load_errors_total Failed loads of each key file.\n"
+	      "# TYPE dns_key_file_load_errors_total counter\n", out);
+	for (size_t i = 0; i < m->nkeyfiles; i++)
+		put_one(out, "dns_key_file_load_errors_total", "file", m->keyfiles[i].file,
+		        m->keyfiles[i].errors);
+}
+
 static void type_name(size_t ti, char *out, size_t cap)
 {
 	if (ti == NTYPES - 1)
@@ -231,27 +370,15 @@ void pg_metrics_write(pg_metrics_t *m, FILE *out)
 		}
 	}
 	pthread_mutex_lock(&m->lock);
-	fputs("# HELP dns_zone_serial SOA serial of the served version of each zone.\n"
-	      "# TYPE dns_zone_serial gauge\n", out);
-	for (size_t i = 0; i < m->nzones; i++)
-		if (m->zones[i].served)
-			fprintf(out, "dns_zone_serial{zone=\"%s\"} %u\n", m->zones[i].zone,
-			        (unsigned)m->zones[i].serial);
-	fputs("# HELP dns_zone_load_errors_total Failed loads of each zone file.\n"
-	      "# TYPE dns_zone_load_errors_total counter\n", out);
-	for (size_t i = 0; i < m->nzones; i++)
-		fprintf(out, "dns_zone_load_errors_total{zone=\"%s\"} %llu\n", m->zones[i].zone,
-		        (unsigned long long)m->zones[i].errors);
-	fputs("# HELP dns_zone_load_failed 1 while the repository's version of the zone failed to load.\n"
-	      "# TYPE dns_zone_load_failed gauge\n", out);
-	for (size_t i = 0; i < m->nzones; i++)
-		fprintf(out, "dns_zone_load_failed{zone=\"%s\"} %d\n", m->zones[i].zone,
-		        m->zones[i].failed ? 1 : 0);
+	write_zones(m, out);
 	fputs("# HELP dns_transfers_total Zone transfers served.\n"
 	      "# TYPE dns_transfers_total counter\n", out);
-	for (size_t i = 0; i < m->nxfrs; i++)
-		fprintf(out, "dns_transfers_total{zone=\"%s\",kind=\"%s\"} %llu\n", m->xfrs[i].zone,
-		        m->xfrs[i].kind, (unsigned long long)m->xfrs[i].count);
+	for (size_t i = 0; i < m->nxfrs; i++) {
+		fputs("dns_transfers_total{zone=\"", out);
+		put_label(out, m->xfrs[i].zone);
+		fprintf(out, "\",kind=\"%s\"} %llu\n", m->xfrs[i].kind,
+		        (unsigned long long)m->xfrs[i].count);
+	}
 	pthread_mutex_unlock(&m->lock);
 	fprintf(out, "# HELP dns_notify_pending NOTIFYs sent and not yet answered.\n"
 	             "# TYPE dns_notify_pending gauge\n"

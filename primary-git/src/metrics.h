@@ -7,6 +7,14 @@
  *   dns_zone_load_errors_total{zone}         counter
  *   dns_zone_load_failed{zone}               1 while the served version is
  *                                            older than the repository's
+ *   dns_zone_removed{zone}                   1 for a zone whose file was
+ *                                            removed (until restart; its
+ *                                            serial is the last served)
+ *   dns_removed_zone_requests_total{zone}    counter: transfers asked for
+ *                                            a removed zone
+ *   dns_key_file_load_failed{file}           1 while a key file's version in
+ *                                            the repository failed to load
+ *   dns_key_file_load_errors_total{file}     counter
  *   dns_notify_pending                       gauge
  *   dns_transfers_total{zone,kind}           counter
  *   dns_updates_total{result}                counter (accepted, refused)
@@ -38,7 +46,14 @@ void pg_metrics_query(pg_metrics_t *m, unsigned worker, uint16_t qtype, uint16_t
 /* One zone's state after a load (replaces what was known of @zone). */
 void pg_metrics_zone(pg_metrics_t *m, const char *zone, uint32_t serial, bool served,
                      uint64_t load_errors, bool failed);
-/* Forget zones not named in the last round: call begin, then zone() for each, then end. */
+/* A zone whose file was removed, last served with @serial. */
+void pg_metrics_zone_removed(pg_metrics_t *m, const char *zone, uint32_t serial);
+/* A transfer was asked for removed zone @zone. */
+void pg_metrics_removed_request(pg_metrics_t *m, const char *zone);
+/* One key file's state after a load. */
+void pg_metrics_keyfile(pg_metrics_t *m, const char *file, bool failed, uint64_t load_errors);
+/* Forget zones and key files not named in the last round: call begin, then
+ * zone(), zone_removed() and keyfile() for each, then end. */
 void pg_metrics_zones_begin(pg_metrics_t *m);
 void pg_metrics_zones_end(pg_metrics_t *m);
 
