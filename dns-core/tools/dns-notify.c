@@ -6,7 +6,10 @@
  *
  * Over UDP the request is sent up to three times, each waiting a third of
  * the timeout.  Exit status: 0 NOERROR (and, with --key, a valid TSIG),
- * 1 any other answer, a TSIG failure or no answer, 2 usage errors.
+ * 1 any other answer, a TSIG failure or no answer, 2 usage errors,
+ * 3 REFUSED with a verified TSIG for a key whose name gives it no notify
+ * authority over the zone (explained on stderr: the caller may announce
+ * through another zone, as dns-primary-git reloads everything anyway).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dns/authority.h"
 #include "dns/keys.h"
 #include "dns/msg.h"
 #include "dns/name.h"
@@ -28,6 +32,7 @@
 
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
+#define EXIT_NO_AUTHORITY 3
 #define UDP_TRIES 3
 #define ANSWER_MAX 65535
 
@@ -45,7 +50,9 @@ static const char usage_text[] =
 	"  --tcp             use TCP instead of UDP\n"
 	"  -h, --help        this text\n"
 	"\n"
-	"Exit status: 0 NOERROR, 1 another rcode, TSIG failure or timeout, 2 usage.\n";
+	"Exit status: 0 NOERROR, 1 another rcode, TSIG failure or timeout, 2 usage,\n"
+	"3 REFUSED because the key's name gives it no notify authority over ZONE\n"
+	"(key names and what they allow: docs/repository.md).\n";
 
 static int usage(const char *why)
 {
@@ -332,6 +339,49 @@ static const char *tsig_error_text(uint16_t e, char *buf, size_t cap)
 	}
 }
 
+/*
+ * A REFUSED answer the user can act on.  dns-primary-git reads a key's
+ * authority from its name (dns/authority.h); a bare "REFUSED (TSIG ok)"
+ * does not say that the key, valid as it is, names another zone.  Other
+ * servers (Knot ACLs) decide otherwise, so this is said only after the
+ * server refused, never instead of asking it.  Returns the exit status.
+ */
+static int explain_refused(const opts_t *o, bool tsig_ok)
+{
+	if (!o->has_key) {
+		fprintf(stderr, "dns-notify: %s refused an unsigned NOTIFY for %s: dns-primary-git "
+		        "accepts only NOTIFYs signed with a key that has notify authority (--key)\n",
+		        o->server_text, o->zone_text);
+		return EXIT_FAIL;
+	}
+	if (!tsig_ok || dns_key_authorizes(o->key.name, DNS_OP_NOTIFY, o->zone))
+		return EXIT_FAIL;
+	char key[DNS_NAME_TEXT_MAX], zone[DNS_NAME_TEXT_MAX], label[DNS_NAME_TEXT_MAX] = "<label>";
+	dns_name_to_text(o->key.name, key, sizeof key);
+	dns_name_to_text(o->zone, zone, sizeof zone);
+	dns_op_t op;
+	const uint8_t *covers;
+	if (dns_key_operation(o->key.name, &op, &covers) == DNS_OK) {
+		/* The labels left of the operation label ("hook" of
+		 * hook._notify.example.com.) name the root key to suggest. */
+		size_t end = (size_t)(covers - o->key.name), at = 0;
+		while (at + 1 + o->key.name[at] < end)
+			at += 1 + o->key.name[at];
+		if (at > 0) {
+			uint8_t left[DNS_NAME_MAX];
+			memcpy(left, o->key.name, at);
+			left[at] = 0;
+			dns_name_to_text(left, label, sizeof label);
+			label[strlen(label) - 1] = '\0'; /* "hook." -> "hook" */
+		}
+	}
+	fprintf(stderr, "dns-notify: key %s has no notify authority over %s: a key covers the "
+	        "zone named to the right of its _notify/_transfer/_update label and the zones "
+	        "below it; use a key named %s._notify. to announce every zone\n",
+	        key, zone, label);
+	return EXIT_NO_AUTHORITY;
+}
+
 /* Check and print the answer; returns the exit status. */
 static int report(const opts_t *o, const uint8_t *ans, size_t len, uint16_t id,
                   const uint8_t *mac, size_t mac_len)
@@ -365,6 +415,8 @@ static int report(const opts_t *o, const uint8_t *ans, size_t len, uint16_t id,
 	       tsig);
 	if (rc == DNS_RCODE_NOERROR && tsig_ok)
 		status = 0;
+	else if (rc == DNS_RCODE_REFUSED)
+		status = explain_refused(o, tsig_ok);
 out:
 	dns_msg_free(&m);
 	return status;

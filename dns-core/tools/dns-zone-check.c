@@ -34,10 +34,12 @@ static int check_serial(const char *old_path, const uint8_t *origin, const dns_z
 		return 0;
 	fprintf(stderr, "%s: SOA serial %u is not greater than the old serial %u\n", path,
 	        (unsigned)now, (unsigned)old);
+	/* The serial went down: most likely a rollback (git revert), which
+	 * needs a serial above the one it rolls back from. */
 	if (dns_serial_lt(now, old))
-		fprintf(stderr, "%s: a rollback? raise the serial above the old one with "
-		        "`dns-zone bump-serial --above OLDFILE %s` (see `dns-zone --help`)\n",
-		        path, path);
+		fprintf(stderr, "%s: the serial went down (a rollback?): raise it above %u with "
+		        "`dns-zone bump-serial --min %u %s`, commit and push again\n",
+		        path, (unsigned)old, (unsigned)(old + 1), base_name(path));
 	return EXIT_FINDINGS;
 }
 
