@@ -255,6 +255,54 @@ static void test_notify_refused(void **state)
 	assert_int_equal(f->info.tsig_error, DNS_RCODE_BADSIG);
 }
 
+/* A zone whose file was removed: a secondary asking for it (transfer, or a
+ * signed SOA query with a transfer-capable key) is told NOTAUTH (RFC 5936
+ * §2.2.1), flagged for the daemon's warning; anyone else gets REFUSED as
+ * for any zone we do not serve. */
+static void test_removed_zone(void **state)
+{
+	fixture_t *f = *state;
+	uint8_t req[512], gone[1][DNS_NAME_MAX];
+	size_t n;
+	assert_int_equal(dns_name_from_text(gone[0], &n, "old.example.com.", 16, NULL), DNS_OK);
+	/* not known as removed: REFUSED, nothing flagged */
+	size_t len = request(req, sizeof(req), DNS_OPCODE_QUERY, "OLD.example.com.", DNS_TYPE_AXFR, 0,
+	                     XFER_KEY);
+	run(f, DNS_TRANSPORT_TCP, req, len);
+	assert_int_equal(rcode(f), DNS_RCODE_REFUSED);
+	assert_false(f->info.removed_zone);
+	f->view.removed = (const uint8_t(*)[DNS_NAME_MAX])gone;
+	f->view.nremoved = 1;
+	static const uint16_t types[] = { DNS_TYPE_AXFR, DNS_TYPE_IXFR, DNS_TYPE_SOA };
+	for (unsigned i = 0; i < 3; i++) {
+		len = request(req, sizeof(req), DNS_OPCODE_QUERY, "OLD.example.com.", types[i],
+		              types[i] == DNS_TYPE_IXFR ? 5 : 0, XFER_KEY);
+		run(f, DNS_TRANSPORT_TCP, req, len);
+		assert_int_equal(f->act.kind, PG_ACT_NONE);
+		assert_int_equal(rcode(f), DNS_RCODE_NOTAUTH);
+		assert_int_equal(f->info.tsig_error, 0);
+		assert_true(f->info.removed_zone);
+		assert_true(dns_name_equal(f->act.zone, gone[0]));
+		assert_signed(f);
+	}
+	/* unsigned, or a key without transfer authority there: REFUSED */
+	len = request(req, sizeof(req), DNS_OPCODE_QUERY, "old.example.com.", DNS_TYPE_AXFR, 0, NULL);
+	run(f, DNS_TRANSPORT_TCP, req, len);
+	assert_int_equal(rcode(f), DNS_RCODE_REFUSED);
+	assert_false(f->info.removed_zone);
+	len = request(req, sizeof(req), DNS_OPCODE_QUERY, "old.example.com.", DNS_TYPE_AXFR, 0,
+	              OTHER_KEY);
+	run(f, DNS_TRANSPORT_TCP, req, len);
+	assert_int_equal(rcode(f), DNS_RCODE_REFUSED);
+	assert_false(f->info.removed_zone);
+	/* an unsigned SOA query is a query like any other (answered from the
+	 * parent zone here) */
+	len = request(req, sizeof(req), DNS_OPCODE_QUERY, "old.example.com.", DNS_TYPE_SOA, 0, NULL);
+	run(f, DNS_TRANSPORT_UDP, req, len);
+	assert_int_not_equal(rcode(f), DNS_RCODE_NOTAUTH);
+	assert_false(f->info.removed_zone);
+}
+
 static void test_axfr_unauthorised(void **state)
 {
 	fixture_t *f = *state;
@@ -489,6 +537,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keep_hidden_secondary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_removed_zone, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
