@@ -54,6 +54,15 @@ static bool is_meta(uint16_t type)
 	return type == 0 || type == DNS_TYPE_OPT || (type >= 128 && type <= 255);
 }
 
+/* A received TTL as RFC 2181 §8 reads it: at most 2^31 - 1, a value with
+ * the top bit set counting as 0.  (Refusing the message instead would
+ * fail clients for a value the RFC gives a meaning; the zone file could
+ * not hold it either.) */
+static uint32_t rx_ttl(const dns_rr_t *rr)
+{
+	return (rr->ttl & 0x80000000u) ? 0 : rr->ttl;
+}
+
 static bool in_zone(const dns_update_t *u, const uint8_t *name)
 {
 	return dns_name_is_subdomain(name, u->origin);
@@ -172,7 +181,7 @@ static int check_prereqs(dns_update_t *u, const dns_msg_t *m)
 	int rc = DNS_RCODE_NOERROR;
 	for (size_t i = 0; rc == DNS_RCODE_NOERROR && i < n; i++) {
 		const dns_rr_t *rr = &pre[i].rr;
-		if (rr->ttl != 0) {
+		if (rx_ttl(rr) != 0) {
 			rc = DNS_RCODE_FORMERR;
 			break;
 		}
@@ -220,11 +229,11 @@ static int prescan(const dns_update_t *u, const dns_msg_t *m)
 			if (is_meta(rr->type))
 				return DNS_RCODE_FORMERR;
 		} else if (rr->rclass == DNS_CLASS_ANY) {
-			if (rr->ttl != 0 || rr->rdlen != 0 ||
+			if (rx_ttl(rr) != 0 || rr->rdlen != 0 ||
 			    (is_meta(rr->type) && rr->type != DNS_TYPE_ANY))
 				return DNS_RCODE_FORMERR;
 		} else if (rr->rclass == DNS_CLASS_NONE) {
-			if (rr->ttl != 0 || is_meta(rr->type))
+			if (rx_ttl(rr) != 0 || is_meta(rr->type))
 				return DNS_RCODE_FORMERR;
 		} else {
 			return DNS_RCODE_FORMERR;
@@ -284,9 +293,9 @@ static dns_err_t update_add(dns_update_t *u, const dns_rr_t *rr)
 	dns_err_t err;
 	if ((err = upd_rdref(u, rr->type, rr->rdata, rr->rdlen, &rd)) || (err = upd_mutate(u, wn)))
 		return err;
-	if (!s && !(s = upd_set_add(wn, rr->type, rr->ttl)))
+	if (!s && !(s = upd_set_add(wn, rr->type, rx_ttl(rr))))
 		return DNS_ENOMEM;
-	s->ttl = rr->ttl;
+	s->ttl = rx_ttl(rr);
 	for (size_t i = 0; i < s->n; i++) {
 		if (replaces(rr->type, &s->rr[i], &rd)) {
 			upd_set_erase(s, i);

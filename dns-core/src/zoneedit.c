@@ -526,6 +526,14 @@ static dns_err_t ze_prepare(ze_ctx_t *c, const dns_rr_t *added, size_t n)
 	for (size_t i = 0; i < c->add.n; i++) {
 		ze_rec_t *r = &c->add.r[i];
 		size_t lo, hi;
+		if (r->ttl > DNS_ZONEEDIT_TTL_MAX) {
+			/* the parser would refuse the line: say which record */
+			char label[DNS_NAME_TEXT_MAX + 48];
+			ze_rec_label(r, label, sizeof(label));
+			ze_fail(&c->err, "added record %s: TTL above %u (RFC 2181 section 8)", label,
+			        (unsigned)DNS_ZONEEDIT_TTL_MAX);
+			return DNS_ELIMIT;
+		}
 		if (i > 0 && ze_rec_keycmp(r - 1, r) == 0 && r[-1].ttl == r->ttl) {
 			r->placed = true;
 			continue;

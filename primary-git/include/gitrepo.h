@@ -87,13 +87,38 @@ typedef struct gitrepo_config {
 	const char *known_hosts;    /* required for ssh remotes */
 } gitrepo_config_t;
 
+/*
+ * What a fetch found.  When the remote head does not descend from the
+ * local head (@ahead), the local branch is left where it was and the
+ * caller decides (gitrepo_reset_to_remote follows the remote).  Two
+ * different stories lead there, told apart by the remote-tracking ref as
+ * it was before the fetch (@prev_remote: the remote head as last fetched
+ * or pushed):
+ *  - @unpushed: the local branch holds commits that were never on the
+ *    remote as far as this clone knows (not in @prev_remote's history);
+ *  - @rewritten: the remote branch itself was moved to a commit that does
+ *    not descend from @prev_remote (a force-push, a rewind); the local
+ *    head, being @prev_remote or behind it, is simply left behind.
+ * Both may be true at once.
+ */
 typedef struct gitrepo_fetch_result {
 	gitrepo_oid_t head;        /* local branch head after the call */
 	gitrepo_oid_t remote_head; /* remote branch head as fetched */
+	gitrepo_oid_t prev_remote; /* remote-tracking head before the fetch */
+	bool had_prev_remote;      /* @prev_remote is set (not a first fetch) */
 	bool changed;              /* the local head moved (fast-forward) */
-	bool ahead;                /* local commits not on the remote (unpushed) */
-	bool diverged;             /* ahead, and the remote moved too: the head
-	                            * was not moved; see gitrepo_reset_to_remote */
+	bool ahead;                /* local commits not on the remote now: the
+	                            * remote head does not descend from the local
+	                            * head, which was not moved */
+	bool diverged;             /* ahead, and the remote has commits the local
+	                            * branch lacks; ahead without diverged: the
+	                            * remote head is an ancestor of the local head
+	                            * (a rewind, or unpushed commits on top) */
+	bool unpushed;             /* ahead, with local commits never seen on the
+	                            * remote (none of @prev_remote's history); no
+	                            * @prev_remote: every ahead commit counts */
+	bool rewritten;            /* the remote head does not descend from
+	                            * @prev_remote: the remote branch was rewritten */
 } gitrepo_fetch_result_t;
 
 typedef struct gitrepo_open_info {
@@ -128,7 +153,8 @@ dns_err_t gitrepo_head(gitrepo_t *repo, gitrepo_oid_t *head,
                        char *msg, size_t msglen);
 
 /* Fetch the branch and fast-forward the local branch to it.  Never moves
- * the local branch backwards or away from a local commit. */
+ * the local branch backwards or away from a local commit; see
+ * gitrepo_fetch_result_t for what is reported instead. */
 dns_err_t gitrepo_fetch(gitrepo_t *repo, gitrepo_fetch_result_t *res,
                         char *msg, size_t msglen);
 

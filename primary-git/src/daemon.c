@@ -26,6 +26,7 @@
 #include "gitrepo.h"
 #include "history.h"
 #include "dns/log.h"
+#include "follow.h"
 #include "metrics.h"
 #include "notify_targets.h"
 #include "removed_seen.h"
@@ -364,12 +365,27 @@ static void reload(daemon_t *d)
 		return;
 	}
 	atomic_store(&d->stale, false);
-	if (res.diverged)
-		dns_log(DNS_LOG_ERROR, "local branch diverged from the remote; not moved", NULL);
+	bool notify_all = false;
+	if (res.ahead) {
+		/* The remote head does not descend from ours: the remote branch
+		 * was rewritten (force-push, rewind), or we hold commits it never
+		 * had.  No update is waiting to be pushed: the writer holds
+		 * repo_lock (which we hold) from the first edit of a batch to its
+		 * push (process() in writeback.c), and leaves it only with the
+		 * branch pushed or reset to the remote (abandon()); its answers
+		 * wait for the push.  So the remote is the source of truth:
+		 * follow it.  Every zone is announced, also those whose serial
+		 * went down (pg_follow_remote warns about them). */
+		if (pg_follow_remote(d->repo, &res, false, &res.head) != DNS_OK) {
+			pthread_mutex_unlock(&d->repo_lock);
+			return;
+		}
+		notify_all = true;
+	}
 	if (d->state && gitrepo_oid_equal(&res.head, &d->state->commit)) {
 		dns_log(DNS_LOG_DEBUG, "up to date", NULL);
 	} else {
-		load_and_publish(d, &res.head, false, NULL, 0);
+		load_and_publish(d, &res.head, notify_all, NULL, 0);
 	}
 	pthread_mutex_unlock(&d->repo_lock);
 }
@@ -760,19 +776,14 @@ static dns_err_t open_repo(daemon_t *d, gitrepo_oid_t *head)
 		dns_log(DNS_LOG_WARN, "remote unreachable: serving the existing clone, will retry",
 		       "remote", cfg->remote, "state_dir", cfg->state_dir, "error", msg, NULL);
 	}
-	if (info.fetch.ahead || info.fetch.diverged) {
-		/* A local commit that is not in the remote was never acknowledged
-		 * (answers wait for the push): drop it, serve the remote's head. */
-		gitrepo_oid_t remote;
-		e = gitrepo_reset_to_remote(d->repo, &remote, msg, sizeof(msg));
-		if (e != DNS_OK) {
-			dns_log(DNS_LOG_ERROR, "cannot reset to the remote head", "error", msg, NULL);
+	if (info.fetch.ahead) {
+		/* The remote no longer contains our head: local commits that never
+		 * reached it (never acknowledged: answers wait for the push), or
+		 * a remote rewritten while we were stopped.  Serve the remote's
+		 * head; pg_follow_remote says which it was. */
+		e = pg_follow_remote(d->repo, &info.fetch, true, &info.head);
+		if (e != DNS_OK)
 			return e;
-		}
-		char hex[GITREPO_OID_HEXSIZE];
-		gitrepo_oid_fmt(&remote, hex);
-		dns_log(DNS_LOG_WARN, "dropped unpushed local commits", "head", hex, NULL);
-		info.head = remote;
 	}
 	char hex[GITREPO_OID_HEXSIZE];
 	gitrepo_oid_fmt(&info.head, hex);

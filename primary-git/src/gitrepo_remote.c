@@ -275,7 +275,19 @@ static dns_err_t sync_branch(gitrepo_t *r, gitrepo_fetch_result_t *res,
 		} else {
 			res->ahead = true;
 			res->diverged = !descends(r, &loc, &rem);
+			/* every local commit is in the previous remote head's
+			 * history: they were all on the remote once */
+			git_oid prev;
+			memcpy(prev.id, res->prev_remote.id, 20);
+			bool known = res->had_prev_remote &&
+			             (git_oid_equal(&loc, &prev) || descends(r, &prev, &loc));
+			res->unpushed = !known;
 		}
+	}
+	if (res->had_prev_remote) {
+		git_oid prev;
+		memcpy(prev.id, res->prev_remote.id, 20);
+		res->rewritten = !git_oid_equal(&rem, &prev) && !descends(r, &rem, &prev);
 	}
 	git_reference_free(ref);
 	if (e != 0) {
@@ -294,6 +306,14 @@ dns_err_t gitrepo_fetch(gitrepo_t *r, gitrepo_fetch_result_t *res, char *msg, si
 	if (spec == NULL) {
 		gitrepo_msg(msg, msglen, "out of memory");
 		return DNS_ENOMEM;
+	}
+	/* The remote head as this clone knew it, before the fetch moves the
+	 * tracking ref: it tells unpushed local commits from a rewritten
+	 * remote (gitrepo_fetch_result_t). */
+	git_oid prev;
+	if (git_reference_name_to_id(&prev, r->repo, r->tracking_ref) == 0) {
+		memcpy(res->prev_remote.id, prev.id, 20);
+		res->had_prev_remote = true;
 	}
 	sprintf(spec, "+%s:%s", r->local_ref, r->tracking_ref);
 	git_strarray specs = { &spec, 1 };

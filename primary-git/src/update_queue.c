@@ -1,6 +1,6 @@
 /*
- * update_queue.c - queue, grouping, retry decisions and commit messages of
- * the group commit (see update_queue.h).  No I/O.
+ * update_queue.c - queue, grouping, retry decisions, per-zone application
+ * and commit messages of the group commit (see update_queue.h).  No I/O.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns/msg.h"
 #include "dns/name.h"
 #include "dns/rrtype.h"
+#include "dns/zoneedit.h"
 #include "gitrepo.h"
 #include "update_queue.h"
 
@@ -254,6 +256,169 @@ void pg_changes_free(pg_changes_t *c)
 	free(c->removed);
 	free(c->added);
 	memset(c, 0, sizeof(*c));
+}
+
+/* ---- the messages of one zone ---- */
+
+void pg_zone_out_free(pg_zone_out_t *o)
+{
+	dns_zone_unref(o->zone);
+	free(o->text);
+	pg_changes_free(&o->changes);
+	memset(o, 0, sizeof(*o));
+}
+
+/* Apply list[0..n) to a new transaction on @zone, setting each message's
+ * rcode; with @retry, only the messages still answered NOERROR (the
+ * others were refused, by a prerequisite or as a culprit). */
+static dns_update_t *apply_msgs(const dns_zone_t *zone, pg_update_t **list, size_t n,
+                                bool retry)
+{
+	dns_update_t *u = dns_update_begin(zone);
+	if (!u)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (retry && list[i]->rcode != DNS_RCODE_NOERROR)
+			continue;
+		dns_msg_t m;
+		int rc = DNS_RCODE_FORMERR;
+		if (dns_msg_parse(&m, list[i]->wire, list[i]->len) == DNS_OK)
+			rc = dns_update_apply(u, &m);
+		dns_msg_free(&m);
+		list[i]->rcode = rc;
+	}
+	return u;
+}
+
+/* Why an attempt failed, for the message to blame. */
+typedef struct failure {
+	int rcode;
+	const char *what;
+	char error[512];
+} failure_t;
+
+/* The file text with out->changes made, into out->text (dns_zoneedit):
+ * DNS_EZONE with *f set when it cannot be done. */
+static dns_err_t edit_text(const pg_zone_in_t *in, pg_zone_out_t *out, failure_t *f)
+{
+	const pg_changes_t *c = &out->changes;
+	dns_zf_options_t plain = { .origin = in->origin, .no_include = true };
+	char err[sizeof(f->error)] = "";
+	dns_err_t e = dns_zoneedit_apply_opt(in->file, in->text, in->len, in->opt ? in->opt : &plain,
+	                                     c->removed, c->nremoved, c->added, c->nadded,
+	                                     &out->text, &out->len, err, sizeof(err));
+	if (e == DNS_OK || e == DNS_ENOMEM)
+		return e;
+	/* ENOTSUP: a change the file cannot say (deleting a record of an
+	 * included file): what the client asked for, so REFUSED.  Anything
+	 * else is ours.  Either way a file that would not say exactly what
+	 * we serve is never committed. */
+	if (e == DNS_ENOTSUP)
+		*f = (failure_t){ DNS_RCODE_REFUSED, "the zone file cannot say it", "" };
+	else
+		*f = (failure_t){ DNS_RCODE_SERVFAIL, "the zone file could not be edited", "" };
+	snprintf(f->error, sizeof(f->error), "%s", err);
+	return DNS_EZONE;
+}
+
+/* The new zone and text of @u's changes into *out: DNS_EZONE with *f set
+ * when the messages make it fail; anything else is nobody's fault. */
+static dns_err_t build(const pg_zone_in_t *in, dns_update_t *u, uint32_t date,
+                       pg_zone_out_t *out, failure_t *f)
+{
+	dns_zone_t *nz = NULL;
+	dns_err_t e = dns_update_commit(u, true, date, &nz);
+	if (e == DNS_EZONE) {
+		*f = (failure_t){ DNS_RCODE_REFUSED, "the zone would be invalid", "" };
+		snprintf(f->error, sizeof(f->error), "%s", dns_update_error(u));
+		return DNS_EZONE;
+	}
+	if (e == DNS_OK)
+		e = pg_changes_collect(&out->changes, u);
+	if (e == DNS_OK)
+		e = edit_text(in, out, f);
+	if (e != DNS_OK) {
+		dns_zone_unref(nz);
+		return e;
+	}
+	out->zone = nz;
+	out->old_serial = dns_update_old_serial(u);
+	out->new_serial = dns_zone_serial(nz);
+	return DNS_OK;
+}
+
+/* Apply list[0..n) and build the result. */
+static dns_err_t attempt(const pg_zone_in_t *in, pg_update_t **list, size_t n, bool retry,
+                         uint32_t date, pg_zone_out_t *out, failure_t *f)
+{
+	memset(out, 0, sizeof(*out));
+	dns_update_t *u = apply_msgs(in->zone, list, n, retry);
+	if (!u)
+		return DNS_ENOMEM;
+	dns_err_t e = dns_update_changed(u) ? build(in, u, date, out, f) : DNS_OK;
+	dns_update_free(u);
+	if (e != DNS_OK)
+		pg_zone_out_free(out);
+	return e;
+}
+
+static void answer_rest(pg_update_t **list, size_t n, int rcode)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i]->rcode == DNS_RCODE_NOERROR || list[i]->rcode < 0)
+			list[i]->rcode = rcode;
+}
+
+/* The first prefix of @list that fails, knowing that list[0..lo) does
+ * not and list[0..hi) does (*f: why): its last message is the one to
+ * blame (binary search).  Returns that index, or SIZE_MAX on a failure
+ * that is nobody's (*err set). */
+static size_t culprit(const pg_zone_in_t *in, pg_update_t **list, size_t lo, size_t hi,
+                      uint32_t date, failure_t *f, dns_err_t *err)
+{
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		pg_zone_out_t t;
+		failure_t g;
+		dns_err_t e = attempt(in, list, mid, true, date, &t, &g);
+		pg_zone_out_free(&t);
+		if (e == DNS_OK) {
+			lo = mid;
+		} else if (e == DNS_EZONE) {
+			hi = mid;
+			*f = g;
+		} else {
+			*err = e;
+			return SIZE_MAX;
+		}
+	}
+	return lo;
+}
+
+dns_err_t pg_apply_zone(const pg_zone_in_t *in, pg_update_t **list, size_t n, uint32_t date,
+                        pg_apply_note_fn note, void *ctx, pg_zone_out_t *out)
+{
+	failure_t f;
+	dns_err_t e = attempt(in, list, n, false, date, out, &f);
+	size_t good = 0; /* list[0..good) is known to build */
+	while (e == DNS_EZONE) {
+		size_t i = culprit(in, list, good, n, date, &f, &e);
+		if (i == SIZE_MAX)
+			break;
+		if (list[i]->rcode != DNS_RCODE_NOERROR) {
+			/* cannot be (its prefix would not differ): answer the
+			 * rest as the failure says rather than loop */
+			break;
+		}
+		list[i]->rcode = f.rcode;
+		if (note)
+			note(ctx, list[i], f.what, f.error);
+		good = i;
+		e = attempt(in, list, n, true, date, out, &f);
+	}
+	if (e != DNS_OK)
+		answer_rest(list, n, e == DNS_EZONE ? f.rcode : DNS_RCODE_SERVFAIL);
+	return e;
 }
 
 /* ---- the commit message ---- */

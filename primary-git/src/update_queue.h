@@ -11,7 +11,8 @@
  * Here: the queue, splitting a batch by TSIG key (one commit per key, so
  * that the commit author is always the key that made the change), the
  * retry decisions after a failed push, the record changes of a
- * transaction in owned memory, and the commit message.
+ * transaction in owned memory, applying the messages of one zone (each
+ * standing alone) and the commit message.
  */
 #ifndef PG_UPDATE_QUEUE_H
 #define PG_UPDATE_QUEUE_H
@@ -25,6 +26,8 @@
 #include "dns/rr.h"
 #include "dns/tsig.h"
 #include "dns/update.h"
+#include "dns/zone.h"
+#include "dns/zonefile.h"
 
 /* One verified UPDATE waiting for the writer. */
 typedef struct pg_update {
@@ -126,6 +129,54 @@ typedef struct pg_changes {
 /* Collect dns_update_changes(u) into @c (zeroed first). */
 dns_err_t pg_changes_collect(pg_changes_t *c, const dns_update_t *u);
 void pg_changes_free(pg_changes_t *c);
+
+/* ---- the messages of one zone, each standing alone ---- */
+
+/* A zone as the writer holds it: served version and its file text. */
+typedef struct pg_zone_in {
+	const char *file;          /* the file name, for messages */
+	const uint8_t *origin;
+	const dns_zone_t *zone;
+	const char *text;
+	size_t len;
+	const dns_zf_options_t *opt; /* parser options of the text ($INCLUDE);
+	                              * NULL: just @origin, no $INCLUDE */
+} pg_zone_in_t;
+
+/* The new version of a zone (DNS_OK from pg_apply_zone). */
+typedef struct pg_zone_out {
+	dns_zone_t *zone;          /* NULL: nothing changed (then nothing below) */
+	char *text;                /* the edited file (malloc) */
+	size_t len;
+	pg_changes_t changes;      /* for the commit message */
+	uint32_t old_serial, new_serial;
+} pg_zone_out_t;
+
+void pg_zone_out_free(pg_zone_out_t *o);
+
+/* Told about each message refused for what it would do to the zone:
+ * @what says why in a few words, @error the details. */
+typedef void (*pg_apply_note_fn)(void *ctx, const pg_update_t *u, const char *what,
+                                 const char *error);
+
+/*
+ * Apply @list (updates of one zone and one key, arrival order) to @in:
+ * each message atomically, each with its own list[i]->rcode (RFC 2136);
+ * then build the new zone (the serial bumped with @date when the updates
+ * left it alone) and edit the file text (dns_zoneedit_apply).
+ * Each message stands alone: when the combined result fails (an invalid
+ * zone, a text edit that cannot be made or verified), the messages that
+ * cause it are found (a binary search over the arrival order: the first
+ * message whose addition to those accepted before it fails), answered on
+ * their own (REFUSED: the zone would be invalid, or the change is one the
+ * file cannot say, such as deleting a record of an $INCLUDE'd file;
+ * SERVFAIL: the edit failed otherwise) and told to @note, and the edit
+ * runs again without them.  DNS_OK: *out holds the result of the messages answered NOERROR
+ * (out->zone NULL if they changed nothing).  Another error (DNS_ENOMEM):
+ * every message still NOERROR is answered SERVFAIL, *out is empty.
+ */
+dns_err_t pg_apply_zone(const pg_zone_in_t *in, pg_update_t **list, size_t n, uint32_t date,
+                        pg_apply_note_fn note, void *ctx, pg_zone_out_t *out);
 
 /*
  * One line for the commit message, e.g.

@@ -128,54 +128,6 @@ static work_t *work_of(round_t *r, const uint8_t *origin, int *rcode)
 	return w;
 }
 
-/* Apply @list (updates of one zone, one key) to a new transaction on
- * @zone; each update's rcode is set unless @only_noerror skips those
- * already refused. */
-static dns_update_t *apply_all(const dns_zone_t *zone, pg_update_t **list, size_t n,
-                               bool skip_refused)
-{
-	dns_update_t *u = dns_update_begin(zone);
-	if (!u)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (skip_refused && list[i]->rcode != DNS_RCODE_NOERROR)
-			continue;
-		dns_msg_t m;
-		int rc = DNS_RCODE_FORMERR;
-		if (dns_msg_parse(&m, list[i]->wire, list[i]->len) == DNS_OK)
-			rc = dns_update_apply(u, &m);
-		dns_msg_free(&m);
-		list[i]->rcode = rc;
-	}
-	return u;
-}
-
-/* The commit found the zone invalid: try the messages one by one on top
- * of those accepted so far and refuse the ones that break it. */
-static void find_culprits(const work_t *w, pg_update_t **list, size_t n, uint32_t date)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (list[i]->rcode != DNS_RCODE_NOERROR)
-			continue;
-		dns_update_t *u = apply_all(w->zone, list, i + 1, true);
-		dns_zone_t *nz = NULL;
-		if (!u) {
-			list[i]->rcode = DNS_RCODE_SERVFAIL;
-			continue;
-		}
-		if (list[i]->rcode == DNS_RCODE_NOERROR && dns_update_changed(u) &&
-		    dns_update_commit(u, true, date, &nz) == DNS_EZONE) {
-			char seq[24];
-			snprintf(seq, sizeof(seq), "%" PRIu64, list[i]->seq);
-			dns_log(DNS_LOG_WARN, "update refused: the zone would be invalid", "zone", w->name,
-			       "update", seq, "error", dns_update_error(u), NULL);
-			list[i]->rcode = DNS_RCODE_REFUSED;
-		}
-		dns_zone_unref(nz);
-		dns_update_free(u);
-	}
-}
-
 static void set_rcodes(pg_update_t **list, size_t n, int from, int to)
 {
 	for (size_t i = 0; i < n; i++)
@@ -193,73 +145,46 @@ static void describe(char *msg, size_t cap, const work_t *w, const pg_changes_t 
 	pg_commit_line(msg + len, cap - len, w->name, w->origin, c, old, neu, MSG_LINE_ITEMS);
 }
 
+/* A message refused for what it would do to the zone (pg_apply_zone). */
+static void note_refused(void *ctx, const pg_update_t *u, const char *what, const char *error)
+{
+	const work_t *w = ctx;
+	char seq[24], head[128];
+	snprintf(seq, sizeof(seq), "%" PRIu64, u->seq);
+	snprintf(head, sizeof(head), "update %s: %s", u->rcode == DNS_RCODE_REFUSED ? "refused"
+	                                                                          : "failed", what);
+	dns_log(DNS_LOG_WARN, head, "zone", w->name, "update", seq, "error", error, NULL);
+}
+
 /*
- * One zone, one key: apply, commit the transaction, edit the text.  On
- * success @w holds the new version and a line is added to @msg; on any
- * failure @w is unchanged and the updates have their (error) rcodes.
+ * One zone, one key: apply, build, edit the text, each message standing
+ * alone (pg_apply_zone).  On success @w holds the new version and a line
+ * is added to @msg; otherwise @w is unchanged and the updates have their
+ * (error) rcodes.
  */
 static void update_zone(round_t *r, work_t *w, pg_update_t **list, size_t n, char *msg,
                         size_t msgcap)
 {
-	dns_update_t *u = apply_all(w->zone, list, n, false);
-	dns_zone_t *nz = NULL;
-	if (!u) {
-		set_rcodes(list, n, -1, DNS_RCODE_SERVFAIL);
-		return;
-	}
-	if (!dns_update_changed(u)) {
-		dns_update_free(u);
-		return;
-	}
-	dns_err_t e = dns_update_commit(u, true, r->date, &nz);
-	if (e == DNS_EZONE) {
-		dns_update_free(u);
-		find_culprits(w, list, n, r->date);
-		u = apply_all(w->zone, list, n, true);
-		if (!u) {
-			set_rcodes(list, n, DNS_RCODE_NOERROR, DNS_RCODE_SERVFAIL);
-			return;
-		}
-		if (!dns_update_changed(u)) {
-			dns_update_free(u);
-			return;
-		}
-		e = dns_update_commit(u, true, r->date, &nz);
-	}
+	pg_zone_in_t in = { w->file, w->origin, w->zone, w->text, w->len, NULL };
+	pg_zone_out_t out;
+	dns_err_t e = pg_apply_zone(&in, list, n, r->date, note_refused, w, &out);
 	if (e != DNS_OK) {
-		dns_log(DNS_LOG_ERROR, "update failed", "zone", w->name, "error",
-		       e == DNS_EZONE ? dns_update_error(u) : dns_strerror(e), NULL);
-		set_rcodes(list, n, DNS_RCODE_NOERROR, e == DNS_EZONE ? DNS_RCODE_REFUSED
-		                                                      : DNS_RCODE_SERVFAIL);
-		dns_update_free(u);
+		dns_log(DNS_LOG_ERROR, "update failed", "zone", w->name, "error", dns_strerror(e),
+		        NULL);
 		return;
 	}
-	pg_changes_t c;
-	char *out = NULL, err[512] = "";
-	size_t outlen = 0;
-	e = pg_changes_collect(&c, u);
-	if (e == DNS_OK)
-		e = dns_zoneedit_apply(w->file, w->text, w->len, w->origin, c.removed, c.nremoved,
-		                       c.added, c.nadded, &out, &outlen, err, sizeof(err));
-	if (e != DNS_OK) {
-		/* never commit a file that does not say exactly what we serve */
-		dns_log(DNS_LOG_ERROR, "update refused: the zone file could not be edited", "zone",
-		       w->name, "error", err[0] ? err : dns_strerror(e), NULL);
-		set_rcodes(list, n, DNS_RCODE_NOERROR, DNS_RCODE_SERVFAIL);
-		dns_zone_unref(nz);
-		pg_changes_free(&c);
-		dns_update_free(u);
+	if (!out.zone)
 		return;
-	}
-	describe(msg, msgcap, w, &c, dns_update_old_serial(u), dns_zone_serial(nz));
-	pg_changes_free(&c);
-	dns_update_free(u);
+	describe(msg, msgcap, w, &out.changes, out.old_serial, out.new_serial);
 	dns_zone_unref(w->zone);
-	w->zone = nz;
+	w->zone = out.zone;
 	free(w->text);
-	w->text = out;
-	w->len = outlen;
+	w->text = out.text;
+	w->len = out.len;
 	w->changed = true;
+	out.zone = NULL;
+	out.text = NULL;
+	pg_zone_out_free(&out);
 }
 
 /* Author name and email: the key name without its final dot. */

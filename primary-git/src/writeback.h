@@ -9,13 +9,13 @@
  *  2. per key and zone, applies the messages in arrival order to one
  *     dns_update transaction on the zone as it stands (each message
  *     atomic, with its own rcode), commits it (the serial is bumped with
- *     today's date when the updates left it alone); if the result is not
- *     a valid zone, finds the culprits one by one, answers them REFUSED
- *     and keeps the others;
+ *     today's date when the updates left it alone);
  *  3. edits the zone file text with dns_zoneedit_apply (a minimal diff,
- *     verified by parsing it again); if the edit cannot be verified the
- *     updates of that zone are answered SERVFAIL and nothing of them is
- *     committed;
+ *     verified by parsing it again).  Each message stands alone: when
+ *     the result is not a valid zone, or the edit cannot be made or
+ *     verified, the messages that cause it are found and answered on
+ *     their own (REFUSED, SERVFAIL), and the others go through
+ *     (pg_apply_zone);
  *  4. commits (author = key name, message = what changed and the serial)
  *     and pushes the branch;
  *  5. only after the push: publishes the new zones (NOTIFYs follow) and

@@ -261,6 +261,129 @@ static void test_push_rejected_then_retry(void **state)
 	gitrepo_close(r);
 }
 
+/* ---- a remote rewritten behind our back ---- */
+
+/* Someone force-pushes main straight to the remote: @cmds run in work/
+ * (a CLI clone) before `git push -f`. */
+static void person_force_push(const char *cmds)
+{
+	sh("cd %s/work && %s pull -q --ff-only origin main && %s && %s push -q -f origin main", dir,
+	   git, cmds, git);
+}
+
+static void test_fetch_remote_rewritten(void **state)
+{
+	gitrepo_open_info_t info;
+	gitrepo_t *r = open_ok(path_in("remote.git#main"), path_in("state"), &info);
+	gitrepo_oid_t a = info.head, b, c, head;
+	person_push("example.com", "$ORIGIN example.com.\n@ SOA ns hostmaster 2 2 3 4 5\n", "B");
+	rev(&b, path_in("remote.git"), "main");
+	gitrepo_fetch_result_t fr;
+	char msg[512] = "";
+	assert_int_equal(gitrepo_fetch(r, &fr, msg, sizeof(msg)), DNS_OK);
+	assert_true(fr.had_prev_remote);
+	assert_true(gitrepo_oid_equal(&fr.prev_remote, &a));
+	assert_false(fr.rewritten); /* a fast-forward of the remote */
+	assert_true(gitrepo_oid_equal(&fr.head, &b));
+
+	/* rewind: the remote goes back to A; we hold B, which it had */
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "%s reset -q --hard HEAD~1", git);
+	person_force_push(cmd);
+	assert_int_equal(gitrepo_fetch(r, &fr, msg, sizeof(msg)), DNS_OK);
+	assert_true(fr.ahead);
+	assert_false(fr.diverged);
+	assert_true(fr.rewritten);
+	assert_false(fr.unpushed);
+	assert_false(fr.changed);
+	assert_true(gitrepo_oid_equal(&fr.head, &b));       /* never moved backwards by a fetch */
+	assert_true(gitrepo_oid_equal(&fr.remote_head, &a));
+	assert_true(gitrepo_oid_equal(&fr.prev_remote, &b));
+	/* following it */
+	assert_int_equal(gitrepo_reset_to_remote(r, &head, msg, sizeof(msg)), DNS_OK);
+	assert_true(gitrepo_oid_equal(&head, &a));
+	assert_int_equal(gitrepo_fetch(r, &fr, msg, sizeof(msg)), DNS_OK);
+	assert_false(fr.ahead);
+	assert_false(fr.rewritten);
+
+	/* divergent: the remote moves on to B2, then is rewritten to A + C */
+	person_push("example.org", "b2\n", "B2");
+	assert_int_equal(gitrepo_fetch(r, &fr, msg, sizeof(msg)), DNS_OK);
+	assert_true(fr.changed);
+	gitrepo_oid_t b2 = fr.head;
+	snprintf(cmd, sizeof(cmd), "%s reset -q --hard HEAD~1 && echo c > example.org && %s add "
+	         "example.org && %s " PERSON " commit -qm C", git, git, git);
+	person_force_push(cmd);
+	rev(&c, path_in("remote.git"), "main");
+	assert_oid_rev(&a, path_in("remote.git"), "main~1");
+	assert_int_equal(gitrepo_fetch(r, &fr, msg, sizeof(msg)), DNS_OK);
+	assert_true(fr.ahead);
+	assert_true(fr.diverged);
+	assert_true(fr.rewritten);
+	assert_false(fr.unpushed);
+	assert_true(gitrepo_oid_equal(&fr.head, &b2));
+	assert_true(gitrepo_oid_equal(&fr.remote_head, &c));
+	assert_int_equal(gitrepo_reset_to_remote(r, &head, msg, sizeof(msg)), DNS_OK);
+	assert_true(gitrepo_oid_equal(&head, &c));
+	assert_int_equal(gitrepo_head(r, &head, msg, sizeof(msg)), DNS_OK);
+	assert_true(gitrepo_oid_equal(&head, &c));
+	assert_file(r, &head, "example.org", "c\n");
+	gitrepo_close(r);
+
+	/* while stopped: the remote is rewritten from C to A + D */
+	snprintf(cmd, sizeof(cmd), "%s reset -q --hard HEAD~1 && echo d > example.org && %s add "
+	         "example.org && %s " PERSON " commit -qm D", git, git, git);
+	person_force_push(cmd);
+	gitrepo_oid_t d;
+	rev(&d, path_in("remote.git"), "main");
+	r = open_ok(path_in("remote.git#main"), path_in("state"), &info);
+	assert_true(info.fetch.ahead);
+	assert_true(info.fetch.diverged);
+	assert_true(info.fetch.rewritten);
+	assert_false(info.fetch.unpushed);
+	assert_true(gitrepo_oid_equal(&info.head, &c));
+	assert_true(gitrepo_oid_equal(&info.fetch.prev_remote, &c));
+	assert_true(gitrepo_oid_equal(&info.fetch.remote_head, &d));
+	gitrepo_close(r);
+}
+
+static void test_fetch_unpushed_told_from_rewritten(void **state)
+{
+	gitrepo_open_info_t info;
+	gitrepo_t *r = open_ok(path_in("remote.git#main"), path_in("state"), &info);
+	gitrepo_oid_t a = info.head, mine;
+	char msg[512] = "";
+	gitrepo_change_t ch[] = { { "example.com", (const uint8_t *)"mine\n", 5 } };
+	assert_int_equal(gitrepo_commit(r, &a, ch, 1, KEY, KEY, "mine", &mine, msg, sizeof(msg)),
+	                 DNS_OK);
+	/* a local commit never pushed, the remote as it was */
+	gitrepo_fetch_result_t fr;
+	assert_int_equal(gitrepo_fetch(r, &fr, msg, sizeof(msg)), DNS_OK);
+	assert_true(fr.ahead);
+	assert_false(fr.diverged);
+	assert_true(fr.unpushed);
+	assert_false(fr.rewritten);
+	gitrepo_close(r);
+
+	/* both at once: the remote rewritten to an unrelated root commit, and
+	 * our local commit still unpushed; reported at the next open */
+	sh("cd %s/work && %s checkout -q --orphan fresh && %s rm -rq --cached . && "
+	   "echo fresh > example.com && %s add example.com && %s " PERSON " commit -qm fresh && "
+	   "%s push -q -f origin fresh:main", dir, git, git, git, git, git);
+	r = open_ok(path_in("remote.git#main"), path_in("state"), &info);
+	assert_true(info.fetch.ahead);
+	assert_true(info.fetch.diverged);
+	assert_true(info.fetch.unpushed);
+	assert_true(info.fetch.rewritten);
+	assert_true(gitrepo_oid_equal(&info.head, &mine));
+	assert_true(gitrepo_oid_equal(&info.fetch.prev_remote, &a));
+	assert_oid_rev(&info.fetch.remote_head, path_in("remote.git"), "main");
+	gitrepo_oid_t head;
+	assert_int_equal(gitrepo_reset_to_remote(r, &head, msg, sizeof(msg)), DNS_OK);
+	assert_file(r, &head, "example.com", "fresh\n");
+	gitrepo_close(r);
+}
+
 /* ---- unreachable remotes ---- */
 
 static void test_unreachable_with_state_is_stale(void **state)
@@ -619,6 +742,8 @@ int main(void)
 		cmocka_unit_test_setup(test_history, setup),
 		cmocka_unit_test_setup(test_commit_and_push, setup),
 		cmocka_unit_test_setup(test_push_rejected_then_retry, setup),
+		cmocka_unit_test_setup(test_fetch_remote_rewritten, setup),
+		cmocka_unit_test_setup(test_fetch_unpushed_told_from_rewritten, setup),
 		cmocka_unit_test_setup(test_unreachable_with_state_is_stale, setup),
 		cmocka_unit_test_setup(test_unreachable_without_state, setup),
 		cmocka_unit_test_setup(test_known_hosts, setup),

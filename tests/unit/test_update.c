@@ -327,6 +327,39 @@ static void test_add(void **state)
 	dns_update_free(u);
 }
 
+/* RFC 2181 §8: a received TTL with the top bit set is read as 0, in the
+ * update section (added records) as in the prerequisite and delete forms
+ * that must carry 0; 2^31 - 1 is kept as is. */
+static void test_ttl_top_bit(void **state)
+{
+	dns_update_t *u = dns_update_begin(*state);
+	mb_t m;
+	mb_start(&m, "@", DNS_TYPE_SOA, IN);
+	UPD(&m, "new", DNS_TYPE_A, IN, 0x80000000u, ADDR(9), 4);
+	UPD(&m, "max", DNS_TYPE_A, IN, 0x7fffffffu, ADDR(8), 4);
+	assert_int_equal(run(u, &m), DNS_RCODE_NOERROR);
+	assert_string_equal(changes(u), "+max.example.com. A 2147483647 8;"
+	                                "+new.example.com. A 0 9;");
+	mb_start(&m, "@", DNS_TYPE_SOA, IN);
+	PRE(&m, "www", DNS_TYPE_A, ANY, 0xffffffffu, NULL, 0);   /* exists: read as TTL 0 */
+	UPD(&m, "mail", DNS_TYPE_A, ANY, 0x80000001u, NULL, 0);  /* delete RRset */
+	UPD(&m, "www", DNS_TYPE_A, IN, 0xffffffffu, ADDR(2), 4); /* the whole RRset gets TTL 0 */
+	assert_int_equal(run(u, &m), DNS_RCODE_NOERROR);
+	assert_string_equal(changes(u), "-mail.example.com. A 3600 25;"
+	                                "-www.example.com. A 3600 1;"
+	                                "+max.example.com. A 2147483647 8;"
+	                                "+new.example.com. A 0 9;"
+	                                "+www.example.com. A 0 1;+www.example.com. A 0 2;");
+	/* a TTL without the top bit is still no zero where 0 is required */
+	mb_start(&m, "@", DNS_TYPE_SOA, IN);
+	PRE(&m, "www", DNS_TYPE_A, ANY, 0x7fffffffu, NULL, 0);
+	assert_int_equal(run(u, &m), DNS_RCODE_FORMERR);
+	dns_zone_t *nz = NULL;
+	assert_int_equal(dns_update_commit(u, true, 2024010200u, &nz), DNS_OK);
+	dns_zone_unref(nz);
+	dns_update_free(u);
+}
+
 static void test_delete(void **state)
 {
 	dns_update_t *u = dns_update_begin(*state);
@@ -612,6 +645,7 @@ int main(void)
 		cmocka_unit_test(test_prereq_value),
 		cmocka_unit_test(test_prereq_errors),
 		cmocka_unit_test(test_add),
+		cmocka_unit_test(test_ttl_top_bit),
 		cmocka_unit_test(test_delete),
 		cmocka_unit_test(test_cname_conflicts),
 		cmocka_unit_test(test_soa_serial),

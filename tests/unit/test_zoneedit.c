@@ -347,6 +347,32 @@ static void test_bad_text(void **state)
 	assert_null(out);
 }
 
+/* TTLs: 2^31 - 1 is the largest a zone file holds (RFC 2181 §8); above
+ * it the edit is refused up front, naming the record. */
+static void test_ttl_bound(void **state)
+{
+	(void)state;
+	char *want = subst(ZONE, "ns1\tIN A 192.0.2.1\n",
+	                   "ns1\tIN A 192.0.2.1\nns1\t2147483647 IN TXT \"max\"\n");
+	check(ZONE, NULL, LIST("ns1 2147483647 TXT \"max\""), want);
+	free(want);
+	static tlist_t l;
+	rrs(&l, LIST("big 60 A 192.0.2.7"));
+	char *out = NULL, err[256] = "";
+	size_t len = 0;
+	const uint32_t ttls[] = { 2147483648u, 4294967295u };
+	for (size_t i = 0; i < 2; i++) {
+		dns_rr_t r = l.r[0].rr;
+		r.ttl = ttls[i];
+		assert_int_equal(dns_zoneedit_apply("zone", ZONE, strlen(ZONE), origin, NULL, 0, &r, 1,
+		                                    &out, &len, err, sizeof(err)),
+		                 DNS_ELIMIT);
+		assert_null(out);
+		assert_non_null(strstr(err, "big.example.com."));
+		assert_non_null(strstr(err, "TTL above 2147483647"));
+	}
+}
+
 static void test_include_refused(void **state)
 {
 	(void)state;
@@ -586,6 +612,7 @@ int main(void)
 		cmocka_unit_test(test_other_lines_untouched),
 		cmocka_unit_test(test_remove_missing),
 		cmocka_unit_test(test_bad_text),
+		cmocka_unit_test(test_ttl_bound),
 		cmocka_unit_test(test_include_refused),
 		cmocka_unit_test(test_owner_across_origin),
 		cmocka_unit_test(test_crlf_kept),

@@ -59,7 +59,9 @@ dns_update_t *dns_update_begin(const dns_zone_t *zone);
  *   or greater than (RFC 1982) the current one; otherwise it is ignored;
  * - the apex SOA and the last apex NS are never deleted; ANY/ANY at the
  *   apex deletes everything except SOA and NS;
- * - the TTL of an added record becomes the TTL of its whole RRset.
+ * - the TTL of an added record becomes the TTL of its whole RRset;
+ * - a TTL with the top bit set (2^31 and above) is read as 0, in every
+ *   section, as RFC 2181 §8 says received TTLs are to be treated.
  * The zone checks that need the whole zone (glue, delegations, DNAME)
  * are done at commit.
  */
