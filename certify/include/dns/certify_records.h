@@ -47,7 +47,7 @@ typedef enum dns_certify_rec {
 	DNS_CERTIFY_REC_CA,     /* 0 0 0 */
 } dns_certify_rec_t;
 
-/* What a TLSA rdata holds; *der/*der_len (may be NULL) receive its data. */
+/* What a TLSA rdata holds; *der and *der_len (may be NULL) receive its data. */
 dns_certify_rec_t dns_certify_tlsa_kind(const uint8_t *rdata, size_t len, const uint8_t **der,
                                         size_t *der_len);
 
