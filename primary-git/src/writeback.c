@@ -165,9 +165,16 @@ static void note_refused(void *ctx, const pg_update_t *u, const char *what, cons
 static void update_zone(round_t *r, work_t *w, pg_update_t **list, size_t n, char *msg,
                         size_t msgcap)
 {
-	pg_zone_in_t in = { w->file, w->origin, w->zone, w->text, w->len, NULL };
+	/* $INCLUDE as the primary loads it: from the commit the text is of
+	 * (the writer holds repo_lock; its commits change zone files only) */
+	dns_zf_options_t opt = { .origin = w->origin };
+	pg_incl_t incl;
+	pg_incl_init(&incl, r->env->repo, &r->head);
+	pg_incl_options(&incl, &opt);
+	pg_zone_in_t in = { w->file, w->origin, w->zone, w->text, w->len, &opt };
 	pg_zone_out_t out;
 	dns_err_t e = pg_apply_zone(&in, list, n, r->date, note_refused, w, &out);
+	pg_incl_free(&incl);
 	if (e != DNS_OK) {
 		dns_log(DNS_LOG_ERROR, "update failed", "zone", w->name, "error", dns_strerror(e),
 		        NULL);
