@@ -348,6 +348,7 @@ static const char *tsig_error_text(uint16_t e, char *buf, size_t cap)
  */
 static int explain_refused(const opts_t *o, bool tsig_ok)
 {
+	fflush(stdout); /* after the "REFUSED from" line it explains */
 	if (!o->has_key) {
 		fprintf(stderr, "dns-notify: %s refused an unsigned NOTIFY for %s: dns-primary-git "
 		        "accepts only NOTIFYs signed with a key that has notify authority (--key)\n",

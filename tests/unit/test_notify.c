@@ -28,7 +28,8 @@
 #include "dns/rrtype.h"
 #include "dns/tsig.h"
 
-#define KEYTEXT "test.key:hmac-sha256:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+#define SECRET_B64 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+#define KEYTEXT "test.key:hmac-sha256:" SECRET_B64
 /* Same name, another secret: answers signed with it must not verify. */
 #define BADKEYTEXT "test.key:hmac-sha256:AQECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 #define T0 1700000000ull
@@ -531,6 +532,7 @@ typedef struct responder {
 	unsigned rcode;  /* rcode to answer with */
 	bool silent;     /* never answer */
 	bool bad_tsig;   /* sign with the wrong secret */
+	const char *keytext; /* the key of both sides (NULL: KEYTEXT) */
 	int answered;
 } responder_t;
 
@@ -540,7 +542,7 @@ static size_t respond(responder_t *r, const uint8_t *q, size_t n, uint8_t *out, 
 	dns_msg_t m;
 	size_t len = 0;
 	dns_tsig_key_t key;
-	load_key(&key, r->bad_tsig ? BADKEYTEXT : KEYTEXT);
+	load_key(&key, r->bad_tsig ? BADKEYTEXT : r->keytext ? r->keytext : KEYTEXT);
 	dns_keystore_t *ks = dns_keystore_new();
 	dns_keystore_add(ks, &key);
 	if (dns_msg_parse(&m, q, n) == DNS_OK) {
@@ -670,7 +672,7 @@ static int run_against(responder_t *r, bool with_key, const char *timeout)
 	int i = 0;
 	if (with_key) {
 		args[i++] = "--key";
-		args[i++] = KEYTEXT;
+		args[i++] = r->keytext ? r->keytext : KEYTEXT;
 	}
 	if (r->tcp)
 		args[i++] = "--tcp";
@@ -690,9 +692,19 @@ static void test_cli_udp(void **state)
 	responder_t r = {.rcode = DNS_RCODE_NOERROR};
 	assert_int_equal(run_against(&r, true, "5"), 0);
 	assert_int_equal(r.answered, 1);
+	/* REFUSED with a verified TSIG, for a key whose name gives it no
+	 * notify authority over the zone: explained, exit 3. */
 	responder_t refused = {.rcode = DNS_RCODE_REFUSED};
-	assert_int_equal(run_against(&refused, true, "5"), 1);
+	assert_int_equal(run_against(&refused, true, "5"), 3);
 	assert_int_equal(refused.answered, 1);
+	responder_t scoped = {.rcode = DNS_RCODE_REFUSED,
+	                      .keytext = "h._notify.other:hmac-sha256:" SECRET_B64};
+	assert_int_equal(run_against(&scoped, true, "5"), 3);
+	/* A key that has the authority, refused all the same: another reason. */
+	responder_t root = {.rcode = DNS_RCODE_REFUSED,
+	                    .keytext = "h._notify.:hmac-sha256:" SECRET_B64};
+	assert_int_equal(run_against(&root, true, "5"), 1);
+	assert_int_equal(root.answered, 1);
 	responder_t badsig = {.rcode = DNS_RCODE_NOERROR, .bad_tsig = true};
 	assert_int_equal(run_against(&badsig, true, "5"), 1);
 	assert_int_equal(badsig.answered, 1);
