@@ -266,22 +266,8 @@ static void post_notify(daemon_t *d, notify_job_t *j)
 
 static void update_metrics(daemon_t *d)
 {
-	if (!d->metrics)
-		return;
-	pg_metrics_zones_begin(d->metrics);
-	for (size_t i = 0; i < d->state->nzones; i++) {
-		const pg_zone_ent_t *z = &d->state->zones[i];
-		pg_metrics_zone(d->metrics, z->name, z->zone ? dns_zone_serial(z->zone) : 0,
-		                z->zone != NULL, z->load_errors, z->failed);
-	}
-	/* kept until restart: a series that vanishes says nothing */
-	for (size_t i = 0; i < d->state->nremoved; i++)
-		pg_metrics_zone_removed(d->metrics, d->state->removed[i].name,
-		                        d->state->removed[i].serial);
-	for (size_t i = 0; i < d->state->nkeyfiles; i++)
-		pg_metrics_keyfile(d->metrics, d->state->keyfiles[i].file, d->state->keyfiles[i].failed,
-		                   d->state->keyfiles[i].load_errors);
-	pg_metrics_zones_end(d->metrics);
+	if (d->metrics)
+		pg_metrics_state(d->metrics, d->state);
 }
 
 /* Load @head (repo_lock held) and publish it.  @notify_all: announce
@@ -316,11 +302,14 @@ static dns_err_t load_and_publish(daemon_t *d, const gitrepo_oid_t *head, bool n
 			dns_name_copy(s->removed[i], st->removed[i].origin);
 		s->nremoved = st->nremoved;
 	}
-	/* The versions being replaced answer the next IXFRs from them. */
+	/* The versions being replaced answer the next IXFRs from them.  Not
+	 * one replaced for a change of what it includes alone: the cache is by
+	 * blob, and that blob's version is the newest (pg_history_old_version). */
 	for (size_t i = 0; d->state && i < st->nzones; i++) {
 		const pg_zone_ent_t *z = &st->zones[i];
 		const pg_zone_ent_t *old = pg_repo_state_find(d->state, z->origin);
-		if (old && old->zone && z->zone != old->zone)
+		if (old && old->zone && z->zone != old->zone &&
+		    !gitrepo_oid_equal(&old->zone_blob, &z->zone_blob))
 			pg_zcache_put(&d->zcache, &old->zone_blob, old->zone);
 	}
 	pg_repo_state_free(d->state);
@@ -492,30 +481,8 @@ typedef struct old_ctx {
 static dns_zone_t *old_zone(void *ctx, const dns_zone_t *zone, uint32_t serial)
 {
 	old_ctx_t *c = ctx;
-	pg_hist_ent_t ent;
-	if (!pg_history_find_origin(c->s->history, dns_zone_origin(zone), serial, &ent))
-		return NULL;
-	dns_zone_t *z = pg_zcache_get(&c->d->zcache, &ent.blob);
-	if (z || pthread_mutex_trylock(&c->d->repo_lock) != 0)
-		return z;
-	uint8_t *text = NULL;
-	size_t len = 0;
-	if (gitrepo_read_blob(c->d->repo, &ent.blob, &text, &len, NULL, 0) == DNS_OK) {
-		char zn[DNS_NAME_TEXT_MAX];
-		name_text(dns_zone_origin(zone), zn, sizeof(zn));
-		/* what it includes, as it was then: from the commit of that version */
-		pg_incl_t incl;
-		pg_incl_init(&incl, c->d->repo, &ent.commit);
-		if (pg_zone_from_text(zn, zn, dns_zone_origin(zone), (const char *)text, len, &incl,
-		                      true, &z) != DNS_OK)
-			z = NULL;
-		pg_incl_free(&incl);
-		free(text);
-	}
-	pthread_mutex_unlock(&c->d->repo_lock);
-	if (z)
-		pg_zcache_put(&c->d->zcache, &ent.blob, z);
-	return z;
+	return pg_history_old_version(c->s->history, c->d->repo, &c->d->repo_lock, &c->d->zcache,
+	                              zone, serial);
 }
 
 typedef struct stream_ctx {
@@ -677,23 +644,6 @@ static void prefetch(void *ctx, const dns_net_request_t *reqs, unsigned n)
 		dns_daemon_answer_prefetch(s->zones, reqs, n);
 }
 
-/* A secondary asked for a zone whose file was removed (answered
- * NOTAUTH): the operator must remove the zone there; said once per zone
- * and secondary. */
-static void removed_zone_asked(daemon_t *d, const dns_net_request_t *req, const uint8_t *origin)
-{
-	char zone[DNS_NAME_TEXT_MAX];
-	name_text(origin, zone, sizeof(zone));
-	if (d->metrics)
-		pg_metrics_removed_request(d->metrics, zone);
-	if (!pg_seen_first(&d->removed_seen, origin, req->peer))
-		return;
-	char peer[DNS_NET_ADDR_TEXT_MAX];
-	dns_net_addr_format(req->peer, peer, sizeof(peer));
-	dns_log(DNS_LOG_WARN, "transfer requested for a removed zone; remove it from that secondary",
-	        "zone", zone, "peer", peer, "rcode", "NOTAUTH", NULL);
-}
-
 static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *out)
 {
 	daemon_t *d = ctx;
@@ -723,7 +673,7 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 		}
 	}
 	if (info.removed_zone)
-		removed_zone_asked(d, req, act.zone);
+		pg_removed_asked(&d->removed_seen, d->metrics, act.zone, req->peer);
 	switch (act.kind) {
 	case PG_ACT_RELOAD: {
 		char zone[DNS_NAME_TEXT_MAX], peer[DNS_NET_ADDR_TEXT_MAX];

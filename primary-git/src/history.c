@@ -227,6 +227,41 @@ const pg_hist_ent_t *pg_history_at(const pg_history_t *h, const char *file, size
 	return z && i < z->n ? &z->v[i] : NULL;
 }
 
+/* ---- old versions ---- */
+
+dns_zone_t *pg_history_old_version(const pg_history_t *h, gitrepo_t *repo,
+                                   pthread_mutex_t *repo_lock, pg_zcache_t *cache,
+                                   const dns_zone_t *zone, uint32_t serial)
+{
+	pg_hist_ent_t ent;
+	const uint8_t *origin = dns_zone_origin(zone);
+	if (!pg_history_find_origin(h, origin, serial, &ent))
+		return NULL;
+	dns_zone_t *z = pg_zcache_get(cache, &ent.blob);
+	if (z || pthread_mutex_trylock(repo_lock) != 0)
+		return z;
+	uint8_t *text = NULL;
+	size_t len = 0;
+	if (gitrepo_read_blob(repo, &ent.blob, &text, &len, NULL, 0) == DNS_OK) {
+		char zn[DNS_NAME_TEXT_MAX];
+		size_t n = dns_name_to_text(origin, zn, sizeof(zn));
+		if (n > 1 && zn[n - 1] == '.')
+			zn[n - 1] = '\0';
+		/* what it included then: the files of the newest commit with this
+		 * blob, the last content served under this serial */
+		pg_incl_t incl;
+		pg_incl_init(&incl, repo, &ent.commit);
+		if (pg_zone_from_text(zn, zn, origin, (const char *)text, len, &incl, true, &z) != DNS_OK)
+			z = NULL;
+		pg_incl_free(&incl);
+		free(text);
+	}
+	pthread_mutex_unlock(repo_lock);
+	if (z)
+		pg_zcache_put(cache, &ent.blob, z);
+	return z;
+}
+
 /* ---- the cache of old versions ---- */
 
 void pg_zcache_init(pg_zcache_t *c)

@@ -84,4 +84,16 @@ dns_zone_t *pg_zcache_get(pg_zcache_t *c, const gitrepo_oid_t *blob);
 /* Remember @zone (a reference is taken) as the version of @blob. */
 void pg_zcache_put(pg_zcache_t *c, const gitrepo_oid_t *blob, dns_zone_t *zone);
 
+/*
+ * The version of @zone that declared @serial, for IXFR (a new reference),
+ * or NULL: from @cache, else rebuilt from its blob with the files it
+ * $INCLUDEs read from that version's own commit, then cached.  The
+ * repository is used only if @repo_lock can be taken at once (a reload
+ * holding it for long must not stall a worker: the client then gets the
+ * whole zone).  Any thread.
+ */
+dns_zone_t *pg_history_old_version(const pg_history_t *h, gitrepo_t *repo,
+                                   pthread_mutex_t *repo_lock, pg_zcache_t *cache,
+                                   const dns_zone_t *zone, uint32_t serial);
+
 #endif

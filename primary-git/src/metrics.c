@@ -9,6 +9,7 @@
 #include "dns/metrics_http.h"
 #include "dns/rrtype.h"
 #include "metrics.h"
+#include "repo_state.h"
 
 /* Query types with a label of their own; the rest count as "other". */
 static const uint16_t q_types[] = {
@@ -231,6 +232,23 @@ void pg_metrics_keyfile(pg_metrics_t *m, const char *file, bool failed, uint64_t
 		k->seen = true;
 	}
 	pthread_mutex_unlock(&m->lock);
+}
+
+void pg_metrics_state(pg_metrics_t *m, const pg_repo_state_t *st)
+{
+	pg_metrics_zones_begin(m);
+	for (size_t i = 0; i < st->nzones; i++) {
+		const pg_zone_ent_t *z = &st->zones[i];
+		pg_metrics_zone(m, z->name, z->zone ? dns_zone_serial(z->zone) : 0, z->zone != NULL,
+		                z->load_errors, z->failed);
+	}
+	/* kept until restart: a series that vanishes says nothing */
+	for (size_t i = 0; i < st->nremoved; i++)
+		pg_metrics_zone_removed(m, st->removed[i].name, st->removed[i].serial);
+	for (size_t i = 0; i < st->nkeyfiles; i++)
+		pg_metrics_keyfile(m, st->keyfiles[i].file, st->keyfiles[i].failed,
+		                   st->keyfiles[i].load_errors);
+	pg_metrics_zones_end(m);
 }
 
 void pg_metrics_notify_pending(pg_metrics_t *m, size_t n)

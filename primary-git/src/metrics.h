@@ -52,6 +52,10 @@ void pg_metrics_zone_removed(pg_metrics_t *m, const char *zone, uint32_t serial)
 void pg_metrics_removed_request(pg_metrics_t *m, const char *zone);
 /* One key file's state after a load. */
 void pg_metrics_keyfile(pg_metrics_t *m, const char *file, bool failed, uint64_t load_errors);
+/* The zones, removed zones and key files of @st, replacing what was known
+ * (begin, zone()/zone_removed()/keyfile() for each, end). */
+struct pg_repo_state;
+void pg_metrics_state(pg_metrics_t *m, const struct pg_repo_state *st);
 /* Forget zones and key files not named in the last round: call begin, then
  * zone(), zone_removed() and keyfile() for each, then end. */
 void pg_metrics_zones_begin(pg_metrics_t *m);

@@ -4,6 +4,9 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "dns/log.h"
+#include "dns/net.h"
+#include "metrics.h"
 #include "removed_seen.h"
 
 void pg_seen_init(pg_seen_t *s)
@@ -52,4 +55,22 @@ bool pg_seen_first(pg_seen_t *s, const uint8_t *zone, const struct sockaddr *pee
 	}
 	pthread_mutex_unlock(&s->lock);
 	return first;
+}
+
+void pg_removed_asked(pg_seen_t *s, pg_metrics_t *m, const uint8_t *origin,
+                      const struct sockaddr *peer)
+{
+	char zone[DNS_NAME_TEXT_MAX];
+	dns_name_to_text(origin, zone, sizeof(zone));
+	size_t n = strlen(zone);
+	if (n > 1 && zone[n - 1] == '.')
+		zone[n - 1] = '\0';
+	if (m)
+		pg_metrics_removed_request(m, zone);
+	if (!pg_seen_first(s, origin, peer))
+		return;
+	char addr[DNS_NET_ADDR_TEXT_MAX];
+	dns_net_addr_format(peer, addr, sizeof(addr));
+	dns_log(DNS_LOG_WARN, "transfer requested for a removed zone; remove it from that secondary",
+	        "zone", zone, "peer", addr, "rcode", "NOTAUTH", NULL);
 }

@@ -37,4 +37,12 @@ void pg_seen_destroy(pg_seen_t *s);
  * being forgotten). */
 bool pg_seen_first(pg_seen_t *s, const uint8_t *zone, const struct sockaddr *peer);
 
+struct pg_metrics;
+
+/* A secondary at @peer asked for removed zone @origin (answered NOTAUTH):
+ * counted in @m (may be NULL), and the operator told to remove the zone
+ * there, once per zone and secondary. */
+void pg_removed_asked(pg_seen_t *s, struct pg_metrics *m, const uint8_t *origin,
+                      const struct sockaddr *peer);
+
 #endif
