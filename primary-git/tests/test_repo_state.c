@@ -511,9 +511,39 @@ static void test_include_dependencies(void **state)
 	assert_int_equal(dns_zone_serial(find(st, "a.test.")->zone), 2);
 	assert_true(has_name(st, "a.test.", "late.a.test."));
 
-	/* outside the repository, or a zone file: refused */
+	/* files by path, as the include resolver reads them */
+	gitrepo_oid_t blob;
+	gitrepo_kind_t kind = GITREPO_KIND_FILE;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	sh("cd %s/work && ln -s ../common.inc inc/link.inc", top);
+	commit(&c, "a symlink under inc/");
+	fetch(repo);
+	assert_int_equal(gitrepo_read_path(repo, &c, "inc/mail.inc", &blob, &kind, &data, &len, NULL,
+	                                   0), DNS_OK);
+	assert_int_equal(kind, GITREPO_KIND_FILE);
+	assert_memory_equal(data, "mail A", 6);
+	free(data);
+	assert_int_equal(gitrepo_read_path(repo, &c, "inc/link.inc", &blob, &kind, NULL, NULL, NULL,
+	                                   0), DNS_EINVAL);
+	assert_int_equal(kind, GITREPO_KIND_SYMLINK);
+	assert_int_equal(gitrepo_read_path(repo, &c, "inc", &blob, &kind, NULL, NULL, NULL, 0),
+	                 DNS_EINVAL);
+	assert_int_equal(kind, GITREPO_KIND_TREE);
+	assert_int_equal(gitrepo_read_path(repo, &c, "inc/nope.inc", &blob, NULL, NULL, NULL, NULL, 0),
+	                 DNS_ENOTFOUND);
+	assert_int_equal(gitrepo_read_path(repo, &c, "common.inc/x", &blob, NULL, NULL, NULL, NULL, 0),
+	                 DNS_ENOTFOUND);
+	static const char *const malformed[] = { "", "/common.inc", "inc/../common.inc", "./common.inc",
+	                                         "inc//mail.inc", "inc/" };
+	for (unsigned i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++)
+		assert_int_equal(gitrepo_read_path(repo, &c, malformed[i], &blob, NULL, NULL, NULL, NULL,
+		                                   0), DNS_EINVAL);
+
+	/* outside the repository, a zone file, a symlink: refused */
 	static const char *const bad[] = { "$INCLUDE ../x.inc\n", "$INCLUDE c.test\n",
-	                                   "$INCLUDE /etc/hosts\n", "$INCLUDE _keys\n" };
+	                                   "$INCLUDE /etc/hosts\n", "$INCLUDE _keys\n",
+	                                   "$INCLUDE inc/link.inc\n" };
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		good = find(st, "b.test.")->zone;
 		write_file("b.test", zone_at("b.test", 10 + i, bad[i]));
