@@ -5,7 +5,8 @@
 # and a zone including both, paths relative to the repository root, is
 # accepted and served.  A later push changing only the include file is
 # checked against every zone (a broken include is refused with the
-# included file's own position), and `$INCLUDE` of a zone file or of a
+# included file's own position; a zone whose records changed that way
+# needs a higher serial, as if its own file had changed), and `$INCLUDE` of a zone file or of a
 # path leaving the repository is refused with the primary's reason.
 source "$(dirname "$0")/../integration/lib.sh"
 source "$(dirname "$0")/hooklib.sh"
@@ -58,8 +59,24 @@ grep -qF "example.net refused" <<<"$PUSH_OUT" || fail "the refusal does not name
 [ "$(head_now)" = "$before" ] || fail "the remote branch moved although the push was refused"
 git -C "$W" reset -q --hard origin/main
 
+# ---- records changed through an include need a higher serial ----
+printf 'mx3  A  192.0.2.27\n' >>"$W/shared/mail"
+git -C "$W" commit -q -m "a third mail host" shared/mail
+push_out "$W"
+[ "$PUSH_RC" != 0 ] || fail "example.net changed through shared/mail with the same serial, and was accepted"
+grep -qF "example.net: SOA serial 2026070101 is not greater than the old serial 2026070101" <<<"$PUSH_OUT" ||
+	fail "the refusal does not say the serial must increase: $PUSH_OUT"
+grep -qF "example.net refused: its records changed through an included file" <<<"$PUSH_OUT" ||
+	fail "the refusal does not say why example.net needs a new serial: $PUSH_OUT"
+S=$(bumped_serial "$W" example.net)
+git -C "$W" commit -q --amend --no-edit example.net
+push_out "$W"
+[ "$PUSH_RC" = 0 ] || fail "the include change with example.net at serial $S was refused: $PUSH_OUT"
+wait_serial 30 127.0.0.1 $P example.net "$S"
+answer_is 127.0.0.1 $P A mx3.example.net 192.0.2.27 || fail "mx3.example.net is not served"
+
 # ---- what no zone may include, with the same reason as the primary ----
-sed -i 's/2026070101/2026070102/' "$W/example.net"
+bumped_serial "$W" example.net >/dev/null
 printf '$INCLUDE example.com\n$INCLUDE ../outside.inc\n' >>"$W/example.net"
 line=$(grep -n '^\$INCLUDE example.com' "$W/example.net" | cut -d: -f1)
 git -C "$W" commit -q -m "includes that are not allowed" example.net
@@ -69,6 +86,6 @@ grep -qF "example.net:$line:10: cannot include 'example.com': not allowed in a z
 	<<<"$PUSH_OUT" || fail "the refusal of \$INCLUDE example.com is not at example.net:$line:10: $PUSH_OUT"
 grep -qF "example.net:$((line + 1)):10: cannot include '../outside.inc': not allowed in a zone repository: '.' or '..'" \
 	<<<"$PUSH_OUT" || fail "the refusal of \$INCLUDE ../outside.inc is missing: $PUSH_OUT"
-serial_is 127.0.0.1 $P example.net 2026070101 || fail "example.net moved although the push was refused"
+serial_is 127.0.0.1 $P example.net "$S" || fail "example.net moved although the push was refused"
 
 echo "PASS: \$INCLUDE of files of one push accepted and served; include changes check every zone; forbidden includes refused"
