@@ -5,7 +5,8 @@
 # the example hooks of zones-example/: the push is accepted, the checked-out
 # tree passes `dns-zone check --root`, and the primary serves the included
 # records in both zones.  A push changing only common.inc reloads both
-# (and not the zone that includes nothing).  An UPDATE of a.test is written
+# (and not the zone that includes nothing): through the hooks (a change
+# that leaves the records alone) and without them (new records).  An UPDATE of a.test is written
 # back (the edited file still includes), one deleting a record that comes
 # from an included file is REFUSED; IXFR rebuilds an old version with the
 # included files of its own commit.  An $INCLUDE of a missing file,
@@ -60,16 +61,33 @@ for z in a.test b.test; do
 	answer_is 127.0.0.1 $P MX $z "10 mail.$z." || fail "the MX of $z (from inc/mail.inc) is '$(answer_short 127.0.0.1 $P MX $z)'"
 done
 
-# only common.inc changes: both zones reload, example.com does not
-loads_of() { grep -c "msg=\"zone loaded\" zone=$1 " "$IT_TMP/primary.log" || true; }
-ex_loads=$(loads_of example.com)
-sed -i 's/192\.0\.2\.21/192.0.2.22/' "$W/common.inc"
-git -C "$W" commit -q -am "common.inc: ftp moves"
+# only common.inc changes: both zones reload, example.com does not.
+# Through the hooks, a change that leaves the zones' records as they were
+# (the hook wants a higher serial for a zone whose records change through
+# an included file, as if its own file had changed)...
+loaded_at() { grep "msg=\"zone loaded\" zone=$1 " "$IT_TMP/primary.log" | grep -q "commit=${2:0:12}"; }
+printf '; shared by a.test and b.test\n' >>"$W/common.inc"
+git -C "$W" commit -q -am "common.inc: a comment"
 push_out "$W"
 [ "$PUSH_RC" = 0 ] || fail "the push changing only common.inc was refused: $PUSH_OUT"
+c=$(git -C "$W" rev-parse HEAD)
+wait_until 30 "a.test reloaded at ${c:0:12}" loaded_at a.test "$c"
+wait_until 30 "b.test reloaded at ${c:0:12}" loaded_at b.test "$c"
+loaded_at example.com "$c" && fail "example.com was reloaded although it includes nothing"
+# ...and without them (a repository without hooks), one that changes them
+HOOKLESS=(git -C "$W" push -q --receive-pack="git -c core.hooksPath=/dev/null receive-pack" origin main)
+announce() {
+	out=$("$NOTIFY" --key "$HOOK_KEY:hmac-sha256:$(example_secret "$HOOK_KEY")" "127.0.0.1:$P" a.test 2>&1) ||
+		fail "dns-notify exited $?: $out"
+}
+sed -i 's/192\.0\.2\.21/192.0.2.22/' "$W/common.inc"
+git -C "$W" commit -q -am "common.inc: ftp moves"
+"${HOOKLESS[@]}" || fail "the push without hooks failed"
+announce
+c=$(git -C "$W" rev-parse HEAD)
 wait_until 30 "ftp.a.test 192.0.2.22" answer_is 127.0.0.1 $P A ftp.a.test 192.0.2.22
 wait_until 30 "ftp.b.test 192.0.2.22" answer_is 127.0.0.1 $P A ftp.b.test 192.0.2.22
-[ "$(loads_of example.com)" = "$ex_loads" ] || fail "example.com was reloaded although it includes nothing that changed"
+loaded_at example.com "$c" && fail "example.com was reloaded although it includes nothing"
 
 # UPDATE: an addition is written back into a.test (which still includes);
 # deleting a record of common.inc cannot be said by a.test: REFUSED
@@ -96,12 +114,6 @@ it_log "log: $(grep 'update refused' "$IT_TMP/primary.log" | tail -n 1)"
 answer_is 127.0.0.1 $P A ftp.a.test 192.0.2.22 || fail "ftp.a.test is gone after a refused delete"
 wrote_back=$(soa_serial 127.0.0.1 $P a.test)
 
-# bypass: push without the hooks (as if they were not installed), then announce
-HOOKLESS=(git -C "$W" push -q --receive-pack="git -c core.hooksPath=/dev/null receive-pack" origin main)
-announce() {
-	out=$("$NOTIFY" --key "$HOOK_KEY:hmac-sha256:$(example_secret "$HOOK_KEY")" "127.0.0.1:$P" a.test 2>&1) ||
-		fail "dns-notify exited $?: $out"
-}
 # the finding about $INCLUDE in some text (dns-zone's stderr, the hook's
 # "remote:" lines, the primary's log): a.test:LINE:COL: cannot include 'X': why
 finding() { grep -o "a\.test:[0-9]*:[0-9]*: cannot include '[^']*': [^\"]*" | head -n 1 | sed 's/[[:space:]]*$//'; }
