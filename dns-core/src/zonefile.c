@@ -1,83 +1,30 @@
 /*
- * zonefile.c - RFC 1035 §5 master file parser.
+ * zonefile.c - RFC 1035 §5 master file parser: the lexer and the entries.
  *
  * The whole file is mapped into memory and scanned once by a hand-written
  * lexer.  Tokens point into the mapping (escapes are left for the name and
  * rdata converters to decode), and one token array and one rdata buffer
  * are reused for every entry, so parsing allocates nothing per record.
- *
- * $INCLUDE recurses, bounded by max_include_depth; every included file
- * must resolve (symlinks followed) inside the top file's directory tree,
- * unless the caller resolves includes itself (opt->include).
+ * Reading files and $INCLUDE are in zonefile_include.c.
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "dns/name.h"
 #include "dns/rdata.h"
 #include "dns/rrtype.h"
 #include "dns/zonefile.h"
 
+#include "zonefile_int.h"
+
 #define ZF_LINE_MAX      65536u  /* longest physical line */
 #define ZF_TOKENS_MAX    (DNS_RDATA_TOKENS_MAX + 16u) /* fields in one entry: rdata, owner, TTL, class, type */
 #define ZF_DEFAULT_TTL   3600u
-#define ZF_OWNER_CACHE   1024u   /* longest owner text remembered for reuse */
-
-/* One file being read (the top file or an included one). */
-typedef struct zf_file {
-	const char *name;     /* shown in positions */
-	const char *dir;      /* directory that relative $INCLUDEs resolve against */
-	const char *buf;
-	size_t len;
-	size_t pos;
-	size_t line_start;    /* offset of the current line's first byte */
-	uint32_t line;
-	unsigned depth;       /* 0 for the top file */
-} zf_file_t;
-
-typedef struct zf_parser {
-	const dns_zf_options_t *opt;
-	dns_zf_record_fn on_record;
-	dns_zf_error_fn on_error;
-	void *ctx;
-	uint16_t rclass;
-	unsigned max_errors;
-	unsigned max_depth;
-	unsigned errors;
-	bool stop;
-	dns_err_t cb_err;      /* what on_record returned, if it stopped us */
-	char *root;            /* real path of the top directory tree */
-
-	uint8_t origin[DNS_NAME_MAX];
-	uint8_t owner[DNS_NAME_MAX];
-	bool have_owner;
-	bool owner_bad;        /* the previous owner was invalid: skip its continuations */
-	/* Text of the previous owner field, to skip converting a repeated owner. */
-	char owner_text[ZF_OWNER_CACHE];
-	uint32_t owner_text_len;
-
-	uint32_t dollar_ttl, last_ttl;
-	bool have_dollar_ttl, have_last_ttl, warned_ttl;
-
-	dns_token_t *tok;
-	size_t ntok, tokcap;
-	bool leading_blank;    /* the entry starts with blank: previous owner */
-	bool leading_dollar;   /* the entry starts with '$': a directive */
-
-	uint8_t rdata[65535];
-} zf_parser_t;
-
-static void zf_parse_text(zf_parser_t *p, zf_file_t *f);
 
 /* ---- diagnostics ---- */
 
@@ -109,10 +56,8 @@ static void zf_vreport(zf_parser_t *p, const char *file, uint32_t line, uint32_t
 	}
 }
 
-static void zf_error(zf_parser_t *p, const zf_file_t *f, uint32_t line, uint32_t col,
-                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void zf_error(zf_parser_t *p, const zf_file_t *f, uint32_t line, uint32_t col,
-                     const char *fmt, ...)
+void dns__zf_error(zf_parser_t *p, const zf_file_t *f, uint32_t line, uint32_t col,
+                   const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -185,14 +130,14 @@ static bool zf_word(zf_parser_t *p, zf_file_t *f)
 		/* An escape: the next byte belongs to the field, whatever it is. */
 		if (i + 1 >= f->len || b[i + 1] == '\n' || b[i + 1] == '\0') {
 			f->pos = i + 1;
-			zf_error(p, f, f->line, zf_col(f, i), "backslash at end of line");
+			dns__zf_error(p, f, f->line, zf_col(f, i), "backslash at end of line");
 			return false;
 		}
 		i += 2;
 	}
 	f->pos = i;
 	if (!zf_push(p, f, start, i, false)) {
-		zf_error(p, f, f->line, zf_col(f, start), "too many fields in one entry");
+		dns__zf_error(p, f, f->line, zf_col(f, start), "too many fields in one entry");
 		return false;
 	}
 	return true;
@@ -208,7 +153,7 @@ static bool zf_quoted(zf_parser_t *p, zf_file_t *f)
 		if (c == '"') {
 			f->pos = i + 1;
 			if (!zf_push(p, f, open + 1, i, true)) {
-				zf_error(p, f, f->line, zf_col(f, open), "too many fields in one entry");
+				dns__zf_error(p, f, f->line, zf_col(f, open), "too many fields in one entry");
 				return false;
 			}
 			return true;
@@ -216,7 +161,7 @@ static bool zf_quoted(zf_parser_t *p, zf_file_t *f)
 		if (c == '\n' || c == '\0') {
 			/* Leave the newline for the entry loop so lines stay counted. */
 			f->pos = c == '\n' ? i : i + 1;
-			zf_error(p, f, f->line, zf_col(f, i),
+			dns__zf_error(p, f, f->line, zf_col(f, i),
 			         c == '\n' ? "newline in quoted string" : "NUL byte in quoted string");
 			return false;
 		}
@@ -230,7 +175,7 @@ static bool zf_quoted(zf_parser_t *p, zf_file_t *f)
 		i++;
 	}
 	f->pos = f->len;
-	zf_error(p, f, f->line, zf_col(f, open), "unterminated quoted string");
+	dns__zf_error(p, f, f->line, zf_col(f, open), "unterminated quoted string");
 	return false;
 }
 
@@ -240,7 +185,7 @@ static bool zf_end_line(zf_parser_t *p, zf_file_t *f, bool reported)
 	bool ok = true;
 	if (f->pos - f->line_start > ZF_LINE_MAX) {
 		if (!reported)
-			zf_error(p, f, f->line, ZF_LINE_MAX + 1, "line longer than %u bytes",
+			dns__zf_error(p, f, f->line, ZF_LINE_MAX + 1, "line longer than %u bytes",
 			         ZF_LINE_MAX);
 		ok = false;
 	}
@@ -286,7 +231,7 @@ static int zf_lex_entry(zf_parser_t *p, zf_file_t *f)
 		case '(':
 			if (paren) {
 				if (!failed)
-					zf_error(p, f, f->line, zf_col(f, f->pos), "nested parenthesis");
+					dns__zf_error(p, f, f->line, zf_col(f, f->pos), "nested parenthesis");
 				failed = true;
 			}
 			paren = true;
@@ -297,7 +242,7 @@ static int zf_lex_entry(zf_parser_t *p, zf_file_t *f)
 		case ')':
 			if (!paren) {
 				if (!failed)
-					zf_error(p, f, f->line, zf_col(f, f->pos), "unbalanced parenthesis");
+					dns__zf_error(p, f, f->line, zf_col(f, f->pos), "unbalanced parenthesis");
 				failed = true;
 			}
 			paren = false;
@@ -305,7 +250,7 @@ static int zf_lex_entry(zf_parser_t *p, zf_file_t *f)
 			break;
 		case '\0':
 			if (!failed)
-				zf_error(p, f, f->line, zf_col(f, f->pos), "NUL byte");
+				dns__zf_error(p, f, f->line, zf_col(f, f->pos), "NUL byte");
 			failed = true;
 			f->pos++;
 			break;
@@ -328,7 +273,7 @@ static int zf_lex_entry(zf_parser_t *p, zf_file_t *f)
 	if (!zf_end_line(p, f, failed))
 		failed = true;
 	if (paren && !failed) {
-		zf_error(p, f, pline, pcol, "unbalanced parenthesis");
+		dns__zf_error(p, f, pline, pcol, "unbalanced parenthesis");
 		failed = true;
 	}
 	return failed ? -1 : 1;
@@ -354,14 +299,14 @@ static bool zf_ttl(zf_parser_t *p, const zf_file_t *f, const dns_token_t *t, uin
 	if (e == DNS_OK)
 		return true;
 	if (e == DNS_ELIMIT)
-		zf_error(p, f, t->line, t->col, "TTL out of range '" TOK_FMT "'", TOK_ARG(t));
+		dns__zf_error(p, f, t->line, t->col, "TTL out of range '" TOK_FMT "'", TOK_ARG(t));
 	else
-		zf_error(p, f, t->line, t->col, "invalid TTL '" TOK_FMT "'", TOK_ARG(t));
+		dns__zf_error(p, f, t->line, t->col, "invalid TTL '" TOK_FMT "'", TOK_ARG(t));
 	return false;
 }
 
-static bool zf_name(zf_parser_t *p, const zf_file_t *f, const dns_token_t *t, uint8_t *out,
-                    const char *what)
+bool dns__zf_name(zf_parser_t *p, const zf_file_t *f, const dns_token_t *t, uint8_t *out,
+                  const char *what)
 {
 	size_t len;
 	dns_err_t e = t->quoted ? DNS_ESYNTAX
@@ -369,14 +314,12 @@ static bool zf_name(zf_parser_t *p, const zf_file_t *f, const dns_token_t *t, ui
 	if (e == DNS_OK)
 		return true;
 	if (e == DNS_ELIMIT)
-		zf_error(p, f, t->line, t->col, "%s too long '" TOK_FMT "'", what, TOK_ARG(t));
+		dns__zf_error(p, f, t->line, t->col, "%s too long '" TOK_FMT "'", what, TOK_ARG(t));
 	else
-		zf_error(p, f, t->line, t->col, "invalid %s '" TOK_FMT "'", what, TOK_ARG(t));
+		dns__zf_error(p, f, t->line, t->col, "invalid %s '" TOK_FMT "'", what, TOK_ARG(t));
 	return false;
 }
 
-/* $INCLUDE file [origin] */
-static void zf_include(zf_parser_t *p, zf_file_t *f, const dns_token_t *t, size_t n);
 
 static void zf_directive(zf_parser_t *p, zf_file_t *f)
 {
@@ -385,17 +328,17 @@ static void zf_directive(zf_parser_t *p, zf_file_t *f)
 	if (zf_tok_is(&t[0], "$ORIGIN")) {
 		uint8_t o[DNS_NAME_MAX];
 		if (n != 2) {
-			zf_error(p, f, t[0].line, t[0].col, "$ORIGIN needs exactly one name");
+			dns__zf_error(p, f, t[0].line, t[0].col, "$ORIGIN needs exactly one name");
 			return;
 		}
-		if (zf_name(p, f, &t[1], o, "origin")) {
+		if (dns__zf_name(p, f, &t[1], o, "origin")) {
 			dns_name_copy(p->origin, o);
 			p->owner_text_len = 0; /* relative owners now mean something else */
 		}
 	} else if (zf_tok_is(&t[0], "$TTL")) {
 		uint32_t ttl;
 		if (n != 2) {
-			zf_error(p, f, t[0].line, t[0].col, "$TTL needs exactly one value");
+			dns__zf_error(p, f, t[0].line, t[0].col, "$TTL needs exactly one value");
 			return;
 		}
 		if (zf_ttl(p, f, &t[1], &ttl)) {
@@ -403,9 +346,9 @@ static void zf_directive(zf_parser_t *p, zf_file_t *f)
 			p->have_dollar_ttl = true;
 		}
 	} else if (zf_tok_is(&t[0], "$INCLUDE")) {
-		zf_include(p, f, t, n);
+		dns__zf_include(p, f, t, n);
 	} else {
-		zf_error(p, f, t[0].line, t[0].col, "unknown directive '" TOK_FMT "'", TOK_ARG(&t[0]));
+		dns__zf_error(p, f, t[0].line, t[0].col, "unknown directive '" TOK_FMT "'", TOK_ARG(&t[0]));
 	}
 }
 
@@ -417,7 +360,7 @@ static bool zf_owner(zf_parser_t *p, const zf_file_t *f, const dns_token_t *t)
 	    memcmp(t->s, p->owner_text, t->len) == 0)
 		return true;
 	p->owner_text_len = 0;
-	if (!zf_name(p, f, t, p->owner, "owner name")) {
+	if (!dns__zf_name(p, f, t, p->owner, "owner name")) {
 		p->have_owner = false;
 		p->owner_bad = true;
 		return false;
@@ -439,7 +382,7 @@ static void zf_record(zf_parser_t *p, zf_file_t *f)
 		if (p->owner_bad)
 			return; /* continuation of an entry whose owner was reported */
 		if (!p->have_owner) {
-			zf_error(p, f, t[0].line, t[0].col, "no owner name, and no previous one");
+			dns__zf_error(p, f, t[0].line, t[0].col, "no owner name, and no previous one");
 			return;
 		}
 	} else {
@@ -466,19 +409,19 @@ static void zf_record(zf_parser_t *p, zf_file_t *f)
 	}
 	if (i >= n) {
 		const dns_token_t *last = &t[n - 1];
-		zf_error(p, f, last->line, zf_after(last), "missing type");
+		dns__zf_error(p, f, last->line, zf_after(last), "missing type");
 		return;
 	}
 	uint16_t type;
 	if (t[i].quoted || dns_rrtype_from_text(t[i].s, t[i].len, &type) != DNS_OK) {
-		zf_error(p, f, t[i].line, t[i].col, "unknown type '" TOK_FMT "'", TOK_ARG(&t[i]));
+		dns__zf_error(p, f, t[i].line, t[i].col, "unknown type '" TOK_FMT "'", TOK_ARG(&t[i]));
 		return;
 	}
 	if (have_class && rclass != p->rclass) {
 		char a[24], b[24];
 		dns_rrclass_to_text(rclass, a, sizeof(a));
 		dns_rrclass_to_text(p->rclass, b, sizeof(b));
-		zf_error(p, f, t[0].line, t[0].col, "class %s differs from the zone's class %s", a, b);
+		dns__zf_error(p, f, t[0].line, t[0].col, "class %s differs from the zone's class %s", a, b);
 		return;
 	}
 
@@ -518,7 +461,7 @@ static void zf_record(zf_parser_t *p, zf_file_t *f)
 		}
 		char tn[24];
 		dns_rrtype_to_text(type, tn, sizeof(tn));
-		zf_error(p, f, line, col, "%s: %s", tn, rerr.msg[0] ? rerr.msg : dns_strerror(e));
+		dns__zf_error(p, f, line, col, "%s: %s", tn, rerr.msg[0] ? rerr.msg : dns_strerror(e));
 		return;
 	}
 
@@ -531,7 +474,7 @@ static void zf_record(zf_parser_t *p, zf_file_t *f)
 	}
 }
 
-static void zf_parse_text(zf_parser_t *p, zf_file_t *f)
+void dns__zf_parse_text(zf_parser_t *p, zf_file_t *f)
 {
 	int r;
 	while (!p->stop && (r = zf_lex_entry(p, f)) != 0) {
@@ -553,205 +496,6 @@ static void zf_parse_text(zf_parser_t *p, zf_file_t *f)
 		else
 			zf_record(p, f);
 	}
-}
-
-/* ---- files ---- */
-
-/* Map @path read-only; an empty file gives len 0 and buf NULL. */
-static dns_err_t zf_map(const char *path, const char **buf, size_t *len, int *err)
-{
-	*buf = NULL;
-	*len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		*err = errno;
-		return DNS_EIO;
-	}
-	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		*err = errno;
-		close(fd);
-		return DNS_EIO;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		*err = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-		close(fd);
-		return DNS_EIO;
-	}
-	if (st.st_size > 0) {
-		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (m == MAP_FAILED) {
-			*err = errno;
-			close(fd);
-			return DNS_EIO;
-		}
-		madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
-		*buf = m;
-		*len = (size_t)st.st_size;
-	}
-	close(fd);
-	return DNS_OK;
-}
-
-/* Directory part of a real path ("/" for a file at the root). */
-static char *zf_dirname(const char *real)
-{
-	const char *slash = strrchr(real, '/');
-	size_t n = slash && slash != real ? (size_t)(slash - real) : 1;
-	char *d = malloc(n + 1);
-	if (d) {
-		memcpy(d, slash ? real : "/", n);
-		d[n] = '\0';
-	}
-	return d;
-}
-
-/* Parse the file whose real path is @real, shown as @name. */
-static dns_err_t zf_parse_real(zf_parser_t *p, const char *real, const char *name, unsigned depth,
-                               int *err)
-{
-	const char *buf;
-	size_t len;
-	if (zf_map(real, &buf, &len, err) != DNS_OK)
-		return DNS_EIO;
-	char *dir = zf_dirname(real);
-	if (!dir) {
-		if (buf)
-			munmap((void *)buf, len);
-		return DNS_ENOMEM;
-	}
-	zf_file_t f = { name, dir, buf, len, 0, 0, 1, depth };
-	zf_parse_text(p, &f);
-	if (buf)
-		munmap((void *)buf, len);
-	free(dir);
-	return DNS_OK;
-}
-
-/* The include's file name with backslash escapes (\X) removed. */
-static bool zf_unescape_path(const dns_token_t *t, char *out, size_t cap)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < t->len; i++) {
-		char c = t->s[i];
-		if (c == '\\' && i + 1 < t->len)
-			c = t->s[++i];
-		if (c == '\0' || o + 1 >= cap)
-			return false;
-		out[o++] = c;
-	}
-	out[o] = '\0';
-	return o > 0;
-}
-
-static bool zf_inside(const char *real, const char *root)
-{
-	size_t n = strlen(root);
-	if (strcmp(root, "/") == 0)
-		return true;
-	return strncmp(real, root, n) == 0 && real[n] == '/';
-}
-
-/* Parse an included text (@buf, @len) named @name, starting at @origin
- * (NULL: ours); whatever it does to $ORIGIN, ours is restored after it
- * (RFC 1035 §5.1). */
-static void zf_parse_included(zf_parser_t *p, const zf_file_t *f, const char *name,
-                              const char *dir, const char *buf, size_t len,
-                              const uint8_t *origin)
-{
-	uint8_t saved[DNS_NAME_MAX];
-	dns_name_copy(saved, p->origin);
-	if (origin)
-		dns_name_copy(p->origin, origin);
-	p->owner_text_len = 0;
-	zf_file_t in = { name, dir, buf, len, 0, 0, 1, f->depth + 1 };
-	zf_parse_text(p, &in);
-	dns_name_copy(p->origin, saved);
-	p->owner_text_len = 0;
-}
-
-/* $INCLUDE through the caller's function: no filesystem access at all. */
-static void zf_include_cb(zf_parser_t *p, zf_file_t *f, const dns_token_t *at, const char *rel,
-                          const uint8_t *origin)
-{
-	char *text = NULL, msg[256];
-	size_t len = 0;
-	msg[0] = '\0';
-	dns_err_t e = p->opt->include(p->opt->include_ctx, rel, &text, &len, msg, sizeof(msg));
-	if (e != DNS_OK) {
-		free(text);
-		zf_error(p, f, at->line, at->col, "cannot include '%s': %s", rel,
-		         msg[0] ? msg : dns_strerror(e));
-		return;
-	}
-	zf_parse_included(p, f, rel, f->dir, text, text ? len : 0, origin);
-	free(text);
-}
-
-/* $INCLUDE from the filesystem, confined to the top file's directory tree. */
-static void zf_include_fs(zf_parser_t *p, zf_file_t *f, const dns_token_t *at, const char *rel,
-                          const uint8_t *origin)
-{
-	char full[2 * PATH_MAX + 2];
-	if (rel[0] == '/')
-		snprintf(full, sizeof(full), "%s", rel);
-	else
-		snprintf(full, sizeof(full), "%s/%s", f->dir, rel);
-	char *real = realpath(full, NULL);
-	if (!real) {
-		zf_error(p, f, at->line, at->col, "cannot open '%s': %s", rel, strerror(errno));
-		return;
-	}
-	if (!zf_inside(real, p->root)) {
-		zf_error(p, f, at->line, at->col, "$INCLUDE path escapes the zone directory");
-		free(real);
-		return;
-	}
-	const char *buf;
-	size_t len;
-	int err = 0;
-	char *dir = NULL;
-	if (zf_map(real, &buf, &len, &err) != DNS_OK) {
-		zf_error(p, f, at->line, at->col, "cannot read '%s': %s", rel, strerror(err));
-	} else if (!(dir = zf_dirname(real))) {
-		zf_error(p, f, at->line, at->col, "cannot read '%s': %s", rel, dns_strerror(DNS_ENOMEM));
-	} else {
-		zf_parse_included(p, f, rel, dir, buf, len, origin);
-	}
-	if (buf)
-		munmap((void *)buf, len);
-	free(dir);
-	free(real);
-}
-
-static void zf_include(zf_parser_t *p, zf_file_t *f, const dns_token_t *t, size_t n)
-{
-	if (n < 2 || n > 3) {
-		zf_error(p, f, t[0].line, t[0].col, "$INCLUDE needs a file name and an optional origin");
-		return;
-	}
-	if (p->opt->no_include || (!p->opt->include && !p->root)) {
-		zf_error(p, f, t[0].line, t[0].col, "$INCLUDE is not allowed here");
-		return;
-	}
-	if (f->depth + 1 > p->max_depth) {
-		zf_error(p, f, t[0].line, t[0].col, "$INCLUDE nested more than %u deep", p->max_depth);
-		return;
-	}
-	uint8_t origin[DNS_NAME_MAX];
-	if (n == 3 && !zf_name(p, f, &t[2], origin, "origin"))
-		return;
-	/* One name buffer per nesting level: positions inside the included
-	 * text point to it while it is parsed. */
-	char rel[PATH_MAX];
-	if (!zf_unescape_path(&t[1], rel, sizeof(rel))) {
-		zf_error(p, f, t[1].line, t[1].col, "invalid $INCLUDE file name");
-		return;
-	}
-	if (p->opt->include)
-		zf_include_cb(p, f, &t[1], rel, n == 3 ? origin : NULL);
-	else
-		zf_include_fs(p, f, &t[1], rel, n == 3 ? origin : NULL);
 }
 
 static dns_err_t zf_init(zf_parser_t **pp, const dns_zf_options_t *opt, dns_zf_record_fn on_record,
@@ -795,10 +539,10 @@ dns_err_t dns_zonefile_parse_file(const char *path, const dns_zf_options_t *opt,
 	if (!real) {
 		err = errno;
 		e = err == ENOMEM ? DNS_ENOMEM : DNS_EIO;
-	} else if (!(p->root = zf_dirname(real))) {
+	} else if (!(p->root = dns__zf_dirname(real))) {
 		e = DNS_ENOMEM;
 	} else {
-		e = zf_parse_real(p, real, path, 0, &err);
+		e = dns__zf_parse_real(p, real, path, 0, &err);
 	}
 	free(real);
 	if (e != DNS_OK) {
@@ -827,7 +571,7 @@ dns_err_t dns_zonefile_parse_buffer(const char *name, const char *text, size_t l
 		dir = p->root ? strdup(p->root) : NULL;
 	}
 	zf_file_t f = { name ? name : "-", dir ? dir : ".", text, len, 0, 0, 1, 0 };
-	zf_parse_text(p, &f);
+	dns__zf_parse_text(p, &f);
 	free(dir);
 	return zf_finish(p);
 }
