@@ -212,6 +212,11 @@ static dns_err_t include_fetch(void *ctx, const char *path, char **text, size_t 
 		                                      : "the path leads outside the zone file's directory");
 		return DNS_EDENIED;
 	}
+	struct stat st;
+	if (stat(full, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(msg, msglen, "not a regular file");
+		return DNS_EIO;
+	}
 	if (!zt_read_file(full, text, len, msg, msglen))
 		return DNS_EIO;
 	return DNS_OK;
