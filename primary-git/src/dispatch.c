@@ -186,7 +186,7 @@ static void query(req_ctx_t *r)
 	set_info_rcode(r, ai.rcode);
 	sign_reply(r);
 	/* A hidden secondary announces itself with a signed SOA query over TCP
-	 * for a zone its key may transfer (DESIGN.md §2). */
+	 * for a zone its key may transfer (docs/repository.md). */
 	if (r->signed_ && r->transport == DNS_TRANSPORT_TCP && r->m.qtype == DNS_TYPE_SOA && ai.zone &&
 	    dns_name_equal(r->m.qname, dns_zone_origin(ai.zone)) &&
 	    dns_key_authorizes(r->treq.key->name, DNS_OP_TRANSFER, r->m.qname)) {

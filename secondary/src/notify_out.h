@@ -5,7 +5,7 @@
  *
  *   - the --notify targets of the zone, and those given for every zone;
  *   - the secondary address of every --transfer-key named
- *     <primary-ip>.<secondary-ip>._transfer.<zone> (DESIGN.md §2) with
+ *     <primary-ip>.<secondary-ip>._transfer.<zone> (docs/repository.md) with
  *     transfer authority over the zone, when <primary-ip> is one of our
  *     IPv4 listen addresses (or we listen on 0.0.0.0), port 53.
  *

@@ -34,7 +34,7 @@ u_init() {
 # u_write_keys FILE: the `_keys` file of the test remote.
 u_write_keys() {
 	cat >"$1" <<-EOF
-	; keys of the UPDATE tests (DESIGN.md §2: the name carries the authority)
+	; keys of the UPDATE tests (docs/repository.md: the name carries the authority)
 	$ADMIN_KEY DNSKEY 0 3 163 $ADMIN_SECRET
 	$MD5_KEY DNSKEY 0 3 157 $MD5_SECRET
 	$XFR_KEY DNSKEY 0 3 163 $XFR_SECRET

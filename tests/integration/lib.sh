@@ -246,7 +246,7 @@ export GIT_CONFIG_NOSYSTEM=1 HOME=${HOME:-/root}
 # write_keys FILE: the `_keys` file of the test repository.
 write_keys() {
 	cat >"$1" <<-EOF
-	; test keys (DESIGN.md §2)
+	; test keys (docs/repository.md)
 	$TRANSFER_KEY_NAME DNSKEY 0 3 163 $TRANSFER_KEY_SECRET
 	$NOTIFY_KEY_NAME DNSKEY 0 3 163 $NOTIFY_KEY_SECRET
 	EOF

@@ -1,4 +1,4 @@
-/* Unit tests for authority.c: what a key name permits (DESIGN.md §2). */
+/* Unit tests for authority.c: what a key name permits (docs/repository.md). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -57,7 +57,7 @@ static void test_alg_names(void **state)
 	                 DNS_TSIG_HMAC_SHA1);
 	assert_int_equal(dns_tsig_alg_from_wire((const uint8_t *)"\x09hmac-sha3"),
 	                 DNS_TSIG_ALG_NONE);
-	/* DESIGN.md §2 DNSKEY numbers */
+	/* docs/repository.md: the DNSKEY algorithm numbers of key files */
 	static const uint8_t nums[] = {157, 161, 162, 163, 164, 165};
 	for (int i = 0; i < 6; i++) {
 		assert_int_equal(dns_tsig_alg_from_dnskey(nums[i]), DNS_TSIG_HMAC_MD5 + i);

@@ -1,5 +1,5 @@
 /*
- * authority.h - what a TSIG key may do, read from its name (DESIGN.md §2,
+ * authority.h - what a TSIG key may do, read from its name (docs/repository.md,
  * the convention of the OCaml suite).
  *
  * A key name carries an operation label, `_update`, `_transfer` or
