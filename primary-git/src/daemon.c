@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "daemon_int.h"
 #include "dispatch.h"
 #include "dns/answer_prefetch.h"
 #include "dns/authority.h"
@@ -33,77 +34,6 @@
 #include "repo_state.h"
 #include "writeback.h"
 
-#define NOTIFY_TICK_MS 100       /* the NOTIFY timer: answers read, retransmissions sent */
-#define RETRY_STALE_MS 30000     /* refetch while the remote was unreachable at start */
-#define MAX_KEPT 256             /* hidden secondary connections at most */
-
-/* What the workers read: published with dns_net_publish. */
-typedef struct snapshot {
-	dns_zoneset_t *zones;
-	dns_keystore_t *keys;
-	pg_history_t *history;
-	uint8_t (*removed)[DNS_NAME_MAX];  /* zones whose file was removed */
-	size_t nremoved;
-} snapshot_t;
-
-/* A hidden secondary: a kept TCP connection and the key it signed with. */
-typedef struct kept {
-	dns_net_conn_t *conn;
-	uint64_t id;
-	dns_tsig_key_t key;
-} kept_t;
-
-typedef struct daemon {
-	const pg_config_t *cfg;
-	dns_net_server_t *srv;
-	pg_metrics_t *metrics;
-
-	/* the repository: the reload thread, and IXFR loads of old versions */
-	pthread_mutex_t repo_lock;
-	gitrepo_t *repo;
-	pg_repo_state_t *state;   /* reload thread */
-	pg_history_t *history;    /* reload thread */
-	pg_zcache_t zcache;
-	atomic_bool stale;        /* the last fetch failed */
-	pg_seen_t removed_seen;   /* (removed zone, secondary) pairs warned about */
-
-	/* reload requests, coalesced */
-	pthread_t reload_thread;
-	bool reload_started;
-	pthread_mutex_t rl_lock;
-	pthread_cond_t rl_cond;
-	bool rl_pending, rl_stop;
-
-	/* control loop */
-	dns_notify_sched_t *sched;
-	dns_notify_udp_t udp;       /* NOTIFY out over UDP */
-	dns_net_timer_t *notify_timer, *poll_timer, *retry_timer;
-
-	/* dynamic updates: the group committer */
-	pg_writer_t *writer;
-
-	/* hidden secondaries */
-	pthread_mutex_t kept_lock;
-	kept_t kept[MAX_KEPT];
-	size_t nkept;
-	uint64_t next_conn_id;
-} daemon_t;
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void name_text(const uint8_t *name, char *out, size_t cap)
-{
-	dns_name_to_text(name, out, cap);
-	size_t n = strlen(out);
-	if (n > 1 && out[n - 1] == '.')
-		out[n - 1] = '\0';
-}
-
 static void snapshot_free(void *p)
 {
 	snapshot_t *s = p;
@@ -114,152 +44,6 @@ static void snapshot_free(void *p)
 	pg_history_unref(s->history);
 	free(s->removed);
 	free(s);
-}
-
-/* ---- NOTIFY out (control loop) ---- */
-
-static void emit(void *ctx, const dns_notify_target_t *t, const uint8_t *msg, size_t len)
-{
-	daemon_t *d = ctx;
-	if (t->conn) {
-		pthread_mutex_lock(&d->kept_lock);
-		for (size_t i = 0; i < d->nkept; i++)
-			if (d->kept[i].id == t->conn)
-				dns_net_conn_send(d->kept[i].conn, msg, len);
-		pthread_mutex_unlock(&d->kept_lock);
-		return;
-	}
-	dns_notify_udp_send(&d->udp, t, msg, len);
-}
-
-static void notify_tick(void *arg)
-{
-	daemon_t *d = arg;
-	uint64_t now = now_ms();
-	dns_notify_udp_poll(&d->udp, d->sched, now);
-	if (dns_notify_sched_next_deadline(d->sched) <= now)
-		dns_notify_sched_tick(d->sched, now, emit, d);
-	if (d->metrics)
-		pg_metrics_notify_pending(d->metrics, dns_notify_sched_pending_count(d->sched));
-}
-
-/* A serial change to announce: built by the reload thread, run on the control loop. */
-typedef struct notify_job {
-	daemon_t *d;
-	dns_zone_t *zone;
-	size_t n;
-	pg_ntarget_t t[PG_MAX_TARGETS];
-	dns_tsig_key_t keys[PG_MAX_TARGETS];
-	bool has_key[PG_MAX_TARGETS];
-} notify_job_t;
-
-static void queue_notify(daemon_t *d, const uint8_t *origin, uint32_t serial,
-                         const dns_rrset_t *soa, const dns_notify_target_t *t,
-                         const dns_tsig_key_t *key, uint64_t now)
-{
-	dns_err_t e = dns_notify_sched_add(d->sched, origin, serial, soa, t, key, now);
-	char z[DNS_NAME_TEXT_MAX], target[64], s[16];
-	name_text(origin, z, sizeof(z));
-	dns_notify_target_text(t, target, sizeof(target));
-	snprintf(s, sizeof(s), "%" PRIu32, serial);
-	if (e == DNS_OK) {
-		char kname[DNS_NAME_TEXT_MAX] = "";
-		if (key)
-			dns_name_to_text(key->name, kname, sizeof(kname));
-		dns_log(DNS_LOG_INFO, "notify queued", "zone", z, "serial", s, "target", target, "key",
-		       key ? kname : NULL, NULL);
-	} else if (e != DNS_EEXIST) {
-		dns_log(DNS_LOG_WARN, "notify not queued", "zone", z, "target", target, "error",
-		       dns_strerror(e), NULL);
-	}
-}
-
-/* Same host (address family and address; the port is the peer's source port). */
-static bool same_host(const struct sockaddr *a, const struct sockaddr *b)
-{
-	if (a->sa_family != b->sa_family)
-		return false;
-	if (a->sa_family == AF_INET)
-		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-	if (a->sa_family == AF_INET6)
-		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		              &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-	return false;
-}
-
-/* A secondary that gets this NOTIFY by UDP anyway is not sent another on its
- * TCP connection: that connection is its own (NSD's xfrd, for one, runs its
- * SOA query and IXFR on it) and an unexpected message there breaks it. */
-static bool is_regular_target(const notify_job_t *j, const struct sockaddr *peer)
-{
-	for (size_t i = 0; i < j->n; i++)
-		if (same_host((const struct sockaddr *)&j->t[i].t.addr, peer))
-			return true;
-	return false;
-}
-
-static void run_notify_job(void *arg)
-{
-	notify_job_t *j = arg;
-	daemon_t *d = j->d;
-	const uint8_t *origin = dns_zone_origin(j->zone);
-	uint32_t serial = dns_zone_serial(j->zone);
-	const dns_rrset_t *soa = dns_zone_soa(j->zone);
-	uint64_t now = now_ms();
-	for (size_t i = 0; i < j->n; i++)
-		queue_notify(d, origin, serial, soa, &j->t[i].t, j->has_key[i] ? &j->keys[i] : NULL, now);
-	/* hidden secondaries whose key may transfer this zone */
-	pthread_mutex_lock(&d->kept_lock);
-	size_t nk = 0;
-	struct { dns_notify_target_t t; dns_tsig_key_t key; } kt[MAX_KEPT];
-	for (size_t i = 0; i < d->nkept; i++) {
-		if (!dns_key_authorizes(d->kept[i].key.name, DNS_OP_TRANSFER, origin))
-			continue;
-		socklen_t len = 0;
-		const struct sockaddr *peer = dns_net_conn_peer(d->kept[i].conn, &len);
-		if (!peer || is_regular_target(j, peer))
-			continue;
-		if (dns_notify_target_set(&kt[nk].t, peer, len, d->kept[i].id) != DNS_OK)
-			continue;
-		kt[nk].key = d->kept[i].key;
-		nk++;
-	}
-	pthread_mutex_unlock(&d->kept_lock);
-	for (size_t i = 0; i < nk; i++)
-		queue_notify(d, origin, serial, soa, &kt[i].t, &kt[i].key, now);
-	notify_tick(d);
-	dns_zone_unref(j->zone);
-	free(j);
-}
-
-/* Reload thread: what announcing @zone (served by @s) takes, computed while
- * @s is still ours; posted to the control loop only once @s is published. */
-static notify_job_t *make_notify_job(daemon_t *d, const snapshot_t *s, dns_zone_t *zone)
-{
-	notify_job_t *j = calloc(1, sizeof(*j));
-	if (!j)
-		return NULL;
-	j->d = d;
-	j->zone = dns_zone_ref(zone);
-	j->n = pg_notify_targets(s->zones, s->keys, zone, d->cfg->notify, d->cfg->nnotify, j->t,
-	                         PG_MAX_TARGETS);
-	for (size_t i = 0; i < j->n; i++) {
-		if (j->t[i].key) {
-			j->keys[i] = *j->t[i].key; /* the store may be gone by the time the job runs */
-			j->has_key[i] = true;
-		}
-		j->t[i].key = NULL;
-	}
-	return j;
-}
-
-static void post_notify(daemon_t *d, notify_job_t *j)
-{
-	if (dns_net_post(d->srv, run_notify_job, j) != DNS_OK) {
-		dns_zone_unref(j->zone);
-		free(j);
-	}
 }
 
 /* ---- loading and reloading ---- */
@@ -324,7 +108,7 @@ static dns_err_t load_and_publish(daemon_t *d, const gitrepo_oid_t *head, bool n
 	for (size_t i = 0; jobs && i < st->nzones; i++) {
 		const pg_zone_ent_t *z = &st->zones[i];
 		if (z->zone && (notify_all || !z->had_prev || dns_zone_serial(z->zone) != z->prev_serial))
-			if ((jobs[njobs] = make_notify_job(d, s, z->zone)))
+			if ((jobs[njobs] = pg_notify_job_make(d, s, z->zone)))
 				njobs++;
 	}
 	char nz[16];
@@ -335,7 +119,7 @@ static dns_err_t load_and_publish(daemon_t *d, const gitrepo_oid_t *head, bool n
 	dns_log(DNS_LOG_INFO, "serving", "commit", hex, "zones", nz, NULL);
 	e = dns_net_publish(d->srv, s, snapshot_free);
 	for (size_t i = 0; i < njobs; i++)
-		post_notify(d, jobs[i]);
+		pg_notify_job_post(d, jobs[i]);
 	free(jobs);
 	return e;
 }
@@ -458,7 +242,7 @@ static void queue_update(daemon_t *d, const dns_net_request_t *req, dns_net_repl
 {
 	dns_net_deferred_t *later = dns_net_reply_defer(req);
 	pg_update_t *u = later ? pg_update_new(req->data, req->len, act->zone, &act->key, &act->treq,
-	                                       later, now_ms())
+	                                       later, pg_now_ms())
 	                       : NULL;
 	if (u && pg_writer_submit(d->writer, u) == DNS_OK)
 		return;
@@ -514,7 +298,7 @@ static void start_stream(daemon_t *d, const dns_net_request_t *req, dns_net_repl
                          pg_action_t *act)
 {
 	char zone[DNS_NAME_TEXT_MAX], peer[DNS_NET_ADDR_TEXT_MAX];
-	name_text(act->zone, zone, sizeof(zone));
+	pg_name_text(act->zone, zone, sizeof(zone));
 	dns_net_addr_format(req->peer, peer, sizeof(peer));
 	stream_ctx_t *sc = malloc(sizeof(*sc));
 	dns_net_stream_t st = { stream_next, stream_release, sc };
@@ -528,111 +312,6 @@ static void start_stream(daemon_t *d, const dns_net_request_t *req, dns_net_repl
 	dns_log(DNS_LOG_INFO, "transfer", "zone", zone, "kind", kind, "peer", peer, NULL);
 	if (d->metrics)
 		pg_metrics_transfer(d->metrics, zone, kind);
-}
-
-/* A kept connection closed (worker thread or shutdown). */
-typedef struct drop_job {
-	daemon_t *d;
-	uint64_t id;
-} drop_job_t;
-
-static void run_drop(void *arg)
-{
-	drop_job_t *j = arg;
-	dns_notify_sched_drop_conn(j->d->sched, j->id);
-	free(j);
-}
-
-static void kept_closed(void *arg, dns_net_conn_t *conn)
-{
-	daemon_t *d = arg;
-	uint64_t id = 0;
-	pthread_mutex_lock(&d->kept_lock);
-	for (size_t i = 0; i < d->nkept; i++) {
-		if (d->kept[i].conn == conn) {
-			id = d->kept[i].id;
-			d->kept[i] = d->kept[--d->nkept];
-			break;
-		}
-	}
-	pthread_mutex_unlock(&d->kept_lock);
-	if (!id)
-		return;
-	dns_net_conn_release(conn);
-	drop_job_t *j = malloc(sizeof(*j));
-	if (j) {
-		j->d = d;
-		j->id = id;
-		if (dns_net_post(d->srv, run_drop, j) != DNS_OK)
-			free(j);
-	}
-}
-
-static void keep_secondary(daemon_t *d, const dns_net_request_t *req, const pg_action_t *act)
-{
-	pthread_mutex_lock(&d->kept_lock);
-	bool room = d->nkept < MAX_KEPT;
-	pthread_mutex_unlock(&d->kept_lock);
-	if (!room)
-		return;
-	dns_net_conn_t *conn = dns_net_conn_keep(req, UINT32_MAX, kept_closed, d);
-	if (!conn)
-		return; /* UDP, or kept already */
-	pthread_mutex_lock(&d->kept_lock);
-	if (d->nkept < MAX_KEPT) {
-		kept_t *k = &d->kept[d->nkept++];
-		k->conn = conn;
-		k->id = ++d->next_conn_id;
-		k->key = act->key;
-		conn = NULL;
-	}
-	pthread_mutex_unlock(&d->kept_lock);
-	if (conn) {
-		dns_net_conn_release(conn);
-		return;
-	}
-	char zone[DNS_NAME_TEXT_MAX], peer[DNS_NET_ADDR_TEXT_MAX], key[DNS_NAME_TEXT_MAX];
-	name_text(act->zone, zone, sizeof(zone));
-	dns_net_addr_format(req->peer, peer, sizeof(peer));
-	dns_name_to_text(act->key.name, key, sizeof(key));
-	dns_log(DNS_LOG_INFO, "hidden secondary registered", "zone", zone, "peer", peer, "key", key,
-	       NULL);
-}
-
-/* A NOTIFY answer from a hidden secondary, on its kept connection. */
-typedef struct answer_job {
-	daemon_t *d;
-	dns_notify_target_t from;
-	size_t len;
-	uint8_t msg[];
-} answer_job_t;
-
-static void run_answer(void *arg)
-{
-	answer_job_t *j = arg;
-	dns_notify_sched_response(j->d->sched, &j->from, j->msg, j->len, now_ms());
-	free(j);
-}
-
-static void tcp_response(daemon_t *d, const dns_net_request_t *req)
-{
-	uint64_t id = 0;
-	pthread_mutex_lock(&d->kept_lock);
-	for (size_t i = 0; i < d->nkept; i++)
-		if (d->kept[i].conn == req->conn)
-			id = d->kept[i].id;
-	pthread_mutex_unlock(&d->kept_lock);
-	if (!id || req->len > 4096)
-		return;
-	answer_job_t *j = malloc(sizeof(*j) + req->len);
-	if (!j)
-		return;
-	j->d = d;
-	j->len = req->len;
-	memcpy(j->msg, req->data, req->len);
-	if (dns_notify_target_set(&j->from, req->peer, req->peer_len, id) != DNS_OK ||
-	    dns_net_post(d->srv, run_answer, j) != DNS_OK)
-		free(j);
 }
 
 /* Before a UDP batch is answered: its zone lookups' cache misses, together. */
@@ -652,7 +331,7 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 		return;
 	if (req->transport == DNS_NET_TCP && req->len >= DNS_HDR_LEN &&
 	    (dns_get16(req->data + 2) & DNS_FLAG_QR)) {
-		tcp_response(d, req);
+		pg_tcp_response(d, req);
 		return;
 	}
 	old_ctx_t oc = { d, s };
@@ -668,7 +347,7 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 		pg_metrics_query(d->metrics, req->worker, info.qtype, info.rcode, tr == DNS_TRANSPORT_TCP);
 		if (info.is_xfr && tr == DNS_TRANSPORT_UDP) {
 			char zone[DNS_NAME_TEXT_MAX];
-			name_text(act.zone, zone, sizeof(zone));
+			pg_name_text(act.zone, zone, sizeof(zone));
 			pg_metrics_transfer(d->metrics, zone, "ixfr-udp");
 		}
 	}
@@ -677,7 +356,7 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 	switch (act.kind) {
 	case PG_ACT_RELOAD: {
 		char zone[DNS_NAME_TEXT_MAX], peer[DNS_NET_ADDR_TEXT_MAX];
-		name_text(act.zone, zone, sizeof(zone));
+		pg_name_text(act.zone, zone, sizeof(zone));
 		dns_net_addr_format(req->peer, peer, sizeof(peer));
 		dns_log(DNS_LOG_INFO, "notify received: reloading", "zone", zone, "peer", peer, NULL);
 		request_reload(d);
@@ -687,7 +366,7 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 		start_stream(d, req, out, &act);
 		break;
 	case PG_ACT_KEEP:
-		keep_secondary(d, req, &act);
+		pg_keep_secondary(d, req, &act);
 		break;
 	case PG_ACT_UPDATE:
 		queue_update(d, req, out, &act);
@@ -800,7 +479,7 @@ static int start(daemon_t *d)
 	if (pthread_create(&d->reload_thread, NULL, reload_main, d) != 0)
 		return 1;
 	d->reload_started = true;
-	d->notify_timer = dns_net_timer_new(d->srv, notify_tick, d);
+	d->notify_timer = dns_net_timer_new(d->srv, pg_notify_tick, d);
 	if (d->notify_timer)
 		dns_net_timer_arm(d->notify_timer, NOTIFY_TICK_MS, true);
 	if (cfg->poll_s) {
