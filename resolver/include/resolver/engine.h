@@ -1,0 +1,162 @@
+/*
+ * engine.h - the resolution engine of dns-resolver: sans-IO, in the shape
+ * of Knot Resolver's libkres and the OCaml resolver.
+ *
+ * The engine holds the caches and one state machine ("fetch") per
+ * distinct question in flight; client queries for the same question are
+ * merged onto one fetch.  It never touches a socket, a clock or a thread:
+ *
+ *   - the caller starts client queries (res_engine_resolve), or answers
+ *     straight from the cache (res_engine_answer_cached);
+ *   - it drains the queries the engine wants sent (res_engine_next_send)
+ *     and sends each one to the given server over UDP or TCP as told;
+ *   - it feeds back each reply (res_engine_on_reply) or failure
+ *     (res_engine_on_error), and calls res_engine_tick(now) at
+ *     res_engine_next_timer() at the latest, so that timeouts fire;
+ *   - it collects finished client queries (res_engine_next_done) and
+ *     writes their answers with res_client_write.
+ *
+ * Time is a caller-chosen monotonic millisecond count.  Randomness (query
+ * IDs, server tie-breaks) comes from a caller-supplied function, so tests
+ * are deterministic.  Not thread-safe: one engine, one thread at a time.
+ *
+ * Every client query has one work budget shared by the sub-queries made
+ * on its behalf (outgoing queries, referrals, CNAME/DNAME links, name
+ * server names resolved per delegation, nesting of glueless lookups), and
+ * every fetch has a deadline, so that no input can make it work forever
+ * (NXNSAttack, CAMP, referral and CNAME loops).
+ */
+#ifndef RESOLVER_ENGINE_H
+#define RESOLVER_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "dns/error.h"
+#include "dns/msg.h"
+#include "resolver/cache.h"
+
+typedef struct res_engine res_engine_t;
+typedef struct res_client res_client_t;
+
+typedef struct res_config {
+	res_cache_config_t cache;
+	bool no_qname_minimisation;  /* RFC 9156 is on unless set */
+	bool no_ipv6;                /* never query IPv6 server addresses */
+	bool no_ipv4;
+	uint16_t edns_size;          /* 0: 1232 */
+	unsigned max_queries;        /* outgoing queries per client query; 0: 64 */
+	unsigned max_chain;          /* CNAME/DNAME links followed; 0: 12 */
+	unsigned max_referrals;      /* per fetch; 0: 32 */
+	unsigned max_ns_lookups;     /* NS names resolved per delegation; 0: 4 */
+	unsigned max_depth;          /* nesting of glueless NS lookups; 0: 6 */
+	uint32_t fetch_timeout_ms;   /* whole fetch; 0: 10000 */
+	size_t max_fetches;          /* fetches in flight; 0: 10000 */
+	uint32_t (*random)(void *ctx);  /* required */
+	void *random_ctx;
+} res_config_t;
+
+/* An engine with the built-in IANA root hints.  NULL on ENOMEM/EINVAL. */
+res_engine_t *res_engine_new(const res_config_t *cfg);
+void res_engine_free(res_engine_t *e);
+
+/*
+ * Replace the root hints with the NS and A/AAAA records of a zone-file
+ * text (the format of IANA's named.root).  On error @err says why and the
+ * hints are unchanged.
+ */
+dns_err_t res_engine_set_hints(res_engine_t *e, const char *text, size_t len, char *err,
+                               size_t errlen);
+dns_err_t res_engine_load_hints(res_engine_t *e, const char *path, char *err, size_t errlen);
+
+/* Client query flags. */
+#define RES_Q_CD 0x01   /* checking disabled */
+
+/*
+ * Start resolving (@qname, @qtype) for a client; @user comes back with
+ * res_client_user.  The client appears in res_engine_next_done once its
+ * answer is ready (possibly after this very call).  NULL on ENOMEM or
+ * when too many fetches are in flight (answer SERVFAIL then).
+ */
+res_client_t *res_engine_resolve(res_engine_t *e, uint64_t now, const uint8_t *qname,
+                                 uint16_t qtype, unsigned flags, void *user);
+
+/*
+ * Answer @q (a parsed client query) from the cache alone: true with the
+ * response in @buf (*@len bytes) when the cache holds the whole answer
+ * (data, CNAME chain or negative entry).  @tcp says how it will be sent
+ * (UDP answers are cut to the client's EDNS size, at most 1232).
+ */
+bool res_engine_answer_cached(res_engine_t *e, uint64_t now, const dns_msg_t *q, bool tcp,
+                              uint8_t *buf, size_t cap, size_t *len);
+
+/* ---- the network side ---- */
+
+#define RES_SEND_MAX 320  /* a query: header, name, OPT */
+
+typedef struct res_send {
+	uint32_t id;                  /* hand back with on_reply/on_error */
+	struct sockaddr_storage addr; /* the server (port 53 unless hints said otherwise) */
+	socklen_t addrlen;
+	bool tcp;
+	uint32_t timeout_ms;          /* the engine times the query out at this point */
+	uint16_t len;
+	uint8_t msg[RES_SEND_MAX];
+} res_send_t;
+
+/* The next query to send; false when none is waiting. */
+bool res_engine_next_send(res_engine_t *e, res_send_t *out);
+
+typedef enum res_io_error {
+	RES_IO_TIMEOUT,      /* no answer */
+	RES_IO_UNREACHABLE,  /* refused/unreachable: the server is down */
+	RES_IO_FAILED,       /* anything else (TCP lost, local error) */
+} res_io_error_t;
+
+/* A reply to query @id (unknown or finished ids are ignored). */
+void res_engine_on_reply(res_engine_t *e, uint64_t now, uint32_t id, const uint8_t *msg,
+                         size_t len);
+void res_engine_on_error(res_engine_t *e, uint64_t now, uint32_t id, res_io_error_t err);
+
+/* Fire the timeouts due at @now. */
+void res_engine_tick(res_engine_t *e, uint64_t now);
+
+/* When tick must be called next (UINT64_MAX: nothing pending). */
+uint64_t res_engine_next_timer(const res_engine_t *e);
+
+/* ---- finished client queries ---- */
+
+res_client_t *res_engine_next_done(res_engine_t *e);
+void *res_client_user(const res_client_t *c);
+/* The answer's rcode (for logs and metrics). */
+unsigned res_client_rcode(const res_client_t *c);
+/*
+ * Write the response to the client query @q (the same question) into
+ * @buf; returns its length (0 if @cap is too small for even a header).
+ */
+size_t res_client_write(const res_client_t *c, const dns_msg_t *q, bool tcp, uint8_t *buf,
+                        size_t cap);
+/* A SERVFAIL (with EDE @ede unless negative) for @q, for failures outside the engine. */
+size_t res_write_servfail(const dns_msg_t *q, int ede, uint8_t *buf, size_t cap);
+void res_client_free(res_client_t *c);
+
+/* ---- introspection ---- */
+
+typedef struct res_stats {
+	uint64_t client_queries;     /* res_engine_resolve calls */
+	uint64_t cache_answers;      /* answered by res_engine_answer_cached */
+	uint64_t cache_misses;       /* res_engine_answer_cached returned false */
+	uint64_t merged;             /* client queries joined to a fetch in flight */
+	uint64_t upstream_queries;   /* queries handed to the caller */
+	uint64_t upstream_tcp;
+	uint64_t upstream_timeouts;
+	uint64_t budget_exhausted;   /* fetches stopped by their budget or deadline */
+	uint64_t answers_noerror, answers_nxdomain, answers_servfail;
+	size_t fetches;              /* in flight now */
+	res_cache_stats_t cache;
+} res_stats_t;
+void res_engine_stats(const res_engine_t *e, res_stats_t *st);
+
+#endif

@@ -1,0 +1,614 @@
+/*
+ * engine.c - the engine's bookkeeping (engine.h): fetch and transaction
+ * tables, the ready queue (fetches are stepped from one loop, never by
+ * recursion, so a chain of completions cannot grow the stack), merging of
+ * identical questions, clients, the cache walk and the cache-only answer.
+ * The resolution itself is in iter.c and response.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns/rrtype.h"
+#include "engine_int.h"
+
+#define DEF(v, d) ((v) ? (v) : (d))
+
+/* ---- queues ---- */
+
+void eng_ready(res_engine_t *e, fetch_t *f)
+{
+	if (f->queued || f->done)
+		return;
+	f->queued = true;
+	f->rnext = NULL;
+	if (e->ready_tail)
+		e->ready_tail->rnext = f;
+	else
+		e->ready_head = f;
+	e->ready_tail = f;
+}
+
+static void client_done(res_engine_t *e, res_client_t *c)
+{
+	c->next = NULL;
+	if (e->done_tail)
+		e->done_tail->next = c;
+	else
+		e->done_head = c;
+	e->done_tail = c;
+	switch (c->res.rcode) {
+	case DNS_RCODE_NOERROR: e->st.answers_noerror++; break;
+	case DNS_RCODE_NXDOMAIN: e->st.answers_nxdomain++; break;
+	case DNS_RCODE_SERVFAIL: e->st.answers_servfail++; break;
+	default: break;
+	}
+}
+
+dns_err_t eng_queue_send(res_engine_t *e, const res_send_t *s)
+{
+	if (e->sends_pos == e->nsends)
+		e->sends_pos = e->nsends = 0;
+	if (e->nsends == e->sends_cap) {
+		size_t cap = e->sends_cap ? e->sends_cap * 2 : 16;
+		res_send_t *n = realloc(e->sends, cap * sizeof *n);
+		if (!n)
+			return DNS_ENOMEM;
+		e->sends = n;
+		e->sends_cap = cap;
+	}
+	e->sends[e->nsends++] = *s;
+	e->st.upstream_queries++;
+	if (s->tcp)
+		e->st.upstream_tcp++;
+	return DNS_OK;
+}
+
+bool res_engine_next_send(res_engine_t *e, res_send_t *out)
+{
+	if (e->sends_pos >= e->nsends)
+		return false;
+	*out = e->sends[e->sends_pos++];
+	return true;
+}
+
+/* ---- tables ---- */
+
+static uint32_t fetch_hash(const uint8_t *name, uint16_t type, unsigned flags)
+{
+	return dns_name_hash(name) ^ ((uint32_t)type * 0x9E3779B1u) ^ (flags * 0x85EBCA6Bu);
+}
+
+static fetch_t *fetch_find(res_engine_t *e, const uint8_t *name, uint16_t type, unsigned flags)
+{
+	uint32_t h = fetch_hash(name, type, flags);
+	for (fetch_t *f = e->fetch_tab[h % FETCH_BUCKETS]; f; f = f->hnext)
+		if (f->hash == h && f->qtype == type && f->flags == flags &&
+		    dns_name_equal(f->qname, name))
+			return f;
+	return NULL;
+}
+
+void eng_tx_link(res_engine_t *e, fetch_t *f)
+{
+	fetch_t **b = &e->tx_tab[f->tx.id % TX_BUCKETS];
+	f->tx.hnext = *b;
+	*b = f;
+	f->tx.active = true;
+}
+
+void eng_tx_unlink(res_engine_t *e, fetch_t *f)
+{
+	if (!f->tx.active)
+		return;
+	for (fetch_t **p = &e->tx_tab[f->tx.id % TX_BUCKETS]; *p; p = &(*p)->tx.hnext)
+		if (*p == f) {
+			*p = f->tx.hnext;
+			break;
+		}
+	f->tx.active = false;
+}
+
+static fetch_t *tx_find(res_engine_t *e, uint32_t id)
+{
+	for (fetch_t *f = e->tx_tab[id % TX_BUCKETS]; f; f = f->tx.hnext)
+		if (f->tx.id == id && f->tx.active)
+			return f;
+	return NULL;
+}
+
+static void budget_put(budget_t *b)
+{
+	if (b && --b->refs == 0)
+		free(b);
+}
+
+static fetch_t *fetch_new(res_engine_t *e, uint64_t now, const uint8_t *name, uint16_t type,
+                          unsigned flags, budget_t *budget)
+{
+	if (e->nfetches >= e->cfg.max_fetches)
+		return NULL;
+	fetch_t *f = calloc(1, sizeof *f);
+	if (!f)
+		return NULL;
+	if (!budget) {
+		budget = calloc(1, sizeof *budget);
+		if (!budget) {
+			free(f);
+			return NULL;
+		}
+	}
+	budget->refs++;
+	f->budget = budget;
+	dns_name_copy(f->qname, name);
+	dns_name_lower(f->qname);
+	dns_name_copy(f->sname, f->qname);
+	f->qtype = type;
+	f->flags = flags;
+	f->hash = fetch_hash(f->qname, type, flags);
+	f->deadline = now + e->cfg.fetch_timeout_ms;
+	res_result_init(&f->res, NULL, 0);
+	fetch_t **b = &e->fetch_tab[f->hash % FETCH_BUCKETS];
+	f->hnext = *b;
+	*b = f;
+	f->next = e->all;
+	if (e->all)
+		e->all->prev = f;
+	e->all = f;
+	e->nfetches++;
+	return f;
+}
+
+static void fetch_unlink(res_engine_t *e, fetch_t *f)
+{
+	for (fetch_t **p = &e->fetch_tab[f->hash % FETCH_BUCKETS]; *p; p = &(*p)->hnext)
+		if (*p == f) {
+			*p = f->hnext;
+			break;
+		}
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		e->all = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	eng_tx_unlink(e, f);
+	e->nfetches--;
+}
+
+static void fetch_free(fetch_t *f)
+{
+	res_result_free(&f->res);
+	budget_put(f->budget);
+	free(f);
+}
+
+static bool waiter_add(fetch_t *f, res_client_t *c, fetch_t *parent)
+{
+	waiter_t *w = calloc(1, sizeof *w);
+	if (!w)
+		return false;
+	w->client = c;
+	w->parent = parent;
+	w->next = f->waiters;
+	f->waiters = w;
+	return true;
+}
+
+/* The fetch @anc is @f or one it works for (a wait on it would never end). */
+static bool is_ancestor(const fetch_t *anc, const fetch_t *f)
+{
+	for (unsigned n = 0; f && n < 64; f = f->creator, n++)
+		if (f == anc)
+			return true;
+	return false;
+}
+
+fetch_t *eng_subfetch(res_engine_t *e, fetch_t *parent, uint64_t now, const uint8_t *name,
+                      uint16_t type)
+{
+	if (parent->depth + 1 > e->cfg.max_depth)
+		return NULL;
+	fetch_t *f = fetch_find(e, name, type, 0);
+	if (f && (f->done || is_ancestor(f, parent)))
+		return NULL;
+	if (!f) {
+		f = fetch_new(e, now, name, type, 0, parent->budget);
+		if (!f)
+			return NULL;
+		f->creator = parent;
+		f->depth = parent->depth + 1;
+		/* A sub-fetch lives no longer than the fetch that started it. */
+		if (f->deadline > parent->deadline)
+			f->deadline = parent->deadline;
+		eng_ready(e, f);
+	}
+	if (!waiter_add(f, NULL, parent))
+		return NULL;
+	parent->sub = f;
+	return f;
+}
+
+void eng_finish(res_engine_t *e, fetch_t *f, uint64_t now)
+{
+	(void)now;
+	if (f->done)
+		return;
+	f->done = true;
+	if (f->sub) {
+		for (waiter_t **p = &f->sub->waiters; *p; p = &(*p)->next)
+			if ((*p)->parent == f) {
+				waiter_t *w = *p;
+				*p = w->next;
+				free(w);
+				break;
+			}
+		if (f->sub->creator == f)
+			f->sub->creator = NULL;
+		f->sub = NULL;
+	}
+	for (fetch_t *o = e->all; o; o = o->next)
+		if (o->creator == f)
+			o->creator = NULL;
+	waiter_t *w = f->waiters;
+	f->waiters = NULL;
+	while (w) {
+		waiter_t *next = w->next;
+		if (w->client) {
+			if (res_result_copy(&w->client->res, &f->res) != DNS_OK)
+				w->client->res.rcode = DNS_RCODE_SERVFAIL;
+			client_done(e, w->client);
+		} else if (w->parent) {
+			w->parent->sub = NULL;
+			eng_ready(e, w->parent);
+		}
+		free(w);
+		w = next;
+	}
+	fetch_unlink(e, f);
+	if (!f->queued)
+		fetch_free(f);
+}
+
+void eng_fail(res_engine_t *e, fetch_t *f, uint64_t now, int ede, const char *text)
+{
+	res_result_free(&f->res);
+	f->res.rcode = DNS_RCODE_SERVFAIL;
+	f->res.ede = ede;
+	f->res.ede_text = text;
+	eng_finish(e, f, now);
+}
+
+static void run(res_engine_t *e, uint64_t now)
+{
+	while (e->ready_head) {
+		fetch_t *f = e->ready_head;
+		e->ready_head = f->rnext;
+		if (!e->ready_head)
+			e->ready_tail = NULL;
+		f->queued = false;
+		if (f->done) {
+			fetch_free(f);
+			continue;
+		}
+		iter_step(e, f, now);
+	}
+}
+
+/* ---- the cache walk ---- */
+
+/* @sname with its suffix @downer replaced by @target (RFC 6672 §2.2). */
+static dns_err_t dname_synth(const uint8_t *sname, const uint8_t *downer, const uint8_t *target,
+                             uint8_t out[DNS_NAME_MAX])
+{
+	unsigned keep = dns_name_label_count(sname) - dns_name_label_count(downer);
+	const uint8_t *suffix = dns_name_skip_labels(sname, keep);
+	size_t plen = (size_t)(suffix - sname), tlen = dns_name_length(target);
+	if (plen + tlen > DNS_NAME_MAX)
+		return DNS_ELIMIT;
+	memcpy(out, sname, plen);
+	memcpy(out + plen, target, tlen);
+	return DNS_OK;
+}
+
+dns_err_t eng_dname_follow(res_result_t *res, uint8_t *sname, const uint8_t *downer,
+                           const dns_rrset_t *dname, const dns_rrset_t *sigs);
+dns_err_t eng_dname_follow(res_result_t *res, uint8_t *sname, const uint8_t *downer,
+                           const dns_rrset_t *dname, const dns_rrset_t *sigs)
+{
+	const uint8_t *rd = dns_rrset_first(dname);
+	if (!rd)
+		return DNS_EINVAL;
+	uint8_t next[DNS_NAME_MAX];
+	dns_err_t err = dname_synth(sname, downer, dns_rrset_rdata(rd), next);
+	if (err)
+		return err;
+	err = res_result_add(res, 0, downer, dname, sigs);
+	if (err)
+		return err;
+	/* The synthesised CNAME: TTL of the DNAME, no signature (RFC 6672 §5.3). */
+	uint8_t data[2 + DNS_NAME_MAX];
+	size_t nlen = dns_name_length(next);
+	dns_put16(data, (uint16_t)nlen);
+	memcpy(data + 2, next, nlen);
+	dns_rrset_t cn = {.type = DNS_TYPE_CNAME, .count = 1, .ttl = dname->ttl,
+	                  .size = (uint32_t)(2 + nlen), .data = data};
+	err = res_result_add(res, 0, sname, &cn, NULL);
+	if (!err)
+		dns_name_copy(sname, next);
+	return err;
+}
+
+int eng_cache_chain(res_engine_t *e, uint64_t now, uint8_t *sname, uint16_t qtype,
+                    unsigned *chain, unsigned max_chain, res_result_t *res)
+{
+	res_cache_hit_t hit;
+	uint16_t kind;
+	for (;;) {
+		if (res_cache_get(e->cache, now, sname, qtype, &hit) && hit.rank >= RES_RANK_ANSWERABLE) {
+			res->rcode = DNS_RCODE_NOERROR;
+			return res_result_add(res, 0, sname, &hit.rrset, &hit.sigs) ? -1 : 1;
+		}
+		if (res_cache_get_neg(e->cache, now, sname, qtype, &hit, &kind) &&
+		    hit.rank >= RES_RANK_ANSWERABLE) {
+			res->rcode = kind == RES_TYPE_NXDOMAIN ? DNS_RCODE_NXDOMAIN : DNS_RCODE_NOERROR;
+			if (hit.owner && hit.rrset.count &&
+			    res_result_add(res, 1, hit.owner, &hit.rrset, &hit.sigs))
+				return -1;
+			return 1;
+		}
+		if (qtype == DNS_TYPE_CNAME || qtype == DNS_TYPE_DNAME)
+			return 0;
+		bool moved = false;
+		for (const uint8_t *n = dns_name_parent(sname); n && !moved; n = dns_name_parent(n)) {
+			if (!res_cache_get(e->cache, now, n, DNS_TYPE_DNAME, &hit) ||
+			    hit.rank < RES_RANK_ANSWERABLE)
+				continue;
+			if (++*chain > max_chain)
+				return -1;
+			uint8_t downer[DNS_NAME_MAX];
+			dns_name_copy(downer, n);
+			dns_err_t err = eng_dname_follow(res, sname, downer, &hit.rrset, &hit.sigs);
+			if (err == DNS_ELIMIT) {
+				res->rcode = DNS_RCODE_YXDOMAIN;
+				return 1;
+			}
+			if (err)
+				return -1;
+			moved = true;
+		}
+		if (moved)
+			continue;
+		if (!res_cache_get(e->cache, now, sname, DNS_TYPE_CNAME, &hit) ||
+		    hit.rank < RES_RANK_ANSWERABLE)
+			return 0;
+		if (++*chain > max_chain)
+			return -1;
+		if (res_result_add(res, 0, sname, &hit.rrset, &hit.sigs))
+			return -1;
+		dns_name_copy(sname, dns_rrset_rdata(dns_rrset_first(&hit.rrset)));
+	}
+}
+
+bool res_engine_answer_cached(res_engine_t *e, uint64_t now, const dns_msg_t *q, bool tcp,
+                              uint8_t *buf, size_t cap, size_t *len)
+{
+	if (!q->has_question || q->qclass != DNS_CLASS_IN ||
+	    (dns_rrtype_flags(q->qtype) & DNS_RRTYPE_META)) {
+		e->st.cache_misses++;
+		return false;
+	}
+	uint8_t stor[4096];
+	res_result_t r;
+	res_result_init(&r, stor, sizeof stor);
+	uint8_t sname[DNS_NAME_MAX];
+	dns_name_copy(sname, q->qname);
+	unsigned chain = 0;
+	int rc = eng_cache_chain(e, now, sname, q->qtype, &chain, e->cfg.max_chain, &r);
+	*len = 0;
+	if (rc == 1)
+		*len = res_result_write(&r, q, tcp, buf, cap);
+	res_result_free(&r);
+	if (*len)
+		e->st.cache_answers++;
+	else
+		e->st.cache_misses++;
+	return *len != 0;
+}
+
+/* ---- the public calls ---- */
+
+res_client_t *res_engine_resolve(res_engine_t *e, uint64_t now, const uint8_t *qname,
+                                 uint16_t qtype, unsigned flags, void *user)
+{
+	res_client_t *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->user = user;
+	res_result_init(&c->res, NULL, 0);
+	e->st.client_queries++;
+	flags &= RES_Q_CD;
+	fetch_t *f = fetch_find(e, qname, qtype, flags);
+	if (f && !f->done) {
+		e->st.merged++;
+	} else {
+		f = fetch_new(e, now, qname, qtype, flags, NULL);
+		if (f)
+			eng_ready(e, f);
+	}
+	if (!f || !waiter_add(f, c, NULL)) {
+		free(c);
+		return NULL;
+	}
+	run(e, now);
+	return c;
+}
+
+void res_engine_on_reply(res_engine_t *e, uint64_t now, uint32_t id, const uint8_t *msg,
+                         size_t len)
+{
+	fetch_t *f = tx_find(e, id);
+	if (!f)
+		return;
+	eng_tx_unlink(e, f);
+	eng_ready(e, f); /* queued first: a fetch that finishes is freed by run() */
+	resp_process(e, f, now, msg, len);
+	run(e, now);
+}
+
+void res_engine_on_error(res_engine_t *e, uint64_t now, uint32_t id, res_io_error_t err)
+{
+	fetch_t *f = tx_find(e, id);
+	if (!f)
+		return;
+	eng_tx_unlink(e, f);
+	e->st.upstream_timeouts += err == RES_IO_TIMEOUT;
+	res_infra_timeout(e->infra, now, (const struct sockaddr *)&f->tx.addr,
+	                  err == RES_IO_UNREACHABLE);
+	eng_ready(e, f);
+	iter_server_failed(e, f, err == RES_IO_UNREACHABLE);
+	run(e, now);
+}
+
+void res_engine_tick(res_engine_t *e, uint64_t now)
+{
+	fetch_t *next;
+	for (fetch_t *f = e->all; f; f = next) {
+		next = f->next;
+		if (f->done)
+			continue;
+		if (f->deadline <= now) {
+			e->st.budget_exhausted++;
+			eng_fail(e, f, now, 22, "resolution timed out");
+			next = e->all; /* the list changed; finished fetches are skipped */
+			continue;
+		}
+		if (f->tx.active && f->tx.deadline <= now) {
+			eng_tx_unlink(e, f);
+			e->st.upstream_timeouts++;
+			res_infra_timeout(e->infra, now, (const struct sockaddr *)&f->tx.addr, false);
+			iter_server_failed(e, f, false);
+			eng_ready(e, f);
+		}
+	}
+	run(e, now);
+}
+
+uint64_t res_engine_next_timer(const res_engine_t *e)
+{
+	uint64_t t = UINT64_MAX;
+	for (const fetch_t *f = e->all; f; f = f->next) {
+		if (f->deadline < t)
+			t = f->deadline;
+		if (f->tx.active && f->tx.deadline < t)
+			t = f->tx.deadline;
+	}
+	return t;
+}
+
+res_client_t *res_engine_next_done(res_engine_t *e)
+{
+	res_client_t *c = e->done_head;
+	if (c) {
+		e->done_head = c->next;
+		if (!e->done_head)
+			e->done_tail = NULL;
+		c->next = NULL;
+	}
+	return c;
+}
+
+void *res_client_user(const res_client_t *c) { return c->user; }
+unsigned res_client_rcode(const res_client_t *c) { return c->res.rcode; }
+
+size_t res_client_write(const res_client_t *c, const dns_msg_t *q, bool tcp, uint8_t *buf,
+                        size_t cap)
+{
+	return res_result_write(&c->res, q, tcp, buf, cap);
+}
+
+size_t res_write_servfail(const dns_msg_t *q, int ede, uint8_t *buf, size_t cap)
+{
+	res_result_t r;
+	res_result_init(&r, NULL, 0);
+	r.rcode = DNS_RCODE_SERVFAIL;
+	r.ede = ede;
+	return res_result_write(&r, q, false, buf, cap);
+}
+
+void res_client_free(res_client_t *c)
+{
+	if (!c)
+		return;
+	res_result_free(&c->res);
+	free(c);
+}
+
+void res_engine_stats(const res_engine_t *e, res_stats_t *st)
+{
+	*st = e->st;
+	st->fetches = e->nfetches;
+	res_cache_stats(e->cache, &st->cache);
+}
+
+/* ---- creation ---- */
+
+dns_err_t res_hints_default(res_engine_t *e);
+
+res_engine_t *res_engine_new(const res_config_t *cfg)
+{
+	if (!cfg || !cfg->random)
+		return NULL;
+	res_engine_t *e = calloc(1, sizeof *e);
+	if (!e)
+		return NULL;
+	e->cfg = *cfg;
+	e->cfg.edns_size = DEF(e->cfg.edns_size, 1232);
+	e->cfg.max_queries = DEF(e->cfg.max_queries, 64);
+	e->cfg.max_chain = DEF(e->cfg.max_chain, 12);
+	e->cfg.max_referrals = DEF(e->cfg.max_referrals, 32);
+	e->cfg.max_ns_lookups = DEF(e->cfg.max_ns_lookups, 4);
+	e->cfg.max_depth = DEF(e->cfg.max_depth, 6);
+	e->cfg.fetch_timeout_ms = DEF(e->cfg.fetch_timeout_ms, 10000);
+	e->cfg.max_fetches = DEF(e->cfg.max_fetches, 10000);
+	e->next_tx = cfg->random(cfg->random_ctx) | 1;
+	e->cache = res_cache_new(&e->cfg.cache);
+	e->infra = res_infra_new(4096);
+	if (!e->cache || !e->infra || res_hints_default(e) != DNS_OK) {
+		res_engine_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void res_engine_free(res_engine_t *e)
+{
+	if (!e)
+		return;
+	while (e->all) {
+		fetch_t *f = e->all;
+		waiter_t *w = f->waiters;
+		while (w) {
+			waiter_t *n = w->next;
+			res_client_free(w->client);
+			free(w);
+			w = n;
+		}
+		f->waiters = NULL;
+		fetch_unlink(e, f);
+		if (!f->queued)
+			fetch_free(f);
+	}
+	while (e->ready_head) {
+		fetch_t *f = e->ready_head;
+		e->ready_head = f->rnext;
+		fetch_free(f);
+	}
+	res_client_t *c;
+	while ((c = res_engine_next_done(e)))
+		res_client_free(c);
+	res_cache_free(e->cache);
+	res_cache_free(e->hints);
+	res_infra_free(e->infra);
+	free(e->sends);
+	free(e);
+}

@@ -1,0 +1,146 @@
+/*
+ * engine_int.h - the engine's private structures, shared by engine.c
+ * (tables, queues, clients, the cache walk), iter.c (choosing servers and
+ * sending) and response.c (what a reply means).
+ */
+#ifndef RESOLVER_ENGINE_INT_H
+#define RESOLVER_ENGINE_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dns/msg.h"
+#include "dns/name.h"
+#include "resolver/cache.h"
+#include "resolver/engine.h"
+#include "resolver/infra.h"
+#include "result.h"
+
+#define MAX_TRIED 24        /* server addresses remembered per zone cut */
+#define MAX_NS_NAMES 24     /* NS names looked at per delegation */
+#define MAX_MIN_STEPS 10    /* RFC 9156 MAX_MINIMISE_COUNT */
+#define MAX_MSG_RRS 1000    /* records accepted in one upstream reply */
+
+typedef struct fetch fetch_t;
+
+/* The work budget of one client query, shared by its sub-fetches. */
+typedef struct budget {
+	unsigned refs;
+	unsigned queries;   /* outgoing queries made */
+} budget_t;
+
+/* Someone waiting for a fetch: a client or a parent fetch. */
+typedef struct waiter {
+	struct waiter *next;
+	res_client_t *client;
+	fetch_t *parent;
+} waiter_t;
+
+typedef struct tried {
+	struct sockaddr_storage ss;
+	uint8_t tries;      /* queries sent at this step */
+	bool dead;          /* lame/refused/unreachable: don't retry at this cut */
+} tried_t;
+
+/* The query on the wire for a fetch (at most one at a time). */
+typedef struct tx {
+	uint32_t id;
+	bool active;
+	bool tcp;
+	bool edns;
+	bool minimised;     /* qname is a minimised ancestor of sname */
+	uint16_t qid;
+	uint16_t qtype;
+	uint8_t qname[DNS_NAME_MAX];
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	uint64_t sent, deadline;
+	struct fetch *hnext; /* id hash chain */
+} tx_t;
+
+struct fetch {
+	fetch_t *hnext;               /* in-flight table (merging) */
+	fetch_t *prev, *next;         /* all fetches */
+	fetch_t *rnext;               /* ready queue */
+	bool queued, done;
+	uint32_t hash;
+	uint8_t qname[DNS_NAME_MAX];  /* the question (lower-cased) */
+	uint16_t qtype;
+	unsigned flags;
+	uint8_t sname[DNS_NAME_MAX];  /* current target after CNAME/DNAME */
+	unsigned chain;               /* links followed */
+	unsigned referrals;
+	res_result_t res;
+	budget_t *budget;
+	fetch_t *creator;             /* the fetch this one works for, or NULL */
+	unsigned depth;
+	waiter_t *waiters;
+	fetch_t *sub;                 /* the fetch this one waits for */
+	uint64_t deadline;
+	bool primed;                  /* tried priming (or is the priming fetch) */
+	/* the current zone cut */
+	bool have_cut;
+	uint8_t zone[DNS_NAME_MAX];
+	bool minimise;
+	unsigned qmin_labels;         /* labels of the next minimised name */
+	unsigned qmin_steps;
+	tried_t tried[MAX_TRIED];
+	unsigned ntried;
+	uint32_t ns_looked_up[MAX_NS_NAMES];  /* name hashes of NS names resolved */
+	unsigned nlooked_up;
+	tx_t tx;
+};
+
+struct res_client {
+	res_client_t *next;
+	void *user;
+	res_result_t res;
+};
+
+#define TX_BUCKETS 1024
+#define FETCH_BUCKETS 4096
+
+struct res_engine {
+	res_config_t cfg;
+	res_cache_t *cache;
+	res_cache_t *hints;           /* root NS and addresses, never expire */
+	res_infra_t *infra;
+	fetch_t *fetch_tab[FETCH_BUCKETS];
+	fetch_t *tx_tab[TX_BUCKETS];
+	fetch_t *all;
+	size_t nfetches;
+	fetch_t *ready_head, *ready_tail;
+	res_client_t *done_head, *done_tail;
+	res_send_t *sends;            /* queue of queries to hand out */
+	size_t nsends, sends_cap, sends_pos;
+	uint32_t next_tx;
+	res_stats_t st;
+};
+
+/* engine.c */
+void eng_ready(res_engine_t *e, fetch_t *f);
+void eng_finish(res_engine_t *e, fetch_t *f, uint64_t now);
+void eng_fail(res_engine_t *e, fetch_t *f, uint64_t now, int ede, const char *text);
+fetch_t *eng_subfetch(res_engine_t *e, fetch_t *parent, uint64_t now, const uint8_t *name,
+                      uint16_t type);
+void eng_tx_link(res_engine_t *e, fetch_t *f);
+void eng_tx_unlink(res_engine_t *e, fetch_t *f);
+dns_err_t eng_queue_send(res_engine_t *e, const res_send_t *s);
+
+/* Walk the cache from f->sname: 1 answered (result complete), 0 miss
+ * (f->sname may have moved along a cached CNAME/DNAME), -1 error/limit. */
+int eng_cache_chain(res_engine_t *e, uint64_t now, uint8_t *sname, uint16_t qtype,
+                    unsigned *chain, unsigned max_chain, res_result_t *res);
+
+/* iter.c */
+void iter_step(res_engine_t *e, fetch_t *f, uint64_t now);
+void iter_new_cut(fetch_t *f, const uint8_t *zone);
+void iter_retry(res_engine_t *e, fetch_t *f, uint64_t now, bool tcp, bool edns);
+void iter_server_failed(res_engine_t *e, fetch_t *f, bool dead);
+bool iter_send(res_engine_t *e, fetch_t *f, uint64_t now, const struct sockaddr_storage *ss,
+               socklen_t len, bool tcp, bool edns);
+
+/* response.c */
+void resp_process(res_engine_t *e, fetch_t *f, uint64_t now, const uint8_t *msg, size_t len);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * rpl.h - a subset of the .rpl scenario format of Unbound's testbound and
+ * CZ.NIC's Deckard, parsed for resolver-replay.  See scenarios/README.md.
+ */
+#ifndef RESOLVER_RPL_H
+#define RESOLVER_RPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "dns/name.h"
+#include "rrsets.h"
+
+enum {
+	RPL_M_OPCODE = 1, RPL_M_QTYPE = 2, RPL_M_QNAME = 4, RPL_M_SUBDOMAIN = 8,
+	RPL_M_ALL = 16, RPL_M_TCP = 32, RPL_M_UDP = 64,
+};
+
+typedef struct rpl_entry {
+	unsigned match;
+	uint16_t flags;            /* header flag bits named in REPLY */
+	bool do_bit;               /* REPLY DO (queries: ask with DO=1) */
+	unsigned rcode;
+	bool has_question;
+	uint8_t qname[DNS_NAME_MAX];
+	uint16_t qtype;
+	res_rrlist_t sec[4];       /* 1..3: answer, authority, additional */
+	bool given[4];             /* the SECTION line was present */
+	unsigned line;
+} rpl_entry_t;
+
+typedef struct rpl_range {
+	unsigned from, to;
+	struct sockaddr_storage addr[8];
+	unsigned naddr;
+	rpl_entry_t *entries;
+	unsigned nentries;
+} rpl_range_t;
+
+typedef enum { RPL_QUERY, RPL_CHECK_ANSWER, RPL_TIME_PASSES, RPL_CHECK_UPSTREAM } rpl_step_kind_t;
+
+typedef struct rpl_step {
+	unsigned n;
+	rpl_step_kind_t kind;
+	rpl_entry_t entry;         /* QUERY, CHECK_ANSWER */
+	unsigned value;            /* TIME_PASSES seconds, CHECK_UPSTREAM max */
+	unsigned line;
+} rpl_step_t;
+
+typedef struct rpl {
+	char title[200];
+	bool qname_min;            /* qname-minimisation (default yes) */
+	unsigned max_queries, max_chain, max_ns_lookups, max_ttl, min_ttl;
+	size_t cache_size;
+	char hints[4096];          /* zone text of the root hints */
+	size_t hints_len;
+	rpl_range_t *ranges;
+	unsigned nranges;
+	rpl_step_t *steps;
+	unsigned nsteps;
+} rpl_t;
+
+/* Parse @path; on failure print "file:line: why" to stderr and return false. */
+bool rpl_load(const char *path, rpl_t *s);
+void rpl_free(rpl_t *s);
+
+#endif
