@@ -108,7 +108,7 @@ static int teardown(void **state)
 static size_t read_vector(const char *name, uint8_t *buf, size_t cap)
 {
 	char path[512];
-	snprintf(path, sizeof(path), "%s/unit/data/tsig/%s", TEST_SRCDIR, name);
+	snprintf(path, sizeof(path), "%s/data/tsig/%s", TEST_SRCDIR, name);
 	FILE *fp = fopen(path, "rb");
 	assert_non_null(fp);
 	size_t n = fread(buf, 1, cap, fp);

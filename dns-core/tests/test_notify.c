@@ -638,7 +638,7 @@ static void notify_bin(char *out, size_t cap)
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 	assert_true(n > 0);
 	self[n] = '\0';
-	snprintf(out, cap, "%s/../dns-core/dns-notify", dirname(self));
+	snprintf(out, cap, "%s/../dns-notify", dirname(self));
 }
 
 extern char **environ;
