@@ -1,0 +1,638 @@
+/*
+ * daemon.c - dns-resolver: the engine (engine.h) behind dns-net.
+ *
+ * Worker threads (dns-net's server runtime) parse each client query and
+ * answer it from the cache when they can.  Otherwise they defer the reply
+ * (dns_net_reply_defer) and hand the query to the resolver thread, which
+ * owns the outgoing-query engine (dns/net_query.h) on its own libevent
+ * base, feeds replies and timeouts to the engine and sends the deferred
+ * answers.  One mutex guards the engine; the resolver thread holds it only
+ * while it calls the engine, never across I/O waits.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dns/log.h"
+#include "dns/metrics_http.h"
+#include "dns/net.h"
+#include "dns/net_query.h"
+#include "dns/rrtype.h"
+#include "dns/zonefile.h"
+#include "resolver/engine.h"
+
+#define MAX_LISTEN 16
+#define MAX_QUERY 4096    /* client queries longer than this get FORMERR */
+
+typedef struct config {
+	dns_net_addr_t listen[MAX_LISTEN];
+	size_t nlisten;
+	unsigned workers;
+	const char *hints, *trust_anchor, *dir;
+	const char *insecure[64];
+	unsigned ninsecure;
+	res_config_t rc;
+	bool has_metrics;
+	dns_net_addr_t metrics;
+	dns_log_level_t log_level;
+} config_t;
+
+/* A client query waiting for the engine. */
+typedef struct item {
+	struct item *next, *prev;     /* all items (dropped at shutdown) */
+	struct item *inext;           /* inbox */
+	dns_net_deferred_t *d;
+	bool tcp;
+	bool started;
+	size_t len;
+	uint8_t q[];
+} item_t;
+
+typedef struct daemon {
+	config_t cfg;
+	res_engine_t *e;
+	pthread_mutex_t mu;           /* the engine, the inbox and the item list */
+	item_t *inbox_head, *inbox_tail;
+	item_t *items;
+	int efd;
+	bool stopping;
+	struct event_base *base;
+	struct event *wake_ev, *timer_ev;
+	dns_netq_t *nq;
+	pthread_t thread;
+	dns_net_server_t *srv;
+	uint8_t out[65535];           /* resolver thread's answer buffer */
+} daemon_t;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint32_t rnd(void *ctx)
+{
+	(void)ctx;
+	return arc4random();
+}
+
+/* ---- resolver thread ---- */
+
+static void flush(daemon_t *d);
+
+static void on_netq(void *arg, const dns_netq_result_t *res)
+{
+	daemon_t *d = *(daemon_t **)arg;
+	uint32_t id = (uint32_t)(uintptr_t)((void **)arg)[1];
+	free(arg);
+	pthread_mutex_lock(&d->mu);
+	uint64_t now = now_ms();
+	if (res->status == DNS_NETQ_OK)
+		res_engine_on_reply(d->e, now, id, res->answer, res->len);
+	else
+		res_engine_on_error(d->e, now, id,
+		                    res->status == DNS_NETQ_TIMEOUT ? RES_IO_TIMEOUT
+		                    : res->status == DNS_NETQ_UNREACHABLE ? RES_IO_UNREACHABLE
+		                                                          : RES_IO_FAILED);
+	flush(d);
+	pthread_mutex_unlock(&d->mu);
+}
+
+static void item_unlink(daemon_t *d, item_t *it)
+{
+	if (it->prev)
+		it->prev->next = it->next;
+	else
+		d->items = it->next;
+	if (it->next)
+		it->next->prev = it->prev;
+}
+
+/* Send what the engine queued, answer finished clients, re-arm the timer. */
+static void flush(daemon_t *d)
+{
+	res_send_t s;
+	while (res_engine_next_send(d->e, &s)) {
+		void **arg = malloc(2 * sizeof *arg);
+		dns_net_addr_t to;
+		memcpy(&to.ss, &s.addr, sizeof s.addr);
+		to.len = s.addrlen;
+		dns_netq_request_t rq = {.server = &to, .msg = s.msg, .len = s.len,
+		                         .mode = s.tcp ? DNS_NETQ_TCP : DNS_NETQ_UDP_ONLY,
+		                         .timeout_ms = s.timeout_ms + 100, .udp_tries = 1,
+		                         .tcp_tries = 1};
+		if (arg) {
+			arg[0] = d;
+			arg[1] = (void *)(uintptr_t)s.id;
+		}
+		if (!arg || dns_netq_send(d->nq, &rq, on_netq, arg, NULL) != DNS_OK) {
+			free(arg);
+			res_engine_on_error(d->e, now_ms(), s.id, RES_IO_FAILED);
+		}
+	}
+	res_client_t *c;
+	while ((c = res_engine_next_done(d->e))) {
+		item_t *it = res_client_user(c);
+		dns_msg_t q;
+		size_t len = 0;
+		if (dns_msg_parse(&q, it->q, it->len) == DNS_OK)
+			len = res_client_write(c, &q, it->tcp, d->out, sizeof d->out);
+		dns_msg_free(&q);
+		if (len)
+			dns_net_deferred_send(it->d, d->out, len);
+		else
+			dns_net_deferred_drop(it->d);
+		item_unlink(d, it);
+		free(it);
+		res_client_free(c);
+	}
+	uint64_t t = res_engine_next_timer(d->e), now = now_ms();
+	if (t != UINT64_MAX) {
+		uint64_t ms = t > now ? t - now : 0;
+		struct timeval tv = {.tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+		evtimer_add(d->timer_ev, &tv);
+	}
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what;
+	daemon_t *d = arg;
+	pthread_mutex_lock(&d->mu);
+	res_engine_tick(d->e, now_ms());
+	flush(d);
+	pthread_mutex_unlock(&d->mu);
+}
+
+static void start_item(daemon_t *d, item_t *it, uint64_t now)
+{
+	dns_msg_t q;
+	res_client_t *c = NULL;
+	if (dns_msg_parse(&q, it->q, it->len) == DNS_OK)
+		c = res_engine_resolve(d->e, now, q.qname, q.qtype,
+		                       (q.flags & DNS_FLAG_CD) ? RES_Q_CD : 0, it);
+	if (!c) {
+		size_t len = res_write_servfail(&q, 0, d->out, sizeof d->out);
+		if (len)
+			dns_net_deferred_send(it->d, d->out, len);
+		else
+			dns_net_deferred_drop(it->d);
+		item_unlink(d, it);
+		free(it);
+	}
+	dns_msg_free(&q);
+}
+
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what;
+	daemon_t *d = arg;
+	uint64_t v;
+	if (read(fd, &v, sizeof v) < 0 && errno != EAGAIN)
+		dns_log(DNS_LOG_WARN, "eventfd read failed", NULL);
+	pthread_mutex_lock(&d->mu);
+	if (d->stopping) {
+		pthread_mutex_unlock(&d->mu);
+		event_base_loopbreak(d->base);
+		return;
+	}
+	item_t *it = d->inbox_head;
+	d->inbox_head = d->inbox_tail = NULL;
+	uint64_t now = now_ms();
+	while (it) {
+		item_t *next = it->inext;
+		start_item(d, it, now);
+		it = next;
+	}
+	flush(d);
+	pthread_mutex_unlock(&d->mu);
+}
+
+static void *resolver_thread(void *arg)
+{
+	daemon_t *d = arg;
+	event_base_dispatch(d->base);
+	return NULL;
+}
+
+/* ---- worker threads ---- */
+
+static void reply_rcode(const dns_net_request_t *req, dns_net_reply_t *out, unsigned rcode)
+{
+	if (req->len < DNS_HDR_LEN)
+		return;
+	memcpy(out->buf, req->data, DNS_HDR_LEN);
+	uint16_t flags = (uint16_t)(dns_get16(req->data + 2) & (0x7800 | DNS_FLAG_RD));
+	dns_put16(out->buf + 2, dns_flags_set_rcode(flags | DNS_FLAG_QR, rcode));
+	memset(out->buf + 4, 0, 8);
+	out->len = DNS_HDR_LEN;
+}
+
+static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *out)
+{
+	daemon_t *d = ctx;
+	dns_msg_t q;
+	bool tcp = req->transport == DNS_NET_TCP;
+	if (dns_msg_parse(&q, req->data, req->len) != DNS_OK) {
+		dns_msg_free(&q);
+		if (req->len >= DNS_HDR_LEN && !(req->data[2] & 0x80))
+			reply_rcode(req, out, DNS_RCODE_FORMERR);
+		return;
+	}
+	if (q.flags & DNS_FLAG_QR) {
+		dns_msg_free(&q);
+		return;
+	}
+	if (dns_flags_opcode(q.flags) != DNS_OPCODE_QUERY || !q.has_question || req->len > MAX_QUERY) {
+		dns_msg_free(&q);
+		reply_rcode(req, out, q.has_question || dns_flags_opcode(q.flags) != DNS_OPCODE_QUERY
+		                          ? DNS_RCODE_NOTIMP : DNS_RCODE_FORMERR);
+		return;
+	}
+	size_t len = 0;
+	pthread_mutex_lock(&d->mu);
+	bool hit = res_engine_answer_cached(d->e, now_ms(), &q, tcp, out->buf, out->cap, &len);
+	pthread_mutex_unlock(&d->mu);
+	if (hit) {
+		out->len = len;
+	} else if (!(q.flags & DNS_FLAG_RD)) {
+		/* Not recursive and not cached: we are nobody's authority. */
+		out->len = res_write_servfail(&q, -1, out->buf, out->cap);
+		if (out->len >= 4)
+			out->buf[3] = (uint8_t)((out->buf[3] & 0xF0) | DNS_RCODE_REFUSED);
+	} else {
+		item_t *it = malloc(sizeof *it + req->len);
+		dns_net_deferred_t *df = it ? dns_net_reply_defer(req) : NULL;
+		if (!df) {
+			free(it);
+			out->len = res_write_servfail(&q, -1, out->buf, out->cap);
+		} else {
+			memset(it, 0, sizeof *it);
+			it->d = df;
+			it->tcp = tcp;
+			it->len = req->len;
+			memcpy(it->q, req->data, req->len);
+			pthread_mutex_lock(&d->mu);
+			it->next = d->items;
+			if (d->items)
+				d->items->prev = it;
+			d->items = it;
+			if (d->inbox_tail)
+				d->inbox_tail->inext = it;
+			else
+				d->inbox_head = it;
+			d->inbox_tail = it;
+			pthread_mutex_unlock(&d->mu);
+			uint64_t one = 1;
+			if (write(d->efd, &one, sizeof one) < 0)
+				dns_log(DNS_LOG_WARN, "eventfd write failed", NULL);
+		}
+	}
+	dns_msg_free(&q);
+}
+
+/* ---- metrics ---- */
+
+static void write_metrics(void *ctx, FILE *f)
+{
+	daemon_t *d = ctx;
+	res_stats_t st;
+	pthread_mutex_lock(&d->mu);
+	res_engine_stats(d->e, &st);
+	pthread_mutex_unlock(&d->mu);
+	fprintf(f, "# TYPE dns_resolver_queries_total counter\n"
+	           "dns_resolver_queries_total{path=\"cache\"} %llu\n"
+	           "dns_resolver_queries_total{path=\"resolve\"} %llu\n"
+	           "# TYPE dns_resolver_cache_misses_total counter\n"
+	           "dns_resolver_cache_misses_total %llu\n"
+	           "# TYPE dns_resolver_merged_total counter\n"
+	           "dns_resolver_merged_total %llu\n"
+	           "# TYPE dns_resolver_upstream_queries_total counter\n"
+	           "dns_resolver_upstream_queries_total{transport=\"any\"} %llu\n"
+	           "dns_resolver_upstream_queries_total{transport=\"tcp\"} %llu\n"
+	           "# TYPE dns_resolver_upstream_timeouts_total counter\n"
+	           "dns_resolver_upstream_timeouts_total %llu\n"
+	           "# TYPE dns_resolver_budget_exhausted_total counter\n"
+	           "dns_resolver_budget_exhausted_total %llu\n"
+	           "# TYPE dns_resolver_answers_total counter\n"
+	           "dns_resolver_answers_total{rcode=\"NOERROR\"} %llu\n"
+	           "dns_resolver_answers_total{rcode=\"NXDOMAIN\"} %llu\n"
+	           "dns_resolver_answers_total{rcode=\"SERVFAIL\"} %llu\n"
+	           "# TYPE dns_resolver_fetches gauge\n"
+	           "dns_resolver_fetches %zu\n"
+	           "# TYPE dns_resolver_cache_entries gauge\n"
+	           "dns_resolver_cache_entries %zu\n"
+	           "# TYPE dns_resolver_cache_bytes gauge\n"
+	           "dns_resolver_cache_bytes %zu\n"
+	           "# TYPE dns_resolver_cache_evictions_total counter\n"
+	           "dns_resolver_cache_evictions_total %llu\n",
+	        (unsigned long long)st.cache_answers, (unsigned long long)st.client_queries,
+	        (unsigned long long)st.cache_misses, (unsigned long long)st.merged,
+	        (unsigned long long)st.upstream_queries, (unsigned long long)st.upstream_tcp,
+	        (unsigned long long)st.upstream_timeouts, (unsigned long long)st.budget_exhausted,
+	        (unsigned long long)st.answers_noerror, (unsigned long long)st.answers_nxdomain,
+	        (unsigned long long)st.answers_servfail, st.fetches, st.cache.entries,
+	        st.cache.bytes, (unsigned long long)st.cache.evictions);
+}
+
+/* ---- trust anchor (parsed and checked; validation is not implemented yet) ---- */
+
+typedef struct ta_ctx {
+	unsigned n;
+	bool bad;
+	char err[256];
+} ta_ctx_t;
+
+static dns_err_t ta_record(void *ctx, const dns_rr_t *rr, const dns_zf_pos_t *pos)
+{
+	ta_ctx_t *t = ctx;
+	if (rr->type == DNS_TYPE_DS || rr->type == DNS_TYPE_DNSKEY) {
+		t->n++;
+	} else if (!t->bad) {
+		snprintf(t->err, sizeof t->err, "line %u: only DS and DNSKEY records belong here",
+		         (unsigned)pos->line);
+		t->bad = true;
+	}
+	return DNS_OK;
+}
+
+static void ta_error(void *ctx, const dns_zf_pos_t *pos, const char *msg)
+{
+	ta_ctx_t *t = ctx;
+	if (dns_zf_is_warning(msg) || t->bad)
+		return;
+	snprintf(t->err, sizeof t->err, "line %u: %s", (unsigned)pos->line, msg);
+	t->bad = true;
+}
+
+static int load_trust_anchor(const char *path, char *err, size_t errlen)
+{
+	ta_ctx_t t = {0};
+	dns_zf_options_t opt = {.origin = dns_name_root, .default_ttl = 86400, .no_include = true};
+	dns_err_t rc = dns_zonefile_parse_file(path, &opt, ta_record, ta_error, &t);
+	if (rc == DNS_EIO) {
+		snprintf(err, errlen, "%s: cannot read", path);
+		return -1;
+	}
+	if (t.bad || rc || !t.n) {
+		snprintf(err, errlen, "%s: %s", path, t.bad ? t.err : "no DS or DNSKEY record");
+		return -1;
+	}
+	return (int)t.n;
+}
+
+/* ---- command line ---- */
+
+static const char usage[] =
+	"usage: dns-resolver [options]\n"
+	"  --listen ADDR:PORT     serve UDP and TCP there (repeatable; default 127.0.0.1:53)\n"
+	"  --port N               shorthand for --listen 127.0.0.1:N\n"
+	"  --workers N            worker threads serving clients (default 1)\n"
+	"  --root-hints FILE      root NS and addresses, zone-file syntax (default: IANA's)\n"
+	"  --trust-anchor FILE    DS/DNSKEY lines for the root (parsed; validation is not\n"
+	"                         implemented yet, answers never carry AD)\n"
+	"  --insecure ZONE        negative trust anchor (accepted; see --trust-anchor)\n"
+	"  --cache-size BYTES     record cache bound, K/M/G suffixes (default 64M)\n"
+	"  --max-ttl S            cap on cached TTLs (default 86400)\n"
+	"  --min-ttl S            floor on cached TTLs (default 0)\n"
+	"  --no-qname-minimisation  send full names to every server (RFC 9156 is on by default)\n"
+	"  --no-ipv6 | --no-ipv4  never query servers over that family\n"
+	"  --dir DIR              state directory (accepted; nothing is stored yet)\n"
+	"  --metrics ADDR:PORT    Prometheus text on GET /metrics\n"
+	"  --log-level LEVEL      debug, info, warn, error (default info)\n"
+	"  --help\n"
+	"Aliases (the resolver bench kit's template): --hints = --root-hints, --ta = --trust-anchor.\n";
+
+static bool parse_size(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (end == s)
+		return false;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	default: break;
+	}
+	if (*end || v < (1u << 16))
+		return false;
+	*out = (size_t)v;
+	return true;
+}
+
+static bool parse_u32(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	if (end == s || *end || v > 0x7FFFFFFF)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+/* 0 ok, 1 error (message printed), 2 --help. */
+static int parse_args(config_t *c, int argc, char **argv)
+{
+	c->workers = 1;
+	c->log_level = DNS_LOG_INFO;
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		if (!strcmp(o, "--help") || !strcmp(o, "-h"))
+			return 2;
+		if (!strcmp(o, "--no-qname-minimisation")) { c->rc.no_qname_minimisation = true; continue; }
+		if (!strcmp(o, "--no-ipv6")) { c->rc.no_ipv6 = true; continue; }
+		if (!strcmp(o, "--no-ipv4")) { c->rc.no_ipv4 = true; continue; }
+		if (i + 1 >= argc) {
+			fprintf(stderr, "dns-resolver: %s needs a value (see --help)\n", o);
+			return 1;
+		}
+		const char *v = argv[++i];
+		bool ok = true;
+		uint32_t u = 0;
+		char buf[80];
+		if (!strcmp(o, "--listen") || !strcmp(o, "--port")) {
+			if (!strcmp(o, "--port")) {
+				snprintf(buf, sizeof buf, "127.0.0.1:%s", v);
+				v = buf;
+			}
+			ok = c->nlisten < MAX_LISTEN && dns_net_addr_parse(v, &c->listen[c->nlisten++]) == DNS_OK;
+		} else if (!strcmp(o, "--workers")) {
+			ok = parse_u32(v, &u) && u >= 1 && u <= 256;
+			c->workers = u;
+		} else if (!strcmp(o, "--root-hints") || !strcmp(o, "--hints")) {
+			c->hints = v;
+		} else if (!strcmp(o, "--trust-anchor") || !strcmp(o, "--ta")) {
+			c->trust_anchor = v;
+		} else if (!strcmp(o, "--insecure")) {
+			ok = c->ninsecure < 64;
+			if (ok)
+				c->insecure[c->ninsecure++] = v;
+		} else if (!strcmp(o, "--dir")) {
+			c->dir = v;
+		} else if (!strcmp(o, "--cache-size")) {
+			ok = parse_size(v, &c->rc.cache.max_bytes);
+		} else if (!strcmp(o, "--max-ttl")) {
+			ok = parse_u32(v, &c->rc.cache.max_ttl) && c->rc.cache.max_ttl > 0;
+		} else if (!strcmp(o, "--min-ttl")) {
+			ok = parse_u32(v, &c->rc.cache.min_ttl);
+		} else if (!strcmp(o, "--metrics")) {
+			ok = dns_net_addr_parse(v, &c->metrics) == DNS_OK;
+			c->has_metrics = true;
+		} else if (!strcmp(o, "--log-level")) {
+			ok = dns_log_level_parse(v, &c->log_level);
+		} else {
+			fprintf(stderr, "dns-resolver: unknown option %s (see --help)\n", o);
+			return 1;
+		}
+		if (!ok) {
+			fprintf(stderr, "dns-resolver: %s %s: invalid value\n", o, v);
+			return 1;
+		}
+	}
+	if (!c->nlisten)
+		dns_net_addr_parse("127.0.0.1:53", &c->listen[c->nlisten++]);
+	if (c->rc.cache.min_ttl && c->rc.cache.max_ttl && c->rc.cache.min_ttl > c->rc.cache.max_ttl) {
+		fprintf(stderr, "dns-resolver: --min-ttl is above --max-ttl\n");
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- main ---- */
+
+static int setup_engine(daemon_t *d)
+{
+	char err[512];
+	d->cfg.rc.random = rnd;
+	d->e = res_engine_new(&d->cfg.rc);
+	if (!d->e) {
+		fprintf(stderr, "dns-resolver: out of memory\n");
+		return 1;
+	}
+	if (d->cfg.hints && res_engine_load_hints(d->e, d->cfg.hints, err, sizeof err) != DNS_OK) {
+		fprintf(stderr, "dns-resolver: --root-hints %s: %s\n", d->cfg.hints, err);
+		return 1;
+	}
+	if (d->cfg.trust_anchor) {
+		int n = load_trust_anchor(d->cfg.trust_anchor, err, sizeof err);
+		if (n < 0) {
+			fprintf(stderr, "dns-resolver: --trust-anchor %s\n", err);
+			return 1;
+		}
+		char num[16];
+		snprintf(num, sizeof num, "%d", n);
+		dns_log(DNS_LOG_WARN, "trust anchor read; DNSSEC validation is not implemented yet",
+		        "file", d->cfg.trust_anchor, "records", num, NULL);
+	}
+	return 0;
+}
+
+static int setup_thread(daemon_t *d)
+{
+	d->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	d->base = event_base_new();
+	if (d->efd < 0 || !d->base)
+		return 1;
+	d->nq = dns_netq_new(d->base);
+	d->wake_ev = event_new(d->base, d->efd, EV_READ | EV_PERSIST, on_wake, d);
+	d->timer_ev = evtimer_new(d->base, on_timer, d);
+	if (!d->nq || !d->wake_ev || !d->timer_ev || event_add(d->wake_ev, NULL) != 0)
+		return 1;
+	return pthread_create(&d->thread, NULL, resolver_thread, d) ? 1 : 0;
+}
+
+static void teardown(daemon_t *d, bool thread)
+{
+	if (thread) {
+		pthread_mutex_lock(&d->mu);
+		d->stopping = true;
+		pthread_mutex_unlock(&d->mu);
+		uint64_t one = 1;
+		if (write(d->efd, &one, sizeof one) < 0)
+			dns_log(DNS_LOG_WARN, "eventfd write failed", NULL);
+		pthread_join(d->thread, NULL);
+	}
+	/* Every deferred reply must be consumed before the server is freed. */
+	while (d->items) {
+		item_t *it = d->items;
+		d->items = it->next;
+		dns_net_deferred_drop(it->d);
+		free(it);
+	}
+	dns_netq_free(d->nq);
+	if (d->wake_ev)
+		event_free(d->wake_ev);
+	if (d->timer_ev)
+		event_free(d->timer_ev);
+	if (d->base)
+		event_base_free(d->base);
+	if (d->efd >= 0)
+		close(d->efd);
+	dns_net_server_free(d->srv);
+	res_engine_free(d->e);
+}
+
+int main(int argc, char **argv)
+{
+	static daemon_t dd;
+	daemon_t *d = &dd;
+	d->efd = -1;
+	pthread_mutex_init(&d->mu, NULL);
+	int rc = parse_args(&d->cfg, argc, argv);
+	if (rc == 2) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (rc)
+		return 2;
+	dns_log_set_level(d->cfg.log_level);
+	if (setup_engine(d) != 0) {
+		res_engine_free(d->e);
+		return 1;
+	}
+	char err[512];
+	dns_net_config_t nc = {.listen = d->cfg.listen, .nlisten = d->cfg.nlisten,
+	                       .workers = d->cfg.workers, .handler = handler, .handler_ctx = d};
+	if (dns_net_server_new(&nc, &d->srv, err, sizeof err) != DNS_OK ||
+	    dns_net_start(d->srv, err, sizeof err) != DNS_OK) {
+		dns_log(DNS_LOG_ERROR, "cannot start the server", "error", err, NULL);
+		teardown(d, false);
+		return 1;
+	}
+	if (setup_thread(d) != 0) {
+		dns_log(DNS_LOG_ERROR, "cannot start the resolver thread", NULL);
+		dns_net_stop(d->srv);
+		dns_net_run(d->srv);
+		teardown(d, false);
+		return 1;
+	}
+	dns_metrics_http_t *ms = NULL;
+	if (d->cfg.has_metrics) {
+		ms = dns_metrics_http_start((const struct sockaddr *)&d->cfg.metrics.ss,
+		                            d->cfg.metrics.len, write_metrics, d, err, sizeof err);
+		if (!ms)
+			dns_log(DNS_LOG_ERROR, "cannot serve metrics", "error", err, NULL);
+	}
+	for (size_t i = 0; i < d->cfg.nlisten; i++) {
+		char at[DNS_NET_ADDR_TEXT_MAX];
+		const dns_net_addr_t *a = dns_net_bound_addr(d->srv, i);
+		dns_net_addr_format((const struct sockaddr *)&a->ss, at, sizeof at);
+		dns_log(DNS_LOG_INFO, "listening", "addr", at, NULL);
+	}
+	if (!d->cfg.has_metrics || ms)
+		dns_net_run(d->srv);
+	else
+		rc = 1;
+	dns_log(DNS_LOG_INFO, "stopping", NULL);
+	dns_metrics_http_stop(ms);
+	teardown(d, true);
+	return rc;
+}
