@@ -7,7 +7,7 @@
 #include <cmocka.h>
 
 #include "dns/rrtype.h"
-#include "../../dns-core/src/internal/rdata_priv.h"
+#include "../src/internal/rdata_priv.h"
 
 static uint16_t type_of(const char *s)
 {

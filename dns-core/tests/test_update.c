@@ -15,7 +15,7 @@
 #include "dns/serial.h"
 #include "dns/update.h"
 #include "dns/zone.h"
-#include "../../dns-core/src/update_int.h" /* white-box rollback test */
+#include "../src/update/update_int.h" /* white-box rollback test */
 
 static const uint8_t origin[] = "\007example\003com";
 #define IN DNS_CLASS_IN
