@@ -8,7 +8,7 @@ build_pkgs=(gcc pkg-config meson ninja-build libssl-dev libcmocka-dev libldns-de
             libgit2-dev libevent-dev libjansson-dev libcurl4-openssl-dev git)
 test_pkgs=(clang libclang-rt-14-dev ldnsutils knot knot-dnsutils knot-dnssecutils nsd
            bind9-dnsutils python3-dnspython dnsperf time util-linux openssh-server
-           openssl python3-cryptography)
+           openssl python3-cryptography pebble)
 
 want=("${build_pkgs[@]}")
 [ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")
