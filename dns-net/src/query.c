@@ -3,10 +3,13 @@
  * machine per query, driven by libevent events on its socket and one
  * timer.  A query is UDP (tries spread over the timeout) and/or TCP
  * (connect, write the length-prefixed message, read one framed answer).
+ * A stream is a TCP query that reads framed messages until its consumer
+ * says the answer is complete, and may then stay open as a session.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -23,6 +26,13 @@
 #define DEFAULT_UDP_TRIES 3
 #define DEFAULT_TCP_TRIES 2
 #define UDP_MIN_TRY_MS 50
+#define STREAM_TIMEOUT_MS 300000
+#define STREAM_IDLE_MS 30000
+#define STREAM_WQ_MAX (256u * 1024)
+/* keepalive on a session: first probe after 60 s idle, 3 probes 10 s apart */
+#define KEEP_IDLE_S 60
+#define KEEP_INTVL_S 10
+#define KEEP_CNT 3
 
 typedef enum phase {
 	PH_START,       /* waiting for the first loop iteration */
@@ -44,6 +54,8 @@ struct dns_netq_query {
 	dns_netq_done_fn done;
 	void *arg;
 	dns_net_addr_t server;
+	dns_net_addr_t source;
+	bool has_source;
 	dns_netq_mode_t mode;
 	unsigned udp_tries, tcp_tries;
 	uint32_t timeout_ms;
@@ -58,6 +70,14 @@ struct dns_netq_query {
 	size_t wpos;               /* TCP bytes of frame written */
 	uint8_t *rbuf;             /* TCP: the answer being read (with prefix) */
 	size_t rlen, rcap;
+	/* streams */
+	dns_netq_msg_fn on_msg;    /* non-NULL: this is a stream */
+	bool keep_open, kept;      /* a session; kept: its answer is complete */
+	unsigned msgs;             /* messages handed to on_msg */
+	uint32_t idle_ms;
+	struct event *wev;         /* writing queued messages */
+	uint8_t *wq;               /* framed messages waiting for the socket */
+	size_t wq_len, wq_off;
 	size_t len;                /* message length */
 	uint8_t frame[];           /* 2-byte length prefix, then the message */
 };
@@ -153,6 +173,8 @@ static bool matches(const dns_netq_query_t *h, const uint8_t *a, size_t n)
 
 static void close_socket(dns_netq_query_t *h)
 {
+	if (h->wev != NULL)
+		event_del(h->wev);
 	if (h->io != NULL) {
 		event_free(h->io);
 		h->io = NULL;
@@ -176,6 +198,9 @@ static void unlink_query(dns_netq_query_t *h)
 
 static void destroy(dns_netq_query_t *h)
 {
+	if (h->wev != NULL)
+		event_free(h->wev);
+	free(h->wq);
 	close_socket(h);
 	if (h->timer != NULL)
 		event_free(h->timer);
@@ -230,6 +255,13 @@ static bool unreachable_errno(int e)
 static int open_socket(const dns_netq_query_t *h, int type)
 {
 	int fd = socket(h->server.ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && h->has_source && h->source.ss.ss_family == h->server.ss.ss_family &&
+	    bind(fd, (const struct sockaddr *)&h->source.ss, h->source.len) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
 	return fd;
 }
 
@@ -248,6 +280,8 @@ static void tcp_lost(dns_netq_query_t *h, int err)
 	finish(h, DNS_NETQ_CLOSED, err, NULL, 0);
 }
 
+static bool stream_frame(dns_netq_query_t *h, size_t n);
+
 static void tcp_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	dns_netq_query_t *h = arg;
@@ -256,6 +290,12 @@ static void tcp_read_cb(evutil_socket_t fd, short what, void *arg)
 		if (h->rlen >= 2 && want == 2) {
 			tcp_lost(h, EPROTO);   /* a zero-length frame: not a DNS message */
 			return;
+		}
+		if (h->rlen == want && h->on_msg != NULL) {
+			if (!stream_frame(h, want - 2))
+				return;
+			h->rlen = 0;
+			continue;
 		}
 		if (h->rlen == want) {
 			if (!matches(h, h->rbuf + 2, want - 2))
@@ -309,6 +349,8 @@ static void tcp_write_cb(evutil_socket_t fd, short what, void *arg)
 		finish(h, DNS_NETQ_ERROR, ENOMEM, NULL, 0);
 }
 
+static uint64_t stream_wait(const dns_netq_query_t *h);
+
 static void tcp_start(dns_netq_query_t *h)
 {
 	h->phase = PH_TCP_CONNECT;
@@ -334,7 +376,7 @@ static void tcp_start(dns_netq_query_t *h)
 		finish(h, DNS_NETQ_ERROR, ENOMEM, NULL, 0);
 		return;
 	}
-	arm_timer(h, remaining(h));
+	arm_timer(h, h->on_msg != NULL ? stream_wait(h) : remaining(h));
 }
 
 /* ---- UDP ---- */
@@ -430,45 +472,51 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-dns_err_t dns_netq_send(dns_netq_t *q, const dns_netq_request_t *req, dns_netq_done_fn done,
-                        void *arg, dns_netq_query_t **handle)
+/* A query of @q (not started), or NULL with *err set. */
+static dns_netq_query_t *query_new(dns_netq_t *q, const dns_net_addr_t *server,
+                                   const dns_net_addr_t *source, const uint8_t *msg,
+                                   size_t len, dns_netq_mode_t mode, dns_err_t *err)
 {
-	if (req == NULL || req->server == NULL || req->msg == NULL || req->len < HDR_LEN ||
-	    req->len > 65535 || req->server->len == 0 || req->server->len > sizeof(req->server->ss))
-		return DNS_EINVAL;
-	size_t qend = question_end(req->msg, req->len);
+	*err = DNS_EINVAL;
+	if (server == NULL || msg == NULL || len < HDR_LEN || len > 65535 || server->len == 0 ||
+	    server->len > sizeof(server->ss) || (source != NULL && source->len > sizeof(source->ss)))
+		return NULL;
+	size_t qend = question_end(msg, len);
 	if (qend == 0)
-		return DNS_EINVAL;
-	dns_netq_query_t *h = calloc(1, sizeof(*h) + req->len + 2);
+		return NULL;
+	*err = DNS_ENOMEM;
+	dns_netq_query_t *h = calloc(1, sizeof(*h) + len + 2);
 	if (h == NULL)
-		return DNS_ENOMEM;
+		return NULL;
+	h->fd = -1;
 	h->rcap = 65535 + 2;
-	h->rbuf = req->mode == DNS_NETQ_UDP_ONLY ? NULL : malloc(h->rcap);
+	h->rbuf = mode == DNS_NETQ_UDP_ONLY ? NULL : malloc(h->rcap);
 	h->timer = evtimer_new(q->base, timer_cb, h);
-	if (h->timer == NULL || (req->mode != DNS_NETQ_UDP_ONLY && h->rbuf == NULL)) {
+	if (h->timer == NULL || (mode != DNS_NETQ_UDP_ONLY && h->rbuf == NULL)) {
 		destroy(h);
-		return DNS_ENOMEM;
+		return NULL;
 	}
 	h->q = q;
-	h->fd = -1;
-	h->done = done;
-	h->arg = arg;
-	h->server = *req->server;
-	h->mode = req->mode;
-	h->timeout_ms = req->timeout_ms ? req->timeout_ms : DEFAULT_TIMEOUT_MS;
-	h->udp_tries = req->udp_tries ? req->udp_tries : DEFAULT_UDP_TRIES;
-	h->tcp_tries = req->tcp_tries ? req->tcp_tries : DEFAULT_TCP_TRIES;
-	h->deadline = mono_ms() + h->timeout_ms;
-	h->qend = qend;
-	h->len = req->len;
-	h->frame[0] = (uint8_t)(req->len >> 8);
-	h->frame[1] = (uint8_t)req->len;
-	memcpy(h->frame + 2, req->msg, req->len);
-	if (req->random_id) {
-		uint16_t id = dns_netq_random_id();
-		h->frame[2] = (uint8_t)(id >> 8);
-		h->frame[3] = (uint8_t)id;
+	h->server = *server;
+	if (source != NULL && source->len > 0) {
+		h->source = *source;
+		h->has_source = true;
 	}
+	h->mode = mode;
+	h->qend = qend;
+	h->len = len;
+	h->frame[0] = (uint8_t)(len >> 8);
+	h->frame[1] = (uint8_t)len;
+	memcpy(h->frame + 2, msg, len);
+	*err = DNS_OK;
+	return h;
+}
+
+/* Link @h into its engine and start it from the loop. */
+static void query_start(dns_netq_query_t *h, dns_netq_query_t **handle)
+{
+	dns_netq_t *q = h->q;
+	h->deadline = mono_ms() + h->timeout_ms;
 	h->next = q->head;
 	if (q->head != NULL)
 		q->head->prev = h;
@@ -478,6 +526,29 @@ dns_err_t dns_netq_send(dns_netq_t *q, const dns_netq_request_t *req, dns_netq_d
 	arm_timer(h, 0);
 	if (handle != NULL)
 		*handle = h;
+}
+
+dns_err_t dns_netq_send(dns_netq_t *q, const dns_netq_request_t *req, dns_netq_done_fn done,
+                        void *arg, dns_netq_query_t **handle)
+{
+	if (req == NULL)
+		return DNS_EINVAL;
+	dns_err_t err;
+	dns_netq_query_t *h = query_new(q, req->server, req->source, req->msg, req->len, req->mode,
+	                                &err);
+	if (h == NULL)
+		return err;
+	h->done = done;
+	h->arg = arg;
+	h->timeout_ms = req->timeout_ms ? req->timeout_ms : DEFAULT_TIMEOUT_MS;
+	h->udp_tries = req->udp_tries ? req->udp_tries : DEFAULT_UDP_TRIES;
+	h->tcp_tries = req->tcp_tries ? req->tcp_tries : DEFAULT_TCP_TRIES;
+	if (req->random_id) {
+		uint16_t id = dns_netq_random_id();
+		h->frame[2] = (uint8_t)(id >> 8);
+		h->frame[3] = (uint8_t)id;
+	}
+	query_start(h, handle);
 	return DNS_OK;
 }
 
@@ -496,6 +567,149 @@ void dns_netq_free(dns_netq_t *q)
 	while (q->head != NULL)
 		dns_netq_cancel(q->head);
 	free(q);
+}
+
+/* ---- streams ---- */
+
+/* How long the stream may wait now: until the next message, within the deadline. */
+static uint64_t stream_wait(const dns_netq_query_t *h)
+{
+	uint64_t left = remaining(h);
+	return h->idle_ms < left ? h->idle_ms : left;
+}
+
+/* A later message of the answer: the request's ID, QR, opcode, and its
+ * question when it carries one. */
+static bool follows(const dns_netq_query_t *h, const uint8_t *a, size_t n)
+{
+	const uint8_t *m = msg_of(h);
+	if (n < HDR_LEN || a[0] != m[0] || a[1] != m[1] || !(a[2] & 0x80) ||
+	    (a[2] & 0x78) != (m[2] & 0x78))
+		return false;
+	return get16(a + 4) == 0 || same_question(h, a, n);
+}
+
+/* A session stays open for the server's requests: keepalive finds a dead peer. */
+static void keepalive(int fd)
+{
+	int on = 1, idle = KEEP_IDLE_S, intvl = KEEP_INTVL_S, cnt = KEEP_CNT;
+	/* best effort: without them the session just lives until the peer closes */
+	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+}
+
+/* One complete frame of a stream (in rbuf).  False when @h has ended. */
+static bool stream_frame(dns_netq_query_t *h, size_t n)
+{
+	const uint8_t *m = h->rbuf + 2;
+	if (!h->kept && !(h->msgs == 0 ? matches(h, m, n) : follows(h, m, n))) {
+		finish(h, DNS_NETQ_MISMATCH, 0, NULL, 0);
+		return false;
+	}
+	h->msgs++;
+	dns_netq_verdict_t v = h->on_msg(h->arg, m, n);
+	if (v == DNS_NETQ_STOP) {
+		finish(h, DNS_NETQ_ERROR, ECANCELED, NULL, 0);
+		return false;
+	}
+	if (h->kept)
+		return true;
+	if (v == DNS_NETQ_MORE) {
+		arm_timer(h, stream_wait(h));
+		return true;
+	}
+	if (!h->keep_open) {
+		finish(h, DNS_NETQ_OK, 0, m, n);
+		return false;
+	}
+	h->kept = true;
+	evtimer_del(h->timer);
+	keepalive(h->fd);
+	return true;
+}
+
+/* Write what is queued; false on a hard error (the read side then sees
+ * the connection gone). */
+static bool stream_flush(dns_netq_query_t *h)
+{
+	while (h->wq_off < h->wq_len) {
+		ssize_t w = send(h->fd, h->wq + h->wq_off, h->wq_len - h->wq_off, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			event_add(h->wev, NULL);
+			return true;
+		}
+		if (w <= 0) {
+			h->wq_len = h->wq_off = 0;
+			return false;
+		}
+		h->wq_off += (size_t)w;
+	}
+	h->wq_len = h->wq_off = 0;
+	return true;
+}
+
+static void stream_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	dns_netq_query_t *h = arg;
+	if (!stream_flush(h))
+		tcp_lost(h, errno);
+}
+
+dns_err_t dns_netq_stream_write(dns_netq_query_t *h, const uint8_t *msg, size_t len)
+{
+	if (h == NULL || h->on_msg == NULL || h->phase != PH_TCP_READ || h->fd < 0 || len == 0 ||
+	    len > 65535)
+		return DNS_EINVAL;
+	if (h->wev == NULL) {
+		h->wev = event_new(h->q->base, h->fd, EV_WRITE, stream_write_cb, h);
+		if (h->wev == NULL)
+			return DNS_ENOMEM;
+	}
+	if (h->wq_len + len + 2 > STREAM_WQ_MAX)
+		return DNS_ENOMEM;
+	if (h->wq_off > 0) {
+		memmove(h->wq, h->wq + h->wq_off, h->wq_len - h->wq_off);
+		h->wq_len -= h->wq_off;
+		h->wq_off = 0;
+	}
+	uint8_t *nq = realloc(h->wq, h->wq_len + len + 2);
+	if (nq == NULL)
+		return DNS_ENOMEM;
+	h->wq = nq;
+	h->wq[h->wq_len] = (uint8_t)(len >> 8);
+	h->wq[h->wq_len + 1] = (uint8_t)len;
+	memcpy(h->wq + h->wq_len + 2, msg, len);
+	h->wq_len += len + 2;
+	if (!event_pending(h->wev, EV_WRITE, NULL))
+		(void)stream_flush(h);   /* an error shows on the read side */
+	return DNS_OK;
+}
+
+dns_err_t dns_netq_stream(dns_netq_t *q, const dns_netq_stream_request_t *req,
+                          dns_netq_msg_fn on_msg, dns_netq_done_fn done, void *arg,
+                          dns_netq_query_t **handle)
+{
+	if (req == NULL || on_msg == NULL)
+		return DNS_EINVAL;
+	dns_err_t err;
+	dns_netq_query_t *h = query_new(q, req->server, req->source, req->msg, req->len,
+	                                DNS_NETQ_TCP, &err);
+	if (h == NULL)
+		return err;
+	h->done = done;
+	h->arg = arg;
+	h->on_msg = on_msg;
+	h->keep_open = req->keep_open;
+	h->timeout_ms = req->timeout_ms ? req->timeout_ms : STREAM_TIMEOUT_MS;
+	h->idle_ms = req->idle_ms ? req->idle_ms : STREAM_IDLE_MS;
+	h->udp_tries = 1;
+	h->tcp_tries = 1;   /* the consumer may have seen part of an answer: no retry */
+	query_start(h, handle);
+	return DNS_OK;
 }
 
 /* ---- blocking ---- */

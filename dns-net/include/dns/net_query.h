@@ -74,6 +74,8 @@ typedef struct dns_netq_request {
 	uint32_t timeout_ms;            /* the whole exchange; 0: 5000 */
 	unsigned udp_tries;             /* datagrams sent at most; 0: 3 */
 	unsigned tcp_tries;             /* connections tried when one is lost; 0: 2 */
+	const dns_net_addr_t *source;   /* bind to this local address (port 0: any
+	                                   port) when of the server's family; NULL: none */
 } dns_netq_request_t;
 
 /* Called exactly once per query (unless cancelled), from the event loop. */
@@ -104,6 +106,62 @@ uint16_t dns_netq_random_id(void);
 
 /* "ok", "timeout", "unreachable", ... */
 const char *dns_netq_status_text(dns_netq_status_t s);
+
+/*
+ * Streams: one request over TCP, several messages back (a zone transfer:
+ * RFC 5936 §2.2), each handed to @on_msg as it arrives, until @on_msg
+ * says the exchange is complete.  The first message must match the
+ * request as above (else DNS_NETQ_MISMATCH); later ones need its ID, QR
+ * and opcode, and its question when they carry one (RFC 5936 §2.2.1
+ * lets them omit it).  A lost connection is not retried (the consumer
+ * has seen part of the answer): it ends with DNS_NETQ_CLOSED.
+ *
+ * With @keep_open the connection is a session: once @on_msg has said
+ * DNS_NETQ_END, it stays open without timeouts (TCP keepalive probes
+ * find a dead peer) and every message the server sends on it goes to
+ * @on_msg unchecked (it may be a request of the server's, such as a
+ * NOTIFY to a hidden secondary); dns_netq_stream_write() answers on it.
+ * @done is then called when the session ends (DNS_NETQ_CLOSED), or is
+ * not called at all if the caller cancels it.
+ */
+typedef enum dns_netq_verdict {
+	DNS_NETQ_MORE,   /* more messages are expected */
+	DNS_NETQ_END,    /* complete: done(OK), or the session goes on (keep_open) */
+	DNS_NETQ_STOP,   /* stop now: the connection closes; done(ERROR, ECANCELED) */
+} dns_netq_verdict_t;
+
+/* One message (no length prefix), valid during the call.  It must not
+ * cancel its own stream (it returns DNS_NETQ_STOP instead). */
+typedef dns_netq_verdict_t (*dns_netq_msg_fn)(void *arg, const uint8_t *msg, size_t len);
+
+typedef struct dns_netq_stream_request {
+	const dns_net_addr_t *server;
+	const dns_net_addr_t *source;   /* as in dns_netq_request_t; NULL: none */
+	const uint8_t *msg;             /* the request, copied */
+	size_t len;                     /* 12 .. 65535 */
+	uint32_t timeout_ms;            /* the whole exchange until END; 0: 300000 */
+	uint32_t idle_ms;               /* connect, and between two messages; 0: 30000 */
+	bool keep_open;                 /* a session (above) */
+} dns_netq_stream_request_t;
+
+/*
+ * Start a stream.  @done (called once, from the loop, unless cancelled)
+ * gets DNS_NETQ_OK (answer: the last message) after DNS_NETQ_END, or how
+ * it failed: TIMEOUT, UNREACHABLE, CLOSED, MISMATCH, ERROR.  *@handle
+ * (may be NULL) is valid until @done runs; dns_netq_cancel() stops it.
+ * Errors as dns_netq_send.
+ */
+dns_err_t dns_netq_stream(dns_netq_t *q, const dns_netq_stream_request_t *req,
+                          dns_netq_msg_fn on_msg, dns_netq_done_fn done, void *arg,
+                          dns_netq_query_t **handle);
+
+/*
+ * Send one message (the length prefix is added) on a stream's connection,
+ * after its request: e.g. the answer to a request the server sent on a
+ * session.  Queued when the socket is busy.  DNS_EINVAL (length, or the
+ * connection is not up), DNS_ENOMEM (more than 256 KiB queued).
+ */
+dns_err_t dns_netq_stream_write(dns_netq_query_t *h, const uint8_t *msg, size_t len);
 
 /*
  * Blocking: run one query on a private event base until it ends.  The
