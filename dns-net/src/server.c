@@ -192,6 +192,11 @@ nomem:
 	return DNS_ENOMEM;
 }
 
+struct event_base *dns_net_control_base(dns_net_server_t *srv)
+{
+	return srv->ctl.base;
+}
+
 unsigned dns_net_workers(const dns_net_server_t *srv)
 {
 	return srv->nworkers;

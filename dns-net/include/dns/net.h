@@ -204,6 +204,16 @@ void dns_net_server_free(dns_net_server_t *srv);
 dns_err_t dns_net_post(dns_net_server_t *srv, dns_net_fn fn, void *arg);
 
 /*
+ * The control loop's libevent base, for event-driven code that runs on
+ * the control loop (e.g. the outgoing-query engine of dns/net_query.h).
+ * Valid from dns_net_server_new until dns_net_server_free; use it only
+ * from the control loop (or before dns_net_run), and free what was put
+ * on it before the server.
+ */
+struct event_base;
+struct event_base *dns_net_control_base(dns_net_server_t *srv);
+
+/*
  * Control-loop timers (create/arm/free from the control thread, or before
  * dns_net_run).  A repeating timer fires every @ms; a one-shot once.
  */
