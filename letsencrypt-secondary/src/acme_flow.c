@@ -15,7 +15,7 @@
 static void poll_later(acme_machine_t *m, int64_t now, const acme_response_t *r)
 {
 	int64_t at;
-	if (now - m->poll_start > m->poll_timeout) {
+	if (now - m->poll_start >= m->poll_timeout) {
 		acme_fail(m, "timeout", "%s is still not ready, polling given up",
 		          m->st == ST_AUTHZ_POLL ? m->az[m->cur].url : m->order_url);
 		return;
