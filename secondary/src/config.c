@@ -18,7 +18,8 @@ const char sec_config_usage[] =
 	"                     [--keys <primary-ip>.<secondary-ip>._transfer.<zone>:alg:secret]...\n"
 	"                     [--transfer-key name:alg:secret]... [--notify ADDR[:PORT]]...\n"
 	"                     [--listen ADDR:PORT]... [--workers N] [--state-dir DIR]\n"
-	"                     [--metrics ADDR:PORT] [--log-level debug|info|warn|error] [--help]\n"
+	"                     [--metrics ADDR:PORT] [--log-level debug|info|warn|error]\n"
+	"                     [--hidden] [--help]\n"
 	"\n"
 	"Follows primaries by NOTIFY, IXFR and AXFR (TSIG-signed with the zone's key)\n"
 	"and answers for the zones.  Downstream secondaries may AXFR/IXFR a zone\n"
@@ -29,7 +30,11 @@ const char sec_config_usage[] =
 	"<our-ip>.<secondary-ip>._transfer.<zone> key above (port 53), signed with\n"
 	"the transfer key naming that secondary, else any transfer key of the zone.\n"
 	"--state-dir DIR keeps each zone's last version there (created if missing)\n"
-	"so that a restart serves at once.  Key names and what they allow:\n"
+	"so that a restart serves at once.  --hidden registers with each primary\n"
+	"as a hidden secondary: a TCP connection kept open after an SOA query\n"
+	"signed with the zone's key (which needs transfer authority), on which\n"
+	"the primary sends its NOTIFYs; it is opened again when it drops.\n"
+	"Key names and what they allow:\n"
 	"docs/repository.md in the source tree.\n"
 	"Defaults: --listen 0.0.0.0:53 and [::]:53,\n"
 	"one worker per CPU, no state directory.\n";
@@ -170,6 +175,11 @@ static sec_config_status_t check(sec_config_t *c, char *err, size_t errlen)
 			snprintf(err, errlen, "zone %s: no --primary", c->zones[i].name);
 			return SEC_CONFIG_ERROR;
 		}
+		if (c->hidden && !c->zones[i].has_key) {
+			snprintf(err, errlen, "zone %s: --hidden needs a --key with transfer authority",
+			         c->zones[i].name);
+			return SEC_CONFIG_ERROR;
+		}
 		for (size_t j = 0; j < i; j++) {
 			if (dns_name_equal(c->zones[i].origin, c->zones[j].origin)) {
 				snprintf(err, errlen, "zone %s given twice", c->zones[i].name);
@@ -195,6 +205,10 @@ sec_config_status_t sec_config_parse(sec_config_t *c, int argc, char **argv, cha
 		const char *opt = argv[i];
 		if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0)
 			return SEC_CONFIG_HELP;
+		if (strcmp(opt, "--hidden") == 0) {
+			c->hidden = true;
+			continue;
+		}
 		if (i + 1 >= argc) {
 			snprintf(err, errlen, "%s: unknown option or missing value", opt);
 			return SEC_CONFIG_ERROR;

@@ -9,12 +9,14 @@
  *                                               may transfer from us with
  *                 [--notify ADDR[:PORT]]...     downstream secondaries to NOTIFY
  *                 [--listen ADDR:PORT]... [--workers N] [--state-dir DIR]
- *                 [--metrics ADDR:PORT] [--log-level L] [--help]
+ *                 [--metrics ADDR:PORT] [--log-level L] [--hidden] [--help]
  *
  * Each --zone (and each --keys) starts a zone entry; --primary, --key and
  * --notify that follow apply to it (so `--keys K --primary 127.0.0.1:5300`
  * moves the primary of a key-named zone to another port).  A --notify
- * given before the first zone applies to every zone.
+ * given before the first zone applies to every zone.  --hidden (no
+ * value) registers with every primary as a hidden secondary (each zone
+ * then needs a key).
  */
 #ifndef SEC_CONFIG_H
 #define SEC_CONFIG_H
@@ -64,6 +66,7 @@ typedef struct sec_config {
 	dns_net_addr_t metrics;
 	bool has_metrics;
 	dns_log_level_t log_level;
+	bool hidden;             /* --hidden: kept connections to the primaries */
 } sec_config_t;
 
 /* Result of parsing. */

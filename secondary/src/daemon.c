@@ -1,18 +1,18 @@
 /*
- * daemon.c - dns-secondary: the adapter around the per-zone state machines
- * (zone_sm), the request dispatcher (dispatch) and dns-net.
+ * daemon.c - dns-secondary: wiring between the zone follower
+ * (libdnsfollow: refresh, transfers, hidden registration), the request
+ * dispatcher (dispatch), persistence (state) and dns-net.
  *
  * Threads: dns-net workers run the dispatcher on the published snapshot;
- * the control loop (timers, posts) owns every state machine and zone; each
- * running SOA query or transfer has a thread of its own (client.c) that
- * posts its outcome back to the control loop.  Nothing is shared between
- * them but the published snapshots, the immutable configuration and key
- * store, and atomic metrics.
+ * the control loop runs the follower (its queries go through dns-net's
+ * outgoing-query engine on that loop), the NOTIFY scheduler and
+ * publication.  Nothing is shared between them but the published
+ * snapshots, the immutable configuration and key store, and atomic
+ * metrics.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,36 +24,21 @@
 #include "dns/notify.h"
 #include "dns/zoneset.h"
 
-#include "client.h"
 #include "config.h"
 #include "dispatch.h"
 #include "dns/answer_prefetch.h"
+#include "dns/follow.h"
 #include "dns/log.h"
 #include "dns/metrics_http.h"
 #include "dns/notify_udp.h"
 #include "notify_out.h"
 #include "state.h"
-#include "zone_sm.h"
 
 typedef struct sec_daemon sec_daemon_t;
 
 typedef struct sec_zone {
 	sec_daemon_t *d;
 	const sec_zone_conf_t *conf;
-	sec_zone_sm_t sm;
-	dns_zone_t *zone;           /* current data (control loop) */
-	/* the running job: written by its thread, read after pthread_join */
-	bool job_running;
-	pthread_t thread;
-	sec_client_t client;
-	sec_op_t job_op;
-	bool job_ixfr;
-	dns_zone_t *job_current;
-	dns_err_t job_err;
-	char job_msg[512];
-	uint32_t job_serial;
-	sec_xfr_out_t job_out;
-	struct timespec job_start;
 	/* metrics */
 	_Atomic uint32_t m_serial;
 	_Atomic int m_state;
@@ -67,7 +52,7 @@ struct sec_daemon {
 	size_t nzones;
 	dns_keystore_t *keys;
 	dns_net_server_t *srv;
-	dns_net_timer_t *timer;
+	dns_follow_t *follow;
 	/* NOTIFY out to downstream secondaries (control loop) */
 	dns_notify_sched_t *sched;
 	dns_notify_udp_t udp;       /* NOTIFY out over UDP */
@@ -88,6 +73,11 @@ static uint64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static size_t zindex(const sec_zone_t *z)
+{
+	return (size_t)(z - z->d->zones);
 }
 
 static void u32text(char *buf, size_t n, uint64_t v)
@@ -117,11 +107,11 @@ static void publish(sec_daemon_t *d)
 	if (!s || !zs || !down)
 		goto fail;
 	for (size_t i = 0; i < d->nzones; i++) {
-		sec_zone_t *z = &d->zones[i];
-		if (z->zone && sec_zone_sm_serving(&z->sm))
-			zs[nz++] = z->zone;
+		const dns_zone_t *zone = dns_follow_zone(d->follow, i);
+		if (zone && dns_follow_serving(d->follow, i))
+			zs[nz++] = (dns_zone_t *)zone; /* the set takes its own reference */
 		else
-			down[nd++] = z->conf->origin;
+			down[nd++] = d->zones[i].conf->origin;
 	}
 	s->set = dns_zoneset_new(zs, nz);
 	if (!s->set)
@@ -173,11 +163,12 @@ static void announce(sec_zone_t *z)
 {
 	sec_daemon_t *d = z->d;
 	sec_ntarget_t t[SEC_MAX_NOTIFY_TARGETS];
-	size_t n = sec_notify_targets(&d->cfg, (size_t)(z - d->zones), t, SEC_MAX_NOTIFY_TARGETS);
-	if (n == 0 || !d->sched || !z->zone)
+	const dns_zone_t *zone = dns_follow_zone(d->follow, zindex(z));
+	size_t n = sec_notify_targets(&d->cfg, zindex(z), t, SEC_MAX_NOTIFY_TARGETS);
+	if (n == 0 || !d->sched || !zone)
 		return;
 	uint64_t now = now_ms();
-	uint32_t serial = dns_zone_serial(z->zone);
+	uint32_t serial = dns_zone_serial(zone);
 	char ser[16];
 	u32text(ser, sizeof ser, serial);
 	for (size_t i = 0; i < n; i++) {
@@ -186,7 +177,7 @@ static void announce(sec_zone_t *z)
 		if (t[i].key)
 			dns_name_to_text(t[i].key->name, kname, sizeof kname);
 		dns_err_t e = dns_notify_sched_add(d->sched, z->conf->origin, serial,
-		                                   dns_zone_soa(z->zone), &t[i].t, t[i].key, now);
+		                                   dns_zone_soa(zone), &t[i].t, t[i].key, now);
 		if (e == DNS_OK)
 			dns_log(DNS_LOG_INFO, "notify queued", "zone", z->conf->name, "serial", ser,
 			        "target", target, "key", t[i].key ? kname : NULL, NULL);
@@ -197,214 +188,67 @@ static void announce(sec_zone_t *z)
 	notify_tick(d);
 }
 
-/* ---- jobs ---- */
+/* ---- persistence ---- */
 
-static void job_done(void *arg);
-static void act(sec_zone_t *z, unsigned acts);
-static void reschedule(sec_daemon_t *d);
-
-static void *job_main(void *arg)
-{
-	sec_zone_t *z = arg;
-	z->job_msg[0] = '\0';
-	if (z->job_op == SEC_OP_SOA)
-		z->job_err = sec_client_soa(&z->client, z->conf, &z->job_serial, z->job_msg,
-		                            sizeof z->job_msg);
-	else
-		z->job_err = sec_client_transfer(&z->client, z->conf, z->job_current, z->job_ixfr,
-		                                 &z->job_out, z->job_msg, sizeof z->job_msg);
-	/* If the server is stopping the post is dropped; shutdown joins us. */
-	dns_net_post(z->d->srv, job_done, z);
-	return NULL;
-}
-
-static void start_job(sec_zone_t *z, sec_op_t op)
-{
-	z->job_op = op;
-	z->job_ixfr = op == SEC_OP_TRANSFER && z->sm.xfr_ixfr && z->zone;
-	z->job_current = z->job_ixfr ? dns_zone_ref(z->zone) : NULL;
-	z->job_err = DNS_OK;
-	memset(&z->job_out, 0, sizeof z->job_out);
-	clock_gettime(CLOCK_MONOTONIC, &z->job_start);
-	if (op == SEC_OP_TRANSFER)
-		dns_log(DNS_LOG_DEBUG, "transfer started", "zone", z->conf->name, "kind",
-		        z->job_ixfr ? "IXFR" : "AXFR", NULL);
-	if (pthread_create(&z->thread, NULL, job_main, z) != 0) {
-		dns_log(DNS_LOG_ERROR, "cannot start a thread", "zone", z->conf->name, NULL);
-		z->job_err = DNS_ENOMEM;
-		snprintf(z->job_msg, sizeof z->job_msg, "cannot start a thread");
-		/* Report the failure through the normal path, on the next turn. */
-		z->job_running = false;
-		dns_net_post(z->d->srv, job_done, z);
-		return;
-	}
-	z->job_running = true;
-}
-
-static double job_seconds(const sec_zone_t *z)
-{
-	struct timespec n;
-	clock_gettime(CLOCK_MONOTONIC, &n);
-	return (double)(n.tv_sec - z->job_start.tv_sec) +
-	       (double)(n.tv_nsec - z->job_start.tv_nsec) / 1e9;
-}
-
-static unsigned soa_done(sec_zone_t *z, uint64_t now)
-{
-	char ser[16], ours[16];
-	u32text(ser, sizeof ser, z->job_serial);
-	u32text(ours, sizeof ours, z->sm.serial);
-	if (z->job_err != DNS_OK) {
-		atomic_fetch_add(&z->m_failures, 1);
-		dns_log(DNS_LOG_WARN, "refresh failed", "zone", z->conf->name, "error", z->job_msg,
-		        NULL);
-		return sec_zone_sm_soa_result(&z->sm, false, 0, now);
-	}
-	dns_log(DNS_LOG_DEBUG, "primary serial", "zone", z->conf->name, "serial", ser, "ours",
-	        z->sm.has_data ? ours : NULL, NULL);
-	unsigned acts = sec_zone_sm_soa_result(&z->sm, true, z->job_serial, now);
-	if (!(acts & SEC_ACT_TRANSFER))
-		atomic_store(&z->m_last_refresh_s, now / 1000);
-	return acts;
-}
-
-static unsigned xfr_done(sec_zone_t *z, uint64_t now)
-{
-	const char *kind = z->job_ixfr ? "IXFR" : "AXFR";
-	dns_zone_unref(z->job_current);
-	z->job_current = NULL;
-	if (z->job_err != DNS_OK) {
-		atomic_fetch_add(&z->m_failures, 1);
-		dns_log(DNS_LOG_ERROR, "transfer failed", "zone", z->conf->name, "kind", kind,
-		        "error", z->job_msg, "served", z->zone && sec_zone_sm_serving(&z->sm) ?
-		        "old copy" : "nothing", NULL);
-		return sec_zone_sm_xfr_result(&z->sm, false, false, 0, 0, 0, 0, now);
-	}
-	sec_xfr_out_t *o = &z->job_out;
-	if (o->result == DNS_XFR_RESULT_UPTODATE) {
-		dns_zone_unref(o->zone);
-		o->zone = NULL;
-		dns_log(DNS_LOG_INFO, "zone up to date", "zone", z->conf->name, NULL);
-		atomic_store(&z->m_last_refresh_s, now / 1000);
-		return sec_zone_sm_xfr_result(&z->sm, true, true, 0, 0, 0, 0, now);
-	}
-	uint32_t serial, refresh, retry, expire;
-	if (!sec_soa_fields(o->zone, &serial, &refresh, &retry, &expire)) {
-		dns_zone_unref(o->zone);
-		o->zone = NULL;
-		dns_log(DNS_LOG_ERROR, "transfer failed", "zone", z->conf->name, "kind", kind,
-		        "error", "no SOA in the transferred zone", NULL);
-		return sec_zone_sm_xfr_result(&z->sm, false, false, 0, 0, 0, 0, now);
-	}
-	const char *got = o->result == DNS_XFR_RESULT_INCREMENTAL ? "IXFR" : "AXFR";
-	dns_zone_unref(z->zone);
-	z->zone = o->zone;
-	o->zone = NULL;
-	atomic_fetch_add(got[0] == 'I' ? &z->m_ixfr : &z->m_axfr, 1);
-	atomic_store(&z->m_serial, serial);
-	atomic_store(&z->m_last_refresh_s, now / 1000);
-	char ser[16], recs[24], nrec[24], secs[32], msgs[16];
-	u32text(ser, sizeof ser, serial);
-	u32text(recs, sizeof recs, o->records);
-	u32text(nrec, sizeof nrec, dns_zone_rr_count(z->zone));
-	u32text(msgs, sizeof msgs, o->messages);
-	snprintf(secs, sizeof secs, "%.3f", job_seconds(z));
-	dns_log(DNS_LOG_INFO, "zone transferred", "zone", z->conf->name, "kind", got, "requested",
-	        kind, "serial", ser, "received", recs, "records", nrec, "messages", msgs,
-	        "seconds", secs, NULL);
-	return sec_zone_sm_xfr_result(&z->sm, true, false, serial, refresh, retry, expire, now);
-}
-
-static void job_done(void *arg)
-{
-	sec_zone_t *z = arg;
-	if (z->job_running) {
-		pthread_join(z->thread, NULL);
-		z->job_running = false;
-	}
-	uint64_t now = now_ms();
-	const dns_zone_t *before = z->zone;
-	unsigned acts = z->job_op == SEC_OP_SOA ? soa_done(z, now) : xfr_done(z, now);
-	act(z, acts);
-	/* A new version is served now (act published it): tell those below us. */
-	if (z->zone != before && (acts & SEC_ACT_PUBLISH))
-		announce(z);
-	reschedule(z->d);
-}
-
-/* ---- actions ---- */
-
-static void persist(sec_zone_t *z, bool with_zone)
+static void persist(sec_zone_t *z, const dns_zone_t *zone)
 {
 	const char *dir = z->d->cfg.state_dir;
+	size_t i = zindex(z);
 	char err[512];
 	if (!dir)
 		return;
-	if (with_zone && z->zone &&
-	    sec_state_write_zone(dir, z->conf->name, z->zone, err, sizeof err) != DNS_OK) {
+	if (zone && sec_state_write_zone(dir, z->conf->name, zone, err, sizeof err) != DNS_OK) {
 		dns_log(DNS_LOG_ERROR, "cannot save the zone", "zone", z->conf->name, "error", err,
 		        NULL);
 		return;
 	}
-	if (sec_state_write_meta(dir, z->conf->name, z->sm.serial, z->sm.last_contact_ms, err,
+	if (sec_state_write_meta(dir, z->conf->name, dns_follow_serial(z->d->follow, i),
+	                         dns_follow_last_contact(z->d->follow, i), err,
 	                         sizeof err) != DNS_OK)
 		dns_log(DNS_LOG_ERROR, "cannot save the zone state", "zone", z->conf->name, "error",
 		        err, NULL);
 }
 
-static void act(sec_zone_t *z, unsigned acts)
-{
-	atomic_store(&z->m_state, (int)sec_zone_sm_state(&z->sm));
-	if (acts & SEC_ACT_EXPIRE)
-		dns_log(DNS_LOG_WARN, "zone expired: answering SERVFAIL", "zone", z->conf->name,
-		        NULL);
-	if (acts & (SEC_ACT_PUBLISH | SEC_ACT_EXPIRE)) {
-		publish(z->d);
-		if ((acts & SEC_ACT_PUBLISH) && !(acts & SEC_ACT_PERSIST)) {
-			char ser[16];
-			u32text(ser, sizeof ser, z->sm.serial);
-			dns_log(DNS_LOG_INFO, "zone served", "zone", z->conf->name, "serial", ser, NULL);
-		}
-	}
-	if (acts & SEC_ACT_PERSIST)
-		persist(z, true);
-	else if (acts & SEC_ACT_SAVE_STATE)
-		persist(z, false);
-	if (acts & SEC_ACT_SOA_QUERY)
-		start_job(z, SEC_OP_SOA);
-	else if (acts & SEC_ACT_TRANSFER)
-		start_job(z, SEC_OP_TRANSFER);
-}
+/* ---- what the follower tells us (control loop) ---- */
 
-static void on_timer(void *arg)
+static void on_follow(void *arg, const dns_follow_event_t *ev)
 {
 	sec_daemon_t *d = arg;
-	uint64_t now = now_ms();
-	for (size_t i = 0; i < d->nzones; i++)
-		act(&d->zones[i], sec_zone_sm_tick(&d->zones[i].sm, now));
-	reschedule(d);
-}
-
-static void reschedule(sec_daemon_t *d)
-{
-	uint64_t next = UINT64_MAX;
-	for (size_t i = 0; i < d->nzones; i++) {
-		uint64_t t = sec_zone_sm_deadline(&d->zones[i].sm);
-		if (t < next)
-			next = t;
+	sec_zone_t *z = &d->zones[ev->zone_index];
+	uint64_t now_s = now_ms() / 1000;
+	atomic_store(&z->m_state, (int)dns_follow_state(d->follow, ev->zone_index));
+	switch (ev->kind) {
+	case DNS_FOLLOW_APPLIED:
+		atomic_fetch_add(ev->xfr == DNS_FOLLOW_IXFR ? &z->m_ixfr : &z->m_axfr, 1);
+		atomic_store(&z->m_serial, ev->serial);
+		atomic_store(&z->m_last_refresh_s, now_s);
+		publish(d);
+		persist(z, ev->zone);
+		announce(z); /* the new version is served now: tell those below us */
+		break;
+	case DNS_FOLLOW_CONTACT:
+		atomic_store(&z->m_last_refresh_s, now_s);
+		persist(z, NULL);
+		break;
+	case DNS_FOLLOW_EXPIRED:
+	case DNS_FOLLOW_RESTORED:
+		publish(d);
+		break;
+	case DNS_FOLLOW_FAILED:
+		atomic_fetch_add(&z->m_failures, 1);
+		break;
+	case DNS_FOLLOW_NOTIFIED:
+		atomic_fetch_add(&z->m_notifies, 1);
+		break;
+	case DNS_FOLLOW_REGISTERED:
+	case DNS_FOLLOW_UNREGISTERED:
+		break; /* the follower logs them */
 	}
-	dns_net_timer_disarm(d->timer);
-	if (next == UINT64_MAX)
-		return;
-	uint64_t now = now_ms();
-	uint64_t wait = next > now ? next - now : 0;
-	if (wait > 3600000)
-		wait = 3600000; /* wake up now and then: the clock may have stepped */
-	dns_net_timer_arm(d->timer, (uint32_t)wait + 1, false);
 }
 
 typedef struct notify_msg {
-	sec_zone_t *z;
+	sec_daemon_t *d;
+	size_t zone;
 	bool has_serial;
 	uint32_t serial;
 } notify_msg_t;
@@ -412,15 +256,8 @@ typedef struct notify_msg {
 static void on_notify(void *arg)
 {
 	notify_msg_t *n = arg;
-	sec_zone_t *z = n->z;
-	char ser[16];
-	u32text(ser, sizeof ser, n->serial);
-	atomic_fetch_add(&z->m_notifies, 1);
-	dns_log(DNS_LOG_INFO, "notify received", "zone", z->conf->name, "serial",
-	        n->has_serial ? ser : NULL, NULL);
-	act(z, sec_zone_sm_notify(&z->sm, n->has_serial, n->serial, now_ms()));
+	dns_follow_notify(n->d->follow, n->zone, n->has_serial, n->serial);
 	free(n);
-	reschedule(z->d);
 }
 
 /* ---- requests ---- */
@@ -476,7 +313,7 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 	if (a.kind == SEC_DACT_NOTIFY) {
 		notify_msg_t *n = malloc(sizeof *n);
 		if (n) {
-			*n = (notify_msg_t){ &d->zones[a.zone_index], a.has_serial, a.serial };
+			*n = (notify_msg_t){ d, a.zone_index, a.has_serial, a.serial };
 			if (dns_net_post(d->srv, on_notify, n) != DNS_OK)
 				free(n);
 		}
@@ -511,7 +348,7 @@ static void write_metrics(void *ctx, FILE *f)
 	fprintf(f, "# TYPE dns_zone_expired gauge\n");
 	for (size_t i = 0; i < d->nzones; i++)
 		fprintf(f, "dns_zone_expired{zone=\"%s\"} %d\n", d->zones[i].conf->name,
-		        atomic_load(&d->zones[i].m_state) == SEC_ZONE_EXPIRED);
+		        atomic_load(&d->zones[i].m_state) == DNS_FOLLOW_EXPIRED_STATE);
 	fprintf(f, "# TYPE dns_zone_last_refresh_seconds gauge\n");
 	for (size_t i = 0; i < d->nzones; i++)
 		fprintf(f, "dns_zone_last_refresh_seconds{zone=\"%s\"} %" PRIu64 "\n",
@@ -535,35 +372,39 @@ static void write_metrics(void *ctx, FILE *f)
 
 /* ---- start and stop ---- */
 
-static void load_state(sec_zone_t *z, uint64_t now)
+static void load_state(sec_zone_t *z)
 {
 	const char *dir = z->d->cfg.state_dir;
 	dns_zone_t *zone = NULL;
 	uint64_t contact = 0;
 	char err[512];
-	uint32_t serial, refresh, retry, expire;
+	bool expired = false;
 	if (!dir)
 		return;
 	dns_err_t e = sec_state_load(dir, z->conf->name, z->conf->origin, &zone, &contact, err,
 	                             sizeof err);
 	if (e == DNS_ENOTFOUND)
 		return;
-	if (e != DNS_OK || !sec_soa_fields(zone, &serial, &refresh, &retry, &expire)) {
+	if (e == DNS_OK && dns_follow_load(z->d->follow, zindex(z), zone, contact, &expired) != DNS_OK) {
+		e = DNS_EZONE;
+		snprintf(err, sizeof err, "no SOA");
+	}
+	dns_zone_unref(zone);
+	if (e != DNS_OK) {
 		dns_log(DNS_LOG_WARN, "saved zone unusable, transferring again", "zone",
-		        z->conf->name, "error", e ? err : "no SOA", NULL);
-		dns_zone_unref(zone);
+		        z->conf->name, "error", err, NULL);
 		return;
 	}
-	z->zone = zone;
-	unsigned acts = sec_zone_sm_loaded(&z->sm, serial, refresh, retry, expire, contact, now);
+	uint32_t serial = dns_follow_serial(z->d->follow, zindex(z));
+	uint64_t last = dns_follow_last_contact(z->d->follow, zindex(z));
 	atomic_store(&z->m_serial, serial);
-	atomic_store(&z->m_last_refresh_s, z->sm.last_contact_ms / 1000);
+	atomic_store(&z->m_last_refresh_s, last / 1000);
 	char ser[16], age[24];
 	u32text(ser, sizeof ser, serial);
-	u32text(age, sizeof age, (now - z->sm.last_contact_ms) / 1000);
-	dns_log(acts & SEC_ACT_EXPIRE ? DNS_LOG_WARN : DNS_LOG_INFO,
-	        acts & SEC_ACT_EXPIRE ? "zone loaded from state, expired: answering SERVFAIL"
-	                              : "zone loaded from state",
+	u32text(age, sizeof age, (now_ms() - last) / 1000);
+	dns_log(expired ? DNS_LOG_WARN : DNS_LOG_INFO,
+	        expired ? "zone loaded from state, expired: answering SERVFAIL"
+	                : "zone loaded from state",
 	        "zone", z->conf->name, "serial", ser, "last_contact_age_s", age, NULL);
 }
 
@@ -597,6 +438,34 @@ static int build_keys(sec_daemon_t *d)
 	return 0;
 }
 
+/* The follower, on the control loop, with every saved zone loaded. */
+static int setup_follow(sec_daemon_t *d)
+{
+	dns_follow_zone_conf_t *fc = calloc(d->nzones, sizeof *fc);
+	if (!fc)
+		return 1;
+	for (size_t i = 0; i < d->nzones; i++) {
+		const sec_zone_conf_t *c = &d->cfg.zones[i];
+		fc[i] = (dns_follow_zone_conf_t){ .origin = c->origin, .primary = c->primary,
+		                                  .source = c->has_source ? &c->source : NULL,
+		                                  .key = c->has_key ? &c->key : NULL,
+		                                  .hidden = d->cfg.hidden };
+	}
+	dns_err_t e = dns_follow_new(dns_net_control_base(d->srv), fc, d->nzones, on_follow, d,
+	                             &d->follow);
+	free(fc);
+	if (e != DNS_OK) {
+		dns_log(DNS_LOG_ERROR, "cannot start the zone follower", "error", dns_strerror(e),
+		        NULL);
+		return 1;
+	}
+	for (size_t i = 0; i < d->nzones; i++) {
+		load_state(&d->zones[i]);
+		atomic_store(&d->zones[i].m_state, (int)dns_follow_state(d->follow, i));
+	}
+	return 0;
+}
+
 static int setup(sec_daemon_t *d)
 {
 	char err[512];
@@ -611,27 +480,23 @@ static int setup(sec_daemon_t *d)
 	d->zones = calloc(d->nzones, sizeof *d->zones);
 	if (!d->zones)
 		return 1;
-	uint64_t now = now_ms();
 	for (size_t i = 0; i < d->nzones; i++) {
-		sec_zone_t *z = &d->zones[i];
-		z->d = d;
-		z->conf = &d->cfg.zones[i];
-		sec_client_init(&z->client);
-		sec_zone_sm_init(&z->sm, now);
-		load_state(z, now);
-		atomic_store(&z->m_state, (int)sec_zone_sm_state(&z->sm));
+		d->zones[i].d = d;
+		d->zones[i].conf = &d->cfg.zones[i];
 	}
 	dns_net_config_t nc = { .listen = d->cfg.listen, .nlisten = d->cfg.nlisten,
 	                        .workers = d->cfg.workers, .handler = handler, .prefetch = prefetch,
 	                        .handler_ctx = d };
-	if (dns_net_server_new(&nc, &d->srv, err, sizeof err) != DNS_OK ||
-	    dns_net_start(d->srv, err, sizeof err) != DNS_OK) {
+	if (dns_net_server_new(&nc, &d->srv, err, sizeof err) != DNS_OK) {
 		dns_log(DNS_LOG_ERROR, "cannot start the server", "error", err, NULL);
 		return 1;
 	}
-	d->timer = dns_net_timer_new(d->srv, on_timer, d);
-	if (!d->timer)
+	if (setup_follow(d) != 0)
 		return 1;
+	if (dns_net_start(d->srv, err, sizeof err) != DNS_OK) {
+		dns_log(DNS_LOG_ERROR, "cannot start the server", "error", err, NULL);
+		return 1;
+	}
 	d->sched = dns_notify_sched_new(dns_notify_log_done, d);
 	d->notify_timer = dns_net_timer_new(d->srv, notify_tick, d);
 	if (!d->sched || !d->notify_timer)
@@ -649,36 +514,25 @@ static int setup(sec_daemon_t *d)
 		dns_net_addr_format((const struct sockaddr *)&d->zones[i].conf->primary.ss, at,
 		                    sizeof at);
 		dns_log(DNS_LOG_INFO, "zone configured", "zone", d->zones[i].conf->name, "primary",
-		        at, "tsig", d->zones[i].conf->has_key ? "yes" : "no", "state",
-		        sec_zone_state_name(sec_zone_sm_state(&d->zones[i].sm)), NULL);
+		        at, "tsig", d->zones[i].conf->has_key ? "yes" : "no", "hidden",
+		        d->cfg.hidden ? "yes" : NULL, "state",
+		        dns_follow_state_name(dns_follow_state(d->follow, i)), NULL);
 	}
-	on_timer(d);
+	dns_follow_start(d->follow);
 	return 0;
 }
 
 static void teardown(sec_daemon_t *d)
 {
-	for (size_t i = 0; i < d->nzones; i++) {
-		sec_zone_t *z = &d->zones[i];
-		if (z->job_running) {
-			sec_client_cancel(&z->client);
-			pthread_join(z->thread, NULL);
-			dns_zone_unref(z->job_out.zone);
-		}
-		dns_zone_unref(z->job_current);
-	}
-	if (d->timer)
-		dns_net_timer_free(d->timer);
+	/* the follower's events live on the control loop's base: free it first */
+	dns_follow_free(d->follow);
+	d->follow = NULL;
 	if (d->notify_timer)
 		dns_net_timer_free(d->notify_timer);
 	dns_notify_sched_free(d->sched);
 	dns_notify_udp_close(&d->udp);
 	if (d->srv)
 		dns_net_server_free(d->srv);
-	for (size_t i = 0; i < d->nzones; i++) {
-		dns_zone_unref(d->zones[i].zone);
-		sec_client_destroy(&d->zones[i].client);
-	}
 	free(d->zones);
 	dns_keystore_free(d->keys);
 	sec_config_free(&d->cfg);
