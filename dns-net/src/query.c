@@ -198,10 +198,10 @@ static void unlink_query(dns_netq_query_t *h)
 
 static void destroy(dns_netq_query_t *h)
 {
+	close_socket(h);
 	if (h->wev != NULL)
 		event_free(h->wev);
 	free(h->wq);
-	close_socket(h);
 	if (h->timer != NULL)
 		event_free(h->timer);
 	free(h->rbuf);
