@@ -72,15 +72,24 @@ c_mode() { printf '%s\n' "$1" >"$CA/mode.new" && mv "$CA/mode.new" "$CA/mode"; }
 # remote_count: commits on the remote's main.
 remote_count() { git -C "$REMOTE" rev-list --count main; }
 
-# ocert DIR ARGS...: run ocertify in DIR (created) with the update key;
-# sets OC_RC and OC_OUT (stderr and stdout), never fails by itself.
+# ocert DIR ARGS...: run ocertify in DIR (created) with the key $OC_KEY
+# (default: the update key); sets OC_RC, OC_OUT (stderr and stdout) and
+# OC_SECS (seconds it ran); never fails by itself.
 ocert() {
-	local dir=$1
+	local dir=$1 t0=$SECONDS
 	shift
 	mkdir -p "$dir"
 	OC_RC=0
-	OC_OUT=$(cd "$dir" && "$OCERTIFY" --dns-key "$CERT_KEY:sha256:$CERT_SECRET" "$@" 2>&1) || OC_RC=$?
+	OC_OUT=$(cd "$dir" && "$OCERTIFY" --dns-key "${OC_KEY:-$CERT_KEY:sha256:$CERT_SECRET}" "$@" 2>&1) ||
+		OC_RC=$?
+	OC_SECS=$((SECONDS - t0))
 	printf '%s\n' "$OC_OUT" | sed 's/^/    | /' >&2
+}
+
+# expect_within WHAT SECONDS: the last ocert ended within SECONDS (its
+# deadline plus a generous margin for a loaded machine).
+expect_within() {
+	[ "$OC_SECS" -le "$2" ] || fail "$1: ocertify ran ${OC_SECS}s, expected at most $2s"
 }
 
 # expect_rc WHAT CODE: the last ocert exited CODE.

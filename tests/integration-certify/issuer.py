@@ -131,6 +131,14 @@ def names_of(obj):
     return names
 
 
+def is_cert(der):
+    try:
+        x509.load_der_x509_certificate(der)
+        return True
+    except ValueError:
+        return False
+
+
 def nsupdate(server, port, key, zone, lines):
     script = "server %s %s\nzone %s.\n%s\nsend\nanswer\n" % (server, port, zone, "\n".join(lines))
     r = subprocess.run(["nsupdate", "-v", "-y", key, "-t", "20"], input=script.encode(),
@@ -157,12 +165,14 @@ def set_mode(ca_dir, text):
     os.rename(tmp, os.path.join(ca_dir, "mode"))
 
 
-def status_line(words):
+def status_line(words, since):
+    """The status for mode @words, set at @since (so that it stays the same
+    while the mode does: every change is an update and a commit)."""
     if words[0] == "hold":
         return "v=certify1; state=pending"
     if words[0] == "fail":
         err = words[1] if len(words) > 1 else "serverInternal"
-        retry = now() + datetime.timedelta(seconds=int(words[2]) if len(words) > 2 else 3600)
+        retry = since + datetime.timedelta(seconds=int(words[2]) if len(words) > 2 else 3600)
         detail = words[3].strip() if len(words) > 3 else "test failure"
         return "v=certify1; state=failed; error=%s; retry=%s; detail=%s" % (
             err, retry.strftime("%Y-%m-%dT%H:%M:%SZ"), detail)
@@ -186,6 +196,7 @@ class Issuer:
         self.keyring = dns.tsigkeyring.from_text({kname: secret})
         self.ik, self.inter = load_ca(ca_dir)
         self.issued = 0
+        self.mode, self.mode_since = None, now()
 
     def transfer(self):
         xfr = dns.query.xfr(self.server, self.zone, port=self.port, keyring=self.keyring,
@@ -236,9 +247,10 @@ class Issuer:
         if not csrs:
             return
         if words[0] in ("hold", "fail"):
-            lines = txt_lines(owner, rrs, status_line(words))
+            line = status_line(words, self.mode_since)
+            lines = txt_lines(owner, rrs, line)
             if lines:
-                log("status of", owner, "->", status_line(words))
+                log("status of", owner, "->", line)
                 nsupdate(self.server, self.port, self.key, self.zone, lines)
             return
         try:
@@ -255,8 +267,8 @@ class Issuer:
         der = cert.public_bytes(serialization.Encoding.DER)
         inter = self.inter.public_bytes(serialization.Encoding.DER)
         lines = []
-        for r in rrs.get("TLSA", []):
-            if (r.usage, r.selector, r.mtype) in ((3, 0, 0), (0, 0, 0)):
+        for r in rrs.get("TLSA", []):  # superseded certificates go; garbage is not ours to touch
+            if (r.usage, r.selector, r.mtype) in ((3, 0, 0), (0, 0, 0)) and is_cert(r.cert):
                 lines.append("update delete %s TLSA %d %d %d %s" % (owner, r.usage, r.selector,
                                                                     r.mtype, r.cert.hex()))
         lines.append("update add %s 3600 TLSA 3 0 0 %s" % (owner, der.hex()))
@@ -273,6 +285,8 @@ class Issuer:
         log("following zone", self.zone, "at %s:%s" % (self.server, self.port))
         while True:
             words = read_mode(self.ca_dir)
+            if words != self.mode:
+                self.mode, self.mode_since = words, now()
             reissue = words[0] == "reissue"
             try:
                 for owner, rrs in self.owners(self.transfer()).items():
