@@ -37,6 +37,7 @@ typedef struct config {
 	const char *hints, *trust_anchor, *dir;
 	const char *insecure[64];
 	unsigned ninsecure;
+	bool no_dnssec;
 	res_config_t rc;
 	bool has_metrics;
 	dns_net_addr_t metrics;
@@ -342,52 +343,6 @@ static void write_metrics(void *ctx, FILE *f)
 	        st.cache.bytes, (unsigned long long)st.cache.evictions);
 }
 
-/* ---- trust anchor (parsed and checked; validation is not implemented yet) ---- */
-
-typedef struct ta_ctx {
-	unsigned n;
-	bool bad;
-	char err[256];
-} ta_ctx_t;
-
-static dns_err_t ta_record(void *ctx, const dns_rr_t *rr, const dns_zf_pos_t *pos)
-{
-	ta_ctx_t *t = ctx;
-	if (rr->type == DNS_TYPE_DS || rr->type == DNS_TYPE_DNSKEY) {
-		t->n++;
-	} else if (!t->bad) {
-		snprintf(t->err, sizeof t->err, "line %u: only DS and DNSKEY records belong here",
-		         (unsigned)pos->line);
-		t->bad = true;
-	}
-	return DNS_OK;
-}
-
-static void ta_error(void *ctx, const dns_zf_pos_t *pos, const char *msg)
-{
-	ta_ctx_t *t = ctx;
-	if (dns_zf_is_warning(msg) || t->bad)
-		return;
-	snprintf(t->err, sizeof t->err, "line %u: %s", (unsigned)pos->line, msg);
-	t->bad = true;
-}
-
-static int load_trust_anchor(const char *path, char *err, size_t errlen)
-{
-	ta_ctx_t t = {0};
-	dns_zf_options_t opt = {.origin = dns_name_root, .default_ttl = 86400, .no_include = true};
-	dns_err_t rc = dns_zonefile_parse_file(path, &opt, ta_record, ta_error, &t);
-	if (rc == DNS_EIO) {
-		snprintf(err, errlen, "%s: cannot read", path);
-		return -1;
-	}
-	if (t.bad || rc || !t.n) {
-		snprintf(err, errlen, "%s: %s", path, t.bad ? t.err : "no DS or DNSKEY record");
-		return -1;
-	}
-	return (int)t.n;
-}
-
 /* ---- command line ---- */
 
 static const char usage[] =
@@ -396,9 +351,10 @@ static const char usage[] =
 	"  --port N               shorthand for --listen 127.0.0.1:N\n"
 	"  --workers N            worker threads serving clients (default 1)\n"
 	"  --root-hints FILE      root NS and addresses, zone-file syntax (default: IANA's)\n"
-	"  --trust-anchor FILE    DS/DNSKEY lines for the root (parsed; validation is not\n"
-	"                         implemented yet, answers never carry AD)\n"
-	"  --insecure ZONE        negative trust anchor (accepted; see --trust-anchor)\n"
+	"  --trust-anchor FILE    DS/DNSKEY lines (zone-file syntax) that DNSSEC validation\n"
+	"                         starts from (default: IANA's root KSKs)\n"
+	"  --insecure ZONE        negative trust anchor: ZONE and below are not validated\n"
+	"  --no-dnssec            no validation at all (answers never carry AD)\n"
 	"  --cache-size BYTES     record cache bound, K/M/G suffixes (default 64M)\n"
 	"  --max-ttl S            cap on cached TTLs (default 86400)\n"
 	"  --min-ttl S            floor on cached TTLs (default 0)\n"
@@ -448,6 +404,7 @@ static int parse_args(config_t *c, int argc, char **argv)
 		if (!strcmp(o, "--help") || !strcmp(o, "-h"))
 			return 2;
 		if (!strcmp(o, "--no-qname-minimisation")) { c->rc.no_qname_minimisation = true; continue; }
+		if (!strcmp(o, "--no-dnssec")) { c->no_dnssec = true; continue; }
 		if (!strcmp(o, "--no-ipv6")) { c->rc.no_ipv6 = true; continue; }
 		if (!strcmp(o, "--no-ipv4")) { c->rc.no_ipv4 = true; continue; }
 		if (i + 1 >= argc) {
@@ -508,10 +465,41 @@ static int parse_args(config_t *c, int argc, char **argv)
 
 /* ---- main ---- */
 
+static int setup_dnssec(daemon_t *d)
+{
+	char err[512];
+	if (d->cfg.trust_anchor) {
+		if (res_engine_load_trust_anchors(d->e, d->cfg.trust_anchor, err, sizeof err)) {
+			fprintf(stderr, "dns-resolver: --trust-anchor %s: %s\n", d->cfg.trust_anchor, err);
+			return 1;
+		}
+	} else if (res_engine_add_builtin_anchor(d->e) != DNS_OK) {
+		fprintf(stderr, "dns-resolver: out of memory\n");
+		return 1;
+	}
+	for (unsigned i = 0; i < d->cfg.ninsecure; i++) {
+		uint8_t zone[DNS_NAME_MAX];
+		size_t len;
+		if (dns_name_from_text(zone, &len, d->cfg.insecure[i], strlen(d->cfg.insecure[i]),
+		                       dns_name_root) != DNS_OK ||
+		    res_engine_add_insecure(d->e, zone) != DNS_OK) {
+			fprintf(stderr, "dns-resolver: --insecure %s: not a domain name\n",
+			        d->cfg.insecure[i]);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int setup_engine(daemon_t *d)
 {
 	char err[512];
 	d->cfg.rc.random = rnd;
+	/* Signature validity windows are in UNIX time; the engine counts in monotonic ms. */
+	struct timespec rt;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	d->cfg.rc.clock_offset_ms =
+		(int64_t)rt.tv_sec * 1000 + rt.tv_nsec / 1000000 - (int64_t)now_ms();
 	d->e = res_engine_new(&d->cfg.rc);
 	if (!d->e) {
 		fprintf(stderr, "dns-resolver: out of memory\n");
@@ -521,18 +509,7 @@ static int setup_engine(daemon_t *d)
 		fprintf(stderr, "dns-resolver: --root-hints %s: %s\n", d->cfg.hints, err);
 		return 1;
 	}
-	if (d->cfg.trust_anchor) {
-		int n = load_trust_anchor(d->cfg.trust_anchor, err, sizeof err);
-		if (n < 0) {
-			fprintf(stderr, "dns-resolver: --trust-anchor %s\n", err);
-			return 1;
-		}
-		char num[16];
-		snprintf(num, sizeof num, "%d", n);
-		dns_log(DNS_LOG_WARN, "trust anchor read; DNSSEC validation is not implemented yet",
-		        "file", d->cfg.trust_anchor, "records", num, NULL);
-	}
-	return 0;
+	return d->cfg.no_dnssec ? 0 : setup_dnssec(d);
 }
 
 static int setup_thread(daemon_t *d)

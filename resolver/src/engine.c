@@ -10,6 +10,7 @@
 
 #include "dns/rrtype.h"
 #include "engine_int.h"
+#include "keys.h"
 
 #define DEF(v, d) ((v) ? (v) : (d))
 
@@ -137,6 +138,10 @@ static fetch_t *fetch_new(res_engine_t *e, uint64_t now, const uint8_t *name, ui
 			return NULL;
 		}
 	}
+	if (!budget->refs) {
+		budget->sig.verifications = e->cfg.max_validations;
+		budget->hashes = e->cfg.max_nsec3_hashes;
+	}
 	budget->refs++;
 	f->budget = budget;
 	dns_name_copy(f->qname, name);
@@ -147,6 +152,7 @@ static fetch_t *fetch_new(res_engine_t *e, uint64_t now, const uint8_t *name, ui
 	f->hash = fetch_hash(f->qname, type, flags);
 	f->deadline = now + e->cfg.fetch_timeout_ms;
 	res_result_init(&f->res, NULL, 0);
+	res_result_init(&f->subres, NULL, 0);
 	fetch_t **b = &e->fetch_tab[f->hash % FETCH_BUCKETS];
 	f->hnext = *b;
 	*b = f;
@@ -178,6 +184,7 @@ static void fetch_unlink(res_engine_t *e, fetch_t *f)
 static void fetch_free(fetch_t *f)
 {
 	res_result_free(&f->res);
+	res_result_free(&f->subres);
 	budget_put(f->budget);
 	free(f);
 }
@@ -206,13 +213,19 @@ static bool is_ancestor(const fetch_t *anc, const fetch_t *f)
 fetch_t *eng_subfetch(res_engine_t *e, fetch_t *parent, uint64_t now, const uint8_t *name,
                       uint16_t type)
 {
+	return eng_subfetch_flags(e, parent, now, name, type, 0);
+}
+
+fetch_t *eng_subfetch_flags(res_engine_t *e, fetch_t *parent, uint64_t now, const uint8_t *name,
+                            uint16_t type, unsigned flags)
+{
 	if (parent->depth + 1 > e->cfg.max_depth)
 		return NULL;
-	fetch_t *f = fetch_find(e, name, type, 0);
+	fetch_t *f = fetch_find(e, name, type, flags);
 	if (f && (f->done || is_ancestor(f, parent)))
 		return NULL;
 	if (!f) {
-		f = fetch_new(e, now, name, type, 0, parent->budget);
+		f = fetch_new(e, now, name, type, flags, parent->budget);
 		if (!f)
 			return NULL;
 		f->creator = parent;
@@ -230,9 +243,13 @@ fetch_t *eng_subfetch(res_engine_t *e, fetch_t *parent, uint64_t now, const uint
 
 void eng_finish(res_engine_t *e, fetch_t *f, uint64_t now)
 {
-	(void)now;
 	if (f->done)
 		return;
+	if (val_needed(e, f)) {
+		f->validating = true;
+		val_step(e, f, now);
+		return;
+	}
 	f->done = true;
 	if (f->sub) {
 		for (waiter_t **p = &f->sub->waiters; *p; p = &(*p)->next)
@@ -259,6 +276,12 @@ void eng_finish(res_engine_t *e, fetch_t *f, uint64_t now)
 			client_done(e, w->client);
 		} else if (w->parent) {
 			w->parent->sub = NULL;
+			if (w->parent->validating) {
+				/* The validator reads the DS/DNSKEY reply itself (proofs included). */
+				res_result_free(&w->parent->subres);
+				w->parent->have_subres =
+					res_result_copy(&w->parent->subres, &f->res) == DNS_OK;
+			}
 			eng_ready(e, w->parent);
 		}
 		free(w);
@@ -338,19 +361,28 @@ dns_err_t eng_dname_follow(res_result_t *res, uint8_t *sname, const uint8_t *dow
 	return err;
 }
 
+res_rank_t eng_min_rank(const res_engine_t *e, unsigned flags)
+{
+	return val_enabled(e) && !(flags & RES_Q_CD) ? RES_RANK_INSECURE : RES_RANK_ANSWERABLE;
+}
+
+/* res->secure stays true only while every RRset used is validated secure. */
 int eng_cache_chain(res_engine_t *e, uint64_t now, uint8_t *sname, uint16_t qtype,
-                    unsigned *chain, unsigned max_chain, res_result_t *res)
+                    unsigned *chain, unsigned max_chain, res_rank_t min_rank, res_result_t *res)
 {
 	res_cache_hit_t hit;
 	uint16_t kind;
+	bool secure = min_rank >= RES_RANK_INSECURE && (res->sec[0].len == 0);
 	for (;;) {
-		if (res_cache_get(e->cache, now, sname, qtype, &hit) && hit.rank >= RES_RANK_ANSWERABLE) {
+		if (res_cache_get(e->cache, now, sname, qtype, &hit) && hit.rank >= min_rank) {
 			res->rcode = DNS_RCODE_NOERROR;
+			res->secure = secure && hit.rank == RES_RANK_SECURE;
 			return res_result_add(res, 0, sname, &hit.rrset, &hit.sigs) ? -1 : 1;
 		}
 		if (res_cache_get_neg(e->cache, now, sname, qtype, &hit, &kind) &&
-		    hit.rank >= RES_RANK_ANSWERABLE) {
+		    hit.rank >= min_rank) {
 			res->rcode = kind == RES_TYPE_NXDOMAIN ? DNS_RCODE_NXDOMAIN : DNS_RCODE_NOERROR;
+			res->secure = secure && hit.rank == RES_RANK_SECURE;
 			if (hit.owner && hit.rrset.count &&
 			    res_result_add(res, 1, hit.owner, &hit.rrset, &hit.sigs))
 				return -1;
@@ -360,9 +392,9 @@ int eng_cache_chain(res_engine_t *e, uint64_t now, uint8_t *sname, uint16_t qtyp
 			return 0;
 		bool moved = false;
 		for (const uint8_t *n = dns_name_parent(sname); n && !moved; n = dns_name_parent(n)) {
-			if (!res_cache_get(e->cache, now, n, DNS_TYPE_DNAME, &hit) ||
-			    hit.rank < RES_RANK_ANSWERABLE)
+			if (!res_cache_get(e->cache, now, n, DNS_TYPE_DNAME, &hit) || hit.rank < min_rank)
 				continue;
+			secure = secure && hit.rank == RES_RANK_SECURE;
 			if (++*chain > max_chain)
 				return -1;
 			uint8_t downer[DNS_NAME_MAX];
@@ -378,9 +410,9 @@ int eng_cache_chain(res_engine_t *e, uint64_t now, uint8_t *sname, uint16_t qtyp
 		}
 		if (moved)
 			continue;
-		if (!res_cache_get(e->cache, now, sname, DNS_TYPE_CNAME, &hit) ||
-		    hit.rank < RES_RANK_ANSWERABLE)
+		if (!res_cache_get(e->cache, now, sname, DNS_TYPE_CNAME, &hit) || hit.rank < min_rank)
 			return 0;
+		secure = secure && hit.rank == RES_RANK_SECURE;
 		if (++*chain > max_chain)
 			return -1;
 		if (res_result_add(res, 0, sname, &hit.rrset, &hit.sigs))
@@ -403,7 +435,11 @@ bool res_engine_answer_cached(res_engine_t *e, uint64_t now, const dns_msg_t *q,
 	uint8_t sname[DNS_NAME_MAX];
 	dns_name_copy(sname, q->qname);
 	unsigned chain = 0;
-	int rc = eng_cache_chain(e, now, sname, q->qtype, &chain, e->cfg.max_chain, &r);
+	unsigned flags = (q->flags & DNS_FLAG_CD) ? RES_Q_CD : 0;
+	int rc = eng_cache_chain(e, now, sname, q->qtype, &chain, e->cfg.max_chain,
+	                         eng_min_rank(e, flags), &r);
+	if (flags & RES_Q_CD)
+		r.secure = false;
 	*len = 0;
 	if (rc == 1)
 		*len = res_result_write(&r, q, tcp, buf, cap);
@@ -570,10 +606,14 @@ res_engine_t *res_engine_new(const res_config_t *cfg)
 	e->cfg.max_depth = DEF(e->cfg.max_depth, 6);
 	e->cfg.fetch_timeout_ms = DEF(e->cfg.fetch_timeout_ms, 10000);
 	e->cfg.max_fetches = DEF(e->cfg.max_fetches, 10000);
+	e->cfg.max_validations = DEF(e->cfg.max_validations, 96);
+	e->cfg.max_nsec3_hashes = DEF(e->cfg.max_nsec3_hashes, 128);
 	e->next_tx = cfg->random(cfg->random_ctx) | 1;
 	e->cache = res_cache_new(&e->cfg.cache);
 	e->infra = res_infra_new(4096);
-	if (!e->cache || !e->infra || res_hints_default(e) != DNS_OK) {
+	e->keys = res_keys_new(20000);
+	e->anchors = res_anchors_new();
+	if (!e->cache || !e->infra || !e->keys || !e->anchors || res_hints_default(e) != DNS_OK) {
 		res_engine_free(e);
 		return NULL;
 	}
@@ -609,6 +649,8 @@ void res_engine_free(res_engine_t *e)
 	res_cache_free(e->cache);
 	res_cache_free(e->hints);
 	res_infra_free(e->infra);
+	res_keys_free(e->keys);
+	res_anchors_free(e->anchors);
 	free(e->sends);
 	free(e);
 }

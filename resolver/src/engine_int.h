@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dns/dnssec.h"
 #include "dns/msg.h"
 #include "dns/name.h"
 #include "resolver/cache.h"
@@ -27,7 +28,13 @@ typedef struct fetch fetch_t;
 typedef struct budget {
 	unsigned refs;
 	unsigned queries;   /* outgoing queries made */
+	dns_dnssec_budget_t sig;  /* signature verifications left (KeyTrap) */
+	unsigned hashes;    /* NSEC3 hash computations left (CVE-2023-50868) */
 } budget_t;
+
+/* Internal fetch flags (beside RES_Q_CD): a validator's DS/DNSKEY fetch
+ * asks the network even when the cache has a (proof-less) negative entry. */
+#define RES_Q_VAL 0x100
 
 /* Someone waiting for a fetch: a client or a parent fetch. */
 typedef struct waiter {
@@ -89,7 +96,20 @@ struct fetch {
 	uint32_t ns_looked_up[MAX_NS_NAMES];  /* name hashes of NS names resolved */
 	unsigned nlooked_up;
 	tx_t tx;
+	/* validation (validate.c) */
+	bool validating, val_done;
+	uint8_t val_state;            /* VAL_SECURE, VAL_INSECURE, VAL_BOGUS */
+	int val_ede;
+	const char *val_text;
+	size_t val_pos;               /* answer-section bytes validated so far */
+	unsigned val_steps;
+	bool have_subres;             /* subres holds the last validator sub-fetch's result */
+	res_result_t subres;
+	uint8_t want[DNS_NAME_MAX];   /* what that sub-fetch asked */
+	uint16_t want_type;
 };
+
+enum { VAL_SECURE = 0, VAL_INSECURE = 1, VAL_BOGUS = 2 };
 
 struct res_client {
 	res_client_t *next;
@@ -115,6 +135,8 @@ struct res_engine {
 	size_t nsends, sends_cap, sends_pos;
 	uint32_t next_tx;
 	res_stats_t st;
+	struct res_keys *keys;        /* validated zone keys and zone states (keys.c) */
+	struct res_anchors *anchors;  /* trust anchors and negative trust anchors */
 };
 
 /* engine.c */
@@ -123,6 +145,8 @@ void eng_finish(res_engine_t *e, fetch_t *f, uint64_t now);
 void eng_fail(res_engine_t *e, fetch_t *f, uint64_t now, int ede, const char *text);
 fetch_t *eng_subfetch(res_engine_t *e, fetch_t *parent, uint64_t now, const uint8_t *name,
                       uint16_t type);
+fetch_t *eng_subfetch_flags(res_engine_t *e, fetch_t *parent, uint64_t now, const uint8_t *name,
+                            uint16_t type, unsigned flags);
 void eng_tx_link(res_engine_t *e, fetch_t *f);
 void eng_tx_unlink(res_engine_t *e, fetch_t *f);
 dns_err_t eng_queue_send(res_engine_t *e, const res_send_t *s);
@@ -130,7 +154,10 @@ dns_err_t eng_queue_send(res_engine_t *e, const res_send_t *s);
 /* Walk the cache from f->sname: 1 answered (result complete), 0 miss
  * (f->sname may have moved along a cached CNAME/DNAME), -1 error/limit. */
 int eng_cache_chain(res_engine_t *e, uint64_t now, uint8_t *sname, uint16_t qtype,
-                    unsigned *chain, unsigned max_chain, res_result_t *res);
+                    unsigned *chain, unsigned max_chain, res_rank_t min_rank, res_result_t *res);
+/* The lowest rank a fetch with @flags may answer from: validated data
+ * (RES_RANK_INSECURE) when validation is on and CD is not set. */
+res_rank_t eng_min_rank(const res_engine_t *e, unsigned flags);
 
 /* iter.c */
 void iter_step(res_engine_t *e, fetch_t *f, uint64_t now);
@@ -139,6 +166,11 @@ void iter_retry(res_engine_t *e, fetch_t *f, uint64_t now, bool tcp, bool edns);
 void iter_server_failed(res_engine_t *e, fetch_t *f, bool dead);
 bool iter_send(res_engine_t *e, fetch_t *f, uint64_t now, const struct sockaddr_storage *ss,
                socklen_t len, bool tcp, bool edns);
+
+/* validate.c: true when @f's result must be validated before it is given out. */
+bool val_needed(const res_engine_t *e, const fetch_t *f);
+void val_step(res_engine_t *e, fetch_t *f, uint64_t now);
+bool val_enabled(const res_engine_t *e);
 
 /* response.c */
 void resp_process(res_engine_t *e, fetch_t *f, uint64_t now, const uint8_t *msg, size_t len);

@@ -256,7 +256,7 @@ static bool lookup_ns(res_engine_t *e, fetch_t *f, uint64_t now, const gathered_
 		if (done || dns_name_is_subdomain(name, f->zone))
 			continue;
 		f->ns_looked_up[f->nlooked_up++] = h;
-		if (eng_subfetch(e, f, now, name, DNS_TYPE_A))
+		if (eng_subfetch_flags(e, f, now, name, DNS_TYPE_A, RES_Q_CD))
 			return true;
 	}
 	return false;
@@ -273,16 +273,23 @@ static bool prime(res_engine_t *e, fetch_t *f, uint64_t now)
 	res_cache_hit_t hit;
 	if (res_cache_get(e->cache, now, dns_name_root, DNS_TYPE_NS, &hit))
 		return false;
-	return eng_subfetch(e, f, now, dns_name_root, DNS_TYPE_NS) != NULL;
+	return eng_subfetch_flags(e, f, now, dns_name_root, DNS_TYPE_NS, RES_Q_CD) != NULL;
 }
 
 void iter_step(res_engine_t *e, fetch_t *f, uint64_t now)
 {
 	if (f->tx.active || f->sub || f->done)
 		return;
+	if (f->validating) {
+		val_step(e, f, now);
+		return;
+	}
 	if (!f->have_cut) {
-		int rc = eng_cache_chain(e, now, f->sname, f->qtype, &f->chain, e->cfg.max_chain,
-		                         &f->res);
+		/* A validator's fetch needs the denial proofs the cache does not keep. */
+		int rc = (f->flags & RES_Q_VAL) && f->chain == 0
+		         ? 0
+		         : eng_cache_chain(e, now, f->sname, f->qtype, &f->chain, e->cfg.max_chain,
+		                           eng_min_rank(e, f->flags), &f->res);
 		if (rc == 1) {
 			eng_finish(e, f, now);
 			return;

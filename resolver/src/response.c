@@ -55,6 +55,33 @@ static const dns_msg_rr_t *find_soa(rctx_t *r, const uint8_t *name)
 	return NULL;
 }
 
+/*
+ * The NSEC/NSEC3 RRsets of the authority section (inside the server's
+ * zone), with their RRSIGs, for the validator's denial and wildcard proofs.
+ */
+static void add_denial(rctx_t *r)
+{
+	size_t n;
+	const dns_msg_rr_t *rrs = dns_msg_section(r->m, DNS_SEC_AUTHORITY, &n);
+	unsigned added = 0;
+	for (size_t i = 0; i < n && added < 16; i++) {
+		const dns_rr_t *rr = &rrs[i].rr;
+		if ((rr->type != DNS_TYPE_NSEC && rr->type != DNS_TYPE_NSEC3) ||
+		    !dns_name_is_subdomain(rr->owner, r->f->zone))
+			continue;
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = rrs[j].rr.type == rr->type && dns_name_equal(rrs[j].rr.owner, rr->owner);
+		if (seen)
+			continue;
+		dns_rrset_t set, sigs;
+		res_msg_rrset(r->m, DNS_SEC_AUTHORITY, rr->owner, rr->type, 0, &r->a, &set);
+		res_msg_rrset(r->m, DNS_SEC_AUTHORITY, rr->owner, DNS_TYPE_RRSIG, rr->type, &r->a, &sigs);
+		(void)res_result_add(&r->f->res, 1, rr->owner, &set, &sigs);
+		added++;
+	}
+}
+
 /* NXDOMAIN or NODATA for @name: the result, and the negative cache. */
 static void negative(rctx_t *r, const uint8_t *name, bool nx)
 {
@@ -73,6 +100,7 @@ static void negative(rctx_t *r, const uint8_t *name, bool nx)
 		if (sigs.count)
 			sigs.ttl = ttl;
 		(void)res_result_add(&f->res, 1, soa->rr.owner, &set, &sigs);
+		add_denial(r);
 		(void)res_cache_put_neg(r->e->cache, r->now, name,
 		                        nx ? RES_TYPE_NXDOMAIN : (f->tx.minimised ? f->tx.qtype : f->qtype),
 		                        ttl, soa->rr.owner, &set, &sigs,
@@ -181,6 +209,7 @@ static int chain(rctx_t *r)
 			if (f->qtype == DNS_TYPE_NS)
 				cache_glue(r, &set); /* the priming answer's addresses, too */
 			(void)res_result_add(&f->res, 0, name, &set, &sigs);
+			add_denial(r);  /* a wildcard answer's proof of no closer match */
 			f->res.rcode = DNS_RCODE_NOERROR;
 			eng_finish(r->e, f, r->now);
 			return 1;
@@ -225,6 +254,7 @@ static int chain(rctx_t *r)
 		negative(r, name, r->rcode == DNS_RCODE_NXDOMAIN);
 		return 1;
 	}
+	add_denial(r);       /* a wildcard CNAME's proof travels with the result */
 	f->have_cut = false; /* look the new target up from the cache down */
 	return -1;
 }

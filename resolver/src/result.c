@@ -147,7 +147,8 @@ static dns_err_t write_sections(const res_result_t *r, dns_msg_builder_t *b, boo
 		int wsec = sec ? DNS_SEC_AUTHORITY : DNS_SEC_ANSWER;
 		while (res_result_next(r, sec, &pos, &owner, &set, &sigs)) {
 			/* RRSIGs only for clients that asked for DNSSEC data. */
-			if (set.type == DNS_TYPE_RRSIG && !dnssec)
+			if ((set.type == DNS_TYPE_RRSIG || (sec && (set.type == DNS_TYPE_NSEC ||
+			     set.type == DNS_TYPE_NSEC3))) && !dnssec)
 				continue;
 			dns_err_t err = dns_msg_builder_rrset(b, wsec, owner, DNS_CLASS_IN, &set);
 			if (!err && dnssec && sigs.count)

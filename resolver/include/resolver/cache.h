@@ -24,6 +24,7 @@ typedef enum res_rank {
 	RES_RANK_ANS_NONAUTH,     /* answer section without AA */
 	RES_RANK_AUTH_AUTH,       /* authority section of an authoritative answer */
 	RES_RANK_ANS_AUTH,        /* answer section with AA */
+	RES_RANK_INSECURE,        /* validated: provably insecure (DNSSEC) */
 	RES_RANK_SECURE,          /* validated (DNSSEC) */
 } res_rank_t;
 

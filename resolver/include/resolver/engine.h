@@ -54,6 +54,10 @@ typedef struct res_config {
 	unsigned max_depth;          /* nesting of glueless NS lookups; 0: 6 */
 	uint32_t fetch_timeout_ms;   /* whole fetch; 0: 10000 */
 	size_t max_fetches;          /* fetches in flight; 0: 10000 */
+	unsigned max_validations;    /* signature verifications per client query; 0: 96 */
+	unsigned max_nsec3_hashes;   /* NSEC3 hash computations per client query; 0: 128 */
+	/* UNIX time in ms = engine time + clock_offset_ms (signature validity windows) */
+	int64_t clock_offset_ms;
 	uint32_t (*random)(void *ctx);  /* required */
 	void *random_ctx;
 } res_config_t;
@@ -70,6 +74,21 @@ void res_engine_free(res_engine_t *e);
 dns_err_t res_engine_set_hints(res_engine_t *e, const char *text, size_t len, char *err,
                                size_t errlen);
 dns_err_t res_engine_load_hints(res_engine_t *e, const char *path, char *err, size_t errlen);
+
+/*
+ * DNSSEC validation (RFC 4033-4035, 5155) is on once a trust anchor is
+ * set: DS or DNSKEY records for a zone (the root, usually), in zone-file
+ * text.  Answers are then validated unless the client sets CD; secure
+ * ones carry AD, bogus ones become SERVFAIL with an extended error.
+ */
+dns_err_t res_engine_add_trust_anchors(res_engine_t *e, const char *text, size_t len, char *err,
+                                       size_t errlen);
+dns_err_t res_engine_load_trust_anchors(res_engine_t *e, const char *path, char *err,
+                                        size_t errlen);
+/* The IANA root KSKs (20326 and 38696) as DS records. */
+dns_err_t res_engine_add_builtin_anchor(res_engine_t *e);
+/* A negative trust anchor (RFC 7646): @zone and below are treated as insecure. */
+dns_err_t res_engine_add_insecure(res_engine_t *e, const uint8_t *zone);
 
 /* Client query flags. */
 #define RES_Q_CD 0x01   /* checking disabled */
@@ -153,6 +172,7 @@ typedef struct res_stats {
 	uint64_t upstream_tcp;
 	uint64_t upstream_timeouts;
 	uint64_t budget_exhausted;   /* fetches stopped by their budget or deadline */
+	uint64_t val_secure, val_insecure, val_bogus;  /* validated client answers */
 	uint64_t answers_noerror, answers_nxdomain, answers_servfail;
 	size_t fetches;              /* in flight now */
 	res_cache_stats_t cache;
