@@ -326,6 +326,10 @@ static void write_metrics(void *ctx, FILE *f)
 	           "dns_resolver_answers_total{rcode=\"NOERROR\"} %llu\n"
 	           "dns_resolver_answers_total{rcode=\"NXDOMAIN\"} %llu\n"
 	           "dns_resolver_answers_total{rcode=\"SERVFAIL\"} %llu\n"
+	           "# TYPE dns_resolver_validation_total counter\n"
+	           "dns_resolver_validation_total{result=\"secure\"} %llu\n"
+	           "dns_resolver_validation_total{result=\"insecure\"} %llu\n"
+	           "dns_resolver_validation_total{result=\"bogus\"} %llu\n"
 	           "# TYPE dns_resolver_fetches gauge\n"
 	           "dns_resolver_fetches %zu\n"
 	           "# TYPE dns_resolver_cache_entries gauge\n"
@@ -339,7 +343,9 @@ static void write_metrics(void *ctx, FILE *f)
 	        (unsigned long long)st.upstream_queries, (unsigned long long)st.upstream_tcp,
 	        (unsigned long long)st.upstream_timeouts, (unsigned long long)st.budget_exhausted,
 	        (unsigned long long)st.answers_noerror, (unsigned long long)st.answers_nxdomain,
-	        (unsigned long long)st.answers_servfail, st.fetches, st.cache.entries,
+	        (unsigned long long)st.answers_servfail, (unsigned long long)st.val_secure,
+	        (unsigned long long)st.val_insecure, (unsigned long long)st.val_bogus,
+	        st.fetches, st.cache.entries,
 	        st.cache.bytes, (unsigned long long)st.cache.evictions);
 }
 
