@@ -699,6 +699,22 @@ static void test_load_findings(void **state)
 	assert_memory_equal(g.err[2], p, strlen(p));
 }
 
+/* The serial alone: found past junk, not taken from another owner's SOA,
+ * and absent when there is no SOA at the origin. */
+static void test_soa_serial(void **state)
+{
+	uint32_t serial = 0;
+	const char *text = "www 300 IN A 192.0.2.1\n"
+	                   "bad 300 IN AAA junk\n"
+	                   "sub 300 IN SOA ns hm 7 1 1 1 1\n"
+	                   "@ 300 IN SOA ns hm 2026120601 3600 600 604800 300\n";
+	assert_int_equal(dns_zonefile_soa_serial(text, strlen(text), origin, &serial), DNS_OK);
+	assert_int_equal(serial, 2026120601u);
+	const char *none = "www 300 IN A 192.0.2.1\nsub 300 IN SOA ns hm 7 1 1 1 1\n";
+	assert_int_equal(dns_zonefile_soa_serial(none, strlen(none), origin, &serial), DNS_ENOTFOUND);
+	assert_int_equal(dns_zonefile_soa_serial("", 0, origin, &serial), DNS_ENOTFOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -721,6 +737,7 @@ int main(void)
 		cmocka_unit_test(test_include_fn_load_buffer),
 		cmocka_unit_test(test_load_and_write),
 		cmocka_unit_test(test_load_findings),
+		cmocka_unit_test(test_soa_serial),
 	};
 	return cmocka_run_group_tests(tests, make_tree, remove_tree);
 }

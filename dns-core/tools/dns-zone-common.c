@@ -97,27 +97,6 @@ bool zt_read_file(const char *path, char **text, size_t *len, char *msg, size_t 
 	return true;
 }
 
-typedef struct soa_seen {
-	const uint8_t *origin;
-	bool found;
-	uint32_t serial;
-} soa_seen_t;
-
-static dns_err_t soa_of(void *ctx, const dns_rr_t *rr, const dns_zf_pos_t *pos)
-{
-	soa_seen_t *o = ctx;
-	if (o->found || rr->type != DNS_TYPE_SOA || !dns_name_equal(rr->owner, o->origin) ||
-	    rr->rdlen < 20)
-		return DNS_OK;
-	o->found = true;
-	o->serial = dns_get32(rr->rdata + rr->rdlen - 20);
-	return DNS_OK;
-}
-
-static void quiet(void *ctx, const dns_zf_pos_t *pos, const char *msg)
-{
-}
-
 int zt_file_serial(const char *path, const uint8_t *origin, bool *found, uint32_t *serial)
 {
 	char *text, msg[256];
@@ -128,16 +107,13 @@ int zt_file_serial(const char *path, const uint8_t *origin, bool *found, uint32_
 	}
 	/* Only the serial matters: errors elsewhere in an old version are
 	 * not this check's business, and its includes are not at hand. */
-	soa_seen_t o = { origin, false, 0 };
-	dns_zf_options_t opt = { .origin = origin, .no_include = true };
-	dns_err_t e = dns_zonefile_parse_buffer(path, text, len, &opt, soa_of, quiet, &o);
+	dns_err_t e = dns_zonefile_soa_serial(text, len, origin, serial);
 	free(text);
 	if (e == DNS_ENOMEM) {
 		fprintf(stderr, "dns-zone: cannot read %s: %s\n", path, dns_strerror(e));
 		return EXIT_USAGE;
 	}
-	*found = o.found;
-	*serial = o.serial;
+	*found = e == DNS_OK;
 	return 0;
 }
 

@@ -28,36 +28,10 @@ struct pg_history {
 
 /* ---- the serial of a blob ---- */
 
-typedef struct soa_find {
-	const uint8_t *origin;
-	uint32_t serial;
-	bool found;
-} soa_find_t;
-
-static dns_err_t soa_record(void *vctx, const dns_rr_t *rr, const dns_zf_pos_t *pos)
-{
-	soa_find_t *f = vctx;
-	if (rr->type != DNS_TYPE_SOA || !dns_name_equal(rr->owner, f->origin) || rr->rdlen < 20)
-		return DNS_OK;
-	f->serial = dns_get32(rr->rdata + rr->rdlen - 20);
-	f->found = true;
-	return DNS_EEXIST; /* stop: the rest of the file is not needed */
-}
-
-static void soa_ignore(void *ctx, const dns_zf_pos_t *pos, const char *msg)
-{
-}
-
 dns_err_t pg_serial_of_text(const char *text, size_t len, const uint8_t *origin,
                             uint32_t *serial)
 {
-	soa_find_t f = { origin, 0, false };
-	dns_zf_options_t opt = { .origin = origin, .no_include = true };
-	dns_zonefile_parse_buffer("-", text, len, &opt, soa_record, soa_ignore, &f);
-	if (!f.found)
-		return DNS_ENOTFOUND;
-	*serial = f.serial;
-	return DNS_OK;
+	return dns_zonefile_soa_serial(text, len, origin, serial);
 }
 
 /* ---- building ---- */

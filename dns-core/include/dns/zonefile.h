@@ -102,6 +102,15 @@ dns_err_t dns_zone_load_buffer(const char *name, const char *text, size_t len,
                                dns_zf_error_fn on_error, void *ctx);
 
 /*
+ * The SOA serial of zone text (the first SOA at @origin), without building
+ * the zone: errors elsewhere in the text are not looked at, and $INCLUDE is
+ * not followed (an old version's includes are not at hand).  Errors:
+ * DNS_ENOTFOUND (no SOA at @origin), DNS_ENOMEM.
+ */
+dns_err_t dns_zonefile_soa_serial(const char *text, size_t len, const uint8_t *origin,
+                                  uint32_t *serial);
+
+/*
  * Write every record of @z, one per line in canonical order:
  * "<absolute owner>\t<ttl>\t<class>\t<type>\t<rdata>\n", SOA first.
  */

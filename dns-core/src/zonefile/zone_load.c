@@ -12,6 +12,7 @@
 
 #include "dns/name.h"
 #include "dns/rrtype.h"
+#include "dns/wire.h"
 #include "dns/zonefile.h"
 
 typedef struct load_ctx {
@@ -260,4 +261,39 @@ dns_err_t dns_zone_load_buffer(const char *name, const char *text, size_t len,
 		return DNS_EINVAL;
 	}
 	return load_zone(&src, opt, zone, on_error, ctx);
+}
+
+/* ---- the serial alone ---- */
+
+typedef struct soa_find {
+	const uint8_t *origin;
+	uint32_t serial;
+	bool found;
+} soa_find_t;
+
+static dns_err_t soa_record(void *vctx, const dns_rr_t *rr, const dns_zf_pos_t *pos)
+{
+	soa_find_t *f = vctx;
+	if (rr->type != DNS_TYPE_SOA || !dns_name_equal(rr->owner, f->origin) || rr->rdlen < 20)
+		return DNS_OK;
+	f->serial = dns_get32(rr->rdata + rr->rdlen - 20);
+	f->found = true;
+	return DNS_EEXIST; /* stop: the rest of the text is not needed */
+}
+
+static void soa_ignore(void *ctx, const dns_zf_pos_t *pos, const char *msg)
+{
+}
+
+dns_err_t dns_zonefile_soa_serial(const char *text, size_t len, const uint8_t *origin,
+                                  uint32_t *serial)
+{
+	soa_find_t f = { origin, 0, false };
+	dns_zf_options_t opt = { .origin = origin, .no_include = true };
+	dns_err_t e = dns_zonefile_parse_buffer("-", text, len, &opt, soa_record, soa_ignore, &f);
+	if (f.found) {
+		*serial = f.serial;
+		return DNS_OK;
+	}
+	return e == DNS_ENOMEM ? DNS_ENOMEM : DNS_ENOTFOUND;
 }
