@@ -119,8 +119,10 @@ static fetch_t *tx_find(res_engine_t *e, uint32_t id)
 
 static void budget_put(budget_t *b)
 {
-	if (b && --b->refs == 0)
+	if (b && --b->refs == 0) {
+		*b->spent += b->sig_max - b->sig.verifications;
 		free(b);
+	}
 }
 
 static fetch_t *fetch_new(res_engine_t *e, uint64_t now, const uint8_t *name, uint16_t type,
@@ -140,6 +142,8 @@ static fetch_t *fetch_new(res_engine_t *e, uint64_t now, const uint8_t *name, ui
 	}
 	if (!budget->refs) {
 		budget->sig.verifications = e->cfg.max_validations;
+		budget->sig_max = e->cfg.max_validations;
+		budget->spent = &e->st.sig_verifications;
 		budget->hashes = e->cfg.max_nsec3_hashes;
 	}
 	budget->refs++;

@@ -30,6 +30,8 @@ typedef struct budget {
 	unsigned queries;   /* outgoing queries made */
 	dns_dnssec_budget_t sig;  /* signature verifications left (KeyTrap) */
 	unsigned hashes;    /* NSEC3 hash computations left (CVE-2023-50868) */
+	unsigned sig_max;   /* the verifications it started with */
+	uint64_t *spent;    /* where the verifications used are added up (stats) */
 } budget_t;
 
 /* Internal fetch flags (beside RES_Q_CD): a validator's DS/DNSKEY fetch

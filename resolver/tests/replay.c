@@ -26,6 +26,8 @@ typedef struct run {
 	unsigned failures;
 	bool verbose;
 	uint64_t upstream_mark;
+	uint64_t verify_mark;
+	uint64_t elapsed;          /* fake ms the last resolved query took */
 	/* answers waiting for CHECK_ANSWER */
 	uint8_t answers[16][65535];
 	size_t alen[16];
@@ -158,7 +160,7 @@ static bool query_step(run_t *r, rpl_step_t *st)
 	uint8_t qbuf[512];
 	dns_msg_builder_t b;
 	dns_msg_builder_init(&b, qbuf, sizeof qbuf, sizeof qbuf);
-	dns_msg_builder_header(&b, 0x1234, en->flags & (DNS_FLAG_RD | DNS_FLAG_CD));
+	dns_msg_builder_header(&b, 0x1234, en->flags & (DNS_FLAG_RD | DNS_FLAG_CD | DNS_FLAG_AD));
 	dns_msg_builder_question(&b, en->qname, en->qtype, DNS_CLASS_IN);
 	dns_edns_write(&b, 1232, 0, en->do_bit, NULL, 0);
 	size_t qlen = dns_msg_builder_finish(&b);
@@ -169,6 +171,7 @@ static bool query_step(run_t *r, rpl_step_t *st)
 	}
 	size_t len = 0;
 	uint8_t *out = r->answers[r->nanswers];
+	uint64_t start = r->now;
 	if (res_engine_answer_cached(r->e, r->now, &q, true, out, 65535, &len)) {
 		if (r->verbose)
 			fprintf(stderr, "  (answered from the cache)\n");
@@ -196,6 +199,7 @@ static bool query_step(run_t *r, rpl_step_t *st)
 		len = res_client_write(done, &q, true, out, 65535);
 		res_client_free(done);
 	}
+	r->elapsed = r->now - start;
 	r->alen[r->nanswers++] = len;
 	dns_msg_free(&q);
 	return true;
@@ -272,6 +276,18 @@ static bool compare_section(run_t *r, rpl_step_t *st, const dns_msg_t *got, int 
 	return same;
 }
 
+/* The INFO-CODE of the answer's first extended DNS error, or -1. */
+static int answer_ede(const dns_msg_t *m)
+{
+	dns_edns_t ed;
+	const uint8_t *data;
+	uint16_t len;
+	if (!m->opt || dns_edns_parse(&m->opt->rr, &ed) != DNS_OK ||
+	    !dns_edns_option_find(&ed, DNS_EDNS_EDE, &data, &len) || len < 2)
+		return -1;
+	return dns_get16(data);
+}
+
 static bool check_step(run_t *r, rpl_step_t *st)
 {
 	if (!r->nanswers) {
@@ -289,6 +305,14 @@ static bool check_step(run_t *r, rpl_step_t *st)
 		        st->entry.rcode, st->entry.flags, dns_flags_rcode(m.flags), m.flags & mask);
 		ok = false;
 	}
+	if (ok && st->entry.ede != RPL_EDE_NONE) {
+		int got = answer_ede(&m);
+		if (got < 0 || (st->entry.ede >= 0 && got != st->entry.ede)) {
+			fprintf(stderr, "line %u: extended error: expected %d, got %d\n", st->line,
+			        st->entry.ede, got);
+			ok = false;
+		}
+	}
 	if (ok)
 		ok = compare_section(r, st, &m, DNS_SEC_ANSWER);
 	if (ok && st->entry.given[DNS_SEC_AUTHORITY])
@@ -298,6 +322,41 @@ static bool check_step(run_t *r, rpl_step_t *st)
 	memmove(r->alen, r->alen + 1, sizeof r->alen[0] * (r->nanswers - 1));
 	r->nanswers--;
 	return ok;
+}
+
+/* Root hints, trust anchors and negative trust anchors from the scenario's config. */
+static bool configure(run_t *r, const char *path)
+{
+	char err[200] = "no memory";
+	if (!r->e || res_engine_set_hints(r->e, r->s.hints, r->s.hints_len, err, sizeof err) ||
+	    (r->s.anchors_len &&
+	     res_engine_add_trust_anchors(r->e, r->s.anchors, r->s.anchors_len, err, sizeof err))) {
+		fprintf(stderr, "%s: engine/hints/trust anchors: %s\n", path, err);
+		return false;
+	}
+	for (unsigned i = 0; i < r->s.ninsecure; i++) {
+		uint8_t zone[DNS_NAME_MAX];
+		size_t len;
+		const char *t = r->s.insecure[i];
+		if (dns_name_from_text(zone, &len, t, strlen(t), dns_name_root) ||
+		    res_engine_add_insecure(r->e, zone)) {
+			fprintf(stderr, "%s: domain-insecure: bad zone %s\n", path, t);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* CHECK_UPSTREAM / CHECK_VERIFICATIONS: at most @max since the previous check. */
+static bool check_count(const rpl_step_t *st, const char *what, uint64_t total, uint64_t *mark)
+{
+	uint64_t n = total - *mark;
+	*mark = total;
+	if (n <= st->value)
+		return true;
+	fprintf(stderr, "line %u: %llu %s, at most %u expected\n", st->line, (unsigned long long)n,
+	        what, st->value);
+	return false;
 }
 
 int main(int argc, char **argv)
@@ -315,15 +374,16 @@ int main(int argc, char **argv)
 		.cache = {.max_bytes = r->s.cache_size, .max_ttl = r->s.max_ttl, .min_ttl = r->s.min_ttl},
 		.no_qname_minimisation = !r->s.qname_min,
 		.max_queries = r->s.max_queries, .max_chain = r->s.max_chain,
-		.max_ns_lookups = r->s.max_ns_lookups, .random = rnd, .random_ctx = &r->rng,
+		.max_ns_lookups = r->s.max_ns_lookups, .max_validations = r->s.max_validations,
+		.random = rnd, .random_ctx = &r->rng,
 	};
-	r->e = res_engine_new(&cfg);
-	char err[200];
-	if (!r->e || res_engine_set_hints(r->e, r->s.hints, r->s.hints_len, err, sizeof err)) {
-		fprintf(stderr, "%s: engine/hints: %s\n", argv[1], r->e ? err : "no memory");
-		return 2;
-	}
 	r->now = 1000000;
+	/* The validator's clock: val-override-date at the start, moving with the fake clock. */
+	if (r->s.override_date)
+		cfg.clock_offset_ms = r->s.override_date * 1000 - (int64_t)r->now;
+	r->e = res_engine_new(&cfg);
+	if (!r->e || !configure(r, argv[1]))
+		return 2;
 	for (unsigned i = 0; i < r->s.nsteps; i++) {
 		rpl_step_t *st = &r->s.steps[i];
 		r->step = st->n;
@@ -337,18 +397,22 @@ int main(int argc, char **argv)
 			r->now += (uint64_t)st->value * 1000;
 			res_engine_tick(r->e, r->now);
 			break;
-		case RPL_CHECK_UPSTREAM: {
+		case RPL_CHECK_UPSTREAM:
+		case RPL_CHECK_VERIFICATIONS: {
 			res_stats_t stats;
 			res_engine_stats(r->e, &stats);
-			uint64_t sent = stats.upstream_queries - r->upstream_mark;
-			r->upstream_mark = stats.upstream_queries;
-			if (sent > st->value) {
-				fprintf(stderr, "line %u: %llu upstream queries, at most %u expected\n",
-				        st->line, (unsigned long long)sent, st->value);
-				ok = false;
-			}
+			ok = st->kind == RPL_CHECK_UPSTREAM
+			     ? check_count(st, "upstream queries", stats.upstream_queries, &r->upstream_mark)
+			     : check_count(st, "signature verifications", stats.sig_verifications,
+			                   &r->verify_mark);
 			break;
 		}
+		case RPL_CHECK_ELAPSED:
+			ok = r->elapsed <= st->value;
+			if (!ok)
+				fprintf(stderr, "line %u: the query took %llu ms of fake time, at most %u expected\n",
+				        st->line, (unsigned long long)r->elapsed, st->value);
+			break;
 		}
 		if (!ok)
 			r->failures++;

@@ -112,6 +112,8 @@ static bool entry_line(pstate_t *p, char *line)
 			else if (!strcmp(tok, "all")) e->match |= RPL_M_ALL;
 			else if (!strcmp(tok, "TCP")) e->match |= RPL_M_TCP;
 			else if (!strcmp(tok, "UDP")) e->match |= RPL_M_UDP;
+			else if (!strcmp(tok, "ede=any")) e->ede = RPL_EDE_ANY;
+			else if (!strncmp(tok, "ede=", 4)) e->ede = atoi(tok + 4);
 			else if (strcmp(tok, "flags") && strcmp(tok, "question") && strcmp(tok, "answer"))
 				return fail(p, "unknown MATCH keyword");
 		}
@@ -170,6 +172,7 @@ static rpl_entry_t *new_entry(pstate_t *p)
 		e = &p->s->steps[p->s->nsteps - 1].entry;
 	}
 	memset(e, 0, sizeof *e);
+	e->ede = RPL_EDE_NONE;
 	e->line = p->line;
 	return e;
 }
@@ -193,15 +196,56 @@ static bool step_line(pstate_t *p, char *line)
 	else if (!strcmp(kind, "CHECK_ANSWER")) st->kind = RPL_CHECK_ANSWER;
 	else if (!strcmp(kind, "TIME_PASSES") && k == 4 && !strcmp(a, "ELAPSE")) st->kind = RPL_TIME_PASSES;
 	else if (!strcmp(kind, "CHECK_UPSTREAM") && k == 4 && !strcmp(a, "MAX")) st->kind = RPL_CHECK_UPSTREAM;
+	else if (!strcmp(kind, "CHECK_VERIFICATIONS") && k == 4 && !strcmp(a, "MAX"))
+		st->kind = RPL_CHECK_VERIFICATIONS;
+	else if (!strcmp(kind, "CHECK_ELAPSED") && k == 4 && !strcmp(a, "MAX")) st->kind = RPL_CHECK_ELAPSED;
 	else return fail(p, "unsupported STEP");
 	st->value = v;
+	return true;
+}
+
+/* "YYYYMMDDHHMMSS" (UTC) as UNIX seconds, or -1. */
+static int64_t parse_date(const char *t)
+{
+	int y, mo, d, h, mi, sec;
+	if (strlen(t) != 14 || sscanf(t, "%4d%2d%2d%2d%2d%2d", &y, &mo, &d, &h, &mi, &sec) != 6 ||
+	    y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31)
+		return -1;
+	/* days from the civil date (proleptic Gregorian), no time zone involved */
+	y -= mo <= 2;
+	int64_t era = y / 400, yoe = y - era * 400;
+	int64_t doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+	return days * 86400 + h * 3600 + mi * 60 + sec;
+}
+
+/* Quoted settings of testbound: trust-anchor, val-override-date, domain-insecure. */
+static bool quoted_config(pstate_t *p, const char *key, const char *val)
+{
+	rpl_t *s = p->s;
+	if (!strcmp(key, "trust-anchor")) {
+		int n = snprintf(s->anchors + s->anchors_len, sizeof s->anchors - s->anchors_len,
+		                 "%s\n", val);
+		if (n < 0 || (size_t)n >= sizeof s->anchors - s->anchors_len)
+			return fail(p, "too many trust anchors");
+		s->anchors_len += (size_t)n;
+	} else if (!strcmp(key, "val-override-date")) {
+		if ((s->override_date = parse_date(val)) < 0)
+			return fail(p, "val-override-date: YYYYMMDDHHMMSS");
+	} else if (!strcmp(key, "domain-insecure")) {
+		if (s->ninsecure >= 8 || strlen(val) >= sizeof s->insecure[0])
+			return fail(p, "domain-insecure: at most 8 zones");
+		snprintf(s->insecure[s->ninsecure++], sizeof s->insecure[0], "%s", val);
+	}
 	return true;
 }
 
 static bool config_line(pstate_t *p, const char *line)
 {
 	rpl_t *s = p->s;
-	char key[64], val[200];
+	char key[64], val[200], quoted[1024];
+	if (sscanf(line, " %63[^:]: \"%1023[^\"]\"", key, quoted) == 2)
+		return quoted_config(p, key, quoted);
 	if (sscanf(line, " %63[^:]: %199s", key, val) != 2)
 		return true; /* "server:", "stub-zone:" and the like */
 	if (!strcmp(key, "qname-minimisation")) s->qname_min = !strcmp(val, "yes");
@@ -211,6 +255,7 @@ static bool config_line(pstate_t *p, const char *line)
 	else if (!strcmp(key, "max-ttl")) s->max_ttl = (unsigned)atoi(val);
 	else if (!strcmp(key, "min-ttl")) s->min_ttl = (unsigned)atoi(val);
 	else if (!strcmp(key, "cache-size")) s->cache_size = (size_t)atol(val);
+	else if (!strcmp(key, "max-validations")) s->max_validations = (unsigned)atoi(val);
 	else if (!strcmp(key, "stub-addr")) {
 		struct sockaddr_storage ss;
 		if (!parse_addr(val, &ss))

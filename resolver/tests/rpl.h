@@ -17,11 +17,15 @@ enum {
 	RPL_M_ALL = 16, RPL_M_TCP = 32, RPL_M_UDP = 64,
 };
 
+#define RPL_EDE_NONE (-1)  /* CHECK_ANSWER: no ede= given, not checked */
+#define RPL_EDE_ANY (-2)   /* ede=any: some EDE must be there */
+
 typedef struct rpl_entry {
 	unsigned match;
 	uint16_t flags;            /* header flag bits named in REPLY */
 	bool do_bit;               /* REPLY DO (queries: ask with DO=1) */
 	unsigned rcode;
+	int ede;                   /* MATCH ede=N (checks only), or RPL_EDE_* */
 	bool has_question;
 	uint8_t qname[DNS_NAME_MAX];
 	uint16_t qtype;
@@ -38,13 +42,16 @@ typedef struct rpl_range {
 	unsigned nentries;
 } rpl_range_t;
 
-typedef enum { RPL_QUERY, RPL_CHECK_ANSWER, RPL_TIME_PASSES, RPL_CHECK_UPSTREAM } rpl_step_kind_t;
+typedef enum {
+	RPL_QUERY, RPL_CHECK_ANSWER, RPL_TIME_PASSES, RPL_CHECK_UPSTREAM,
+	RPL_CHECK_VERIFICATIONS, RPL_CHECK_ELAPSED,
+} rpl_step_kind_t;
 
 typedef struct rpl_step {
 	unsigned n;
 	rpl_step_kind_t kind;
 	rpl_entry_t entry;         /* QUERY, CHECK_ANSWER */
-	unsigned value;            /* TIME_PASSES seconds, CHECK_UPSTREAM max */
+	unsigned value;            /* TIME_PASSES seconds, CHECK_* max */
 	unsigned line;
 } rpl_step_t;
 
@@ -53,6 +60,12 @@ typedef struct rpl {
 	bool qname_min;            /* qname-minimisation (default yes) */
 	unsigned max_queries, max_chain, max_ns_lookups, max_ttl, min_ttl;
 	size_t cache_size;
+	unsigned max_validations;
+	int64_t override_date;     /* val-override-date as UNIX seconds, or 0 */
+	char anchors[8192];        /* trust-anchor: lines (zone-file text) */
+	size_t anchors_len;
+	char insecure[8][256];     /* domain-insecure: zones */
+	unsigned ninsecure;
 	char hints[4096];          /* zone text of the root hints */
 	size_t hints_len;
 	rpl_range_t *ranges;

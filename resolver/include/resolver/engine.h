@@ -173,6 +173,7 @@ typedef struct res_stats {
 	uint64_t upstream_timeouts;
 	uint64_t budget_exhausted;   /* fetches stopped by their budget or deadline */
 	uint64_t val_secure, val_insecure, val_bogus;  /* validated client answers */
+	uint64_t sig_verifications;  /* signature verifications of finished client queries */
 	uint64_t answers_noerror, answers_nxdomain, answers_servfail;
 	size_t fetches;              /* in flight now */
 	res_cache_stats_t cache;
