@@ -45,7 +45,9 @@ les_tls() {
 		-days 2 -extfile "$T/ext.cnf" -out "$T/tls.pem" 2>>"$T/openssl.log"
 }
 
-# les_primary [EXTRA_ZONE_LINES]: the remote and the primary on $P.
+# les_primary [EXTRA_ZONE_LINES]: the remote and the primary on $P, with
+# the extra arguments in LES_PRIMARY_ARGS (e.g. --notify for secondaries).
+LES_PRIMARY_ARGS=()
 les_primary() {
 	mkdir -p "$T/seed"
 	{ small_zone 2026050101; printf '%s\n' "${1:-}"; } \
@@ -53,17 +55,21 @@ les_primary() {
 	cat >"$T/seed/_keys" <<-KEYS
 	$CERT_KEY. DNSKEY 0 3 163 $CERT_SECRET
 	$LES_KEY. DNSKEY 0 3 163 $LES_SECRET
+	$TRANSFER_KEY_NAME DNSKEY 0 3 163 $TRANSFER_KEY_SECRET
 	KEYS
 	REMOTE=$T/remote.git
 	make_remote "$REMOTE" "$T/seed"
-	start_primary primary "$T/state" --remote "$REMOTE" --listen "127.0.0.1:$P"
+	start_primary primary "$T/state" --remote "$REMOTE" --listen "127.0.0.1:$P" \
+		${LES_PRIMARY_ARGS[@]+"${LES_PRIMARY_ARGS[@]}"}
 	wait_serial 30 127.0.0.1 "$P" $ZONE 2026050101
 }
 
-# les_pebble NAME ACME_PORT MGMT_PORT DNS_PORT [ENV...]: Pebble, root in $T/NAME-root.pem.
+# les_pebble NAME ACME_PORT MGMT_PORT DNS_PORT [DNS_ADDR [ENV...]]: Pebble
+# asking DNS_ADDR:DNS_PORT (127.0.0.1 by default), root in $T/NAME-root.pem.
 les_pebble() {
-	local name=$1 acme=$2 mgmt=$3 dns=$4
+	local name=$1 acme=$2 mgmt=$3 dns=$4 dnsaddr=${5:-127.0.0.1}
 	shift 4
+	[ $# -eq 0 ] || shift
 	cat >"$T/$name.json" <<-JSON
 	{"pebble": {"listenAddress": "127.0.0.1:$acme", "managementListenAddress": "127.0.0.1:$mgmt",
 	  "certificate": "$T/tls.pem", "privateKey": "$T/tls.key",
@@ -71,7 +77,7 @@ les_pebble() {
 	  "externalAccountBindingRequired": false}}
 	JSON
 	start "$name" env PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 "$@" \
-		pebble -config "$T/$name.json" -dnsserver "127.0.0.1:$dns"
+		pebble -config "$T/$name.json" -dnsserver "$dnsaddr:$dns"
 	PEBBLE_PID=$STARTED_PID
 	wait_until 60 "pebble $name answering" curl -sf --max-time 2 --cacert "$T/ca.pem" \
 		"https://127.0.0.1:$acme/dir" -o /dev/null
