@@ -10,6 +10,7 @@
  * while it calls the engine, never across I/O waits.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <event2/event.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -51,6 +52,7 @@ typedef struct item {
 	dns_net_deferred_t *d;
 	bool tcp;
 	bool started;
+	uint32_t src;                 /* hash of the client's address (per-client limit) */
 	size_t len;
 	uint8_t q[];
 } item_t;
@@ -177,8 +179,8 @@ static void start_item(daemon_t *d, item_t *it, uint64_t now)
 	dns_msg_t q;
 	res_client_t *c = NULL;
 	if (dns_msg_parse(&q, it->q, it->len) == DNS_OK)
-		c = res_engine_resolve(d->e, now, q.qname, q.qtype,
-		                       (q.flags & DNS_FLAG_CD) ? RES_Q_CD : 0, it);
+		c = res_engine_resolve_src(d->e, now, it->src, q.qname, q.qtype,
+		                           (q.flags & DNS_FLAG_CD) ? RES_Q_CD : 0, it);
 	if (!c) {
 		size_t len = res_write_servfail(&q, 0, d->out, sizeof d->out);
 		if (len)
@@ -236,6 +238,24 @@ static void reply_rcode(const dns_net_request_t *req, dns_net_reply_t *out, unsi
 	out->len = DNS_HDR_LEN;
 }
 
+/* A hash of the client's address (not its port), never 0. */
+static uint32_t peer_key(const struct sockaddr *sa)
+{
+	const uint8_t *p = NULL;
+	size_t n = 0;
+	if (sa && sa->sa_family == AF_INET) {
+		p = (const uint8_t *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+		n = 4;
+	} else if (sa && sa->sa_family == AF_INET6) {
+		p = (const uint8_t *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		n = 16;
+	}
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h ? h : 1;
+}
+
 static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *out)
 {
 	daemon_t *d = ctx;
@@ -278,6 +298,7 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 			memset(it, 0, sizeof *it);
 			it->d = df;
 			it->tcp = tcp;
+			it->src = peer_key(req->peer);
 			it->len = req->len;
 			memcpy(it->q, req->data, req->len);
 			pthread_mutex_lock(&d->mu);
@@ -347,6 +368,14 @@ static void write_metrics(void *ctx, FILE *f)
 	        (unsigned long long)st.val_insecure, (unsigned long long)st.val_bogus,
 	        st.fetches, st.cache.entries,
 	        st.cache.bytes, (unsigned long long)st.cache.evictions);
+	fprintf(f, "# TYPE dns_resolver_clients_refused_total counter\n"
+	           "dns_resolver_clients_refused_total %llu\n"
+	           "# TYPE dns_resolver_clients_waiting gauge\n"
+	           "dns_resolver_clients_waiting %zu\n"
+	           "# TYPE dns_resolver_signature_verifications_total counter\n"
+	           "dns_resolver_signature_verifications_total %llu\n",
+	        (unsigned long long)st.clients_refused, st.clients,
+	        (unsigned long long)st.sig_verifications);
 }
 
 /* ---- command line ---- */
@@ -364,6 +393,9 @@ static const char usage[] =
 	"  --cache-size BYTES     record cache bound, K/M/G suffixes (default 64M)\n"
 	"  --max-ttl S            cap on cached TTLs (default 86400)\n"
 	"  --min-ttl S            floor on cached TTLs (default 0)\n"
+	"  --max-client-queries N  queries one client address may have waiting for upstream\n"
+	"                         (default 100; more get SERVFAIL)\n"
+	"  --max-outstanding N    client queries waiting for upstream in all (default 20000)\n"
 	"  --no-qname-minimisation  send full names to every server (RFC 9156 is on by default)\n"
 	"  --no-ipv6 | --no-ipv4  never query servers over that family\n"
 	"  --dir DIR              state directory (accepted; nothing is stored yet)\n"
@@ -444,6 +476,12 @@ static int parse_args(config_t *c, int argc, char **argv)
 			ok = parse_size(v, &c->rc.cache.max_bytes);
 		} else if (!strcmp(o, "--max-ttl")) {
 			ok = parse_u32(v, &c->rc.cache.max_ttl) && c->rc.cache.max_ttl > 0;
+		} else if (!strcmp(o, "--max-client-queries")) {
+			ok = parse_u32(v, &u) && u >= 1 && u <= 65535;
+			c->rc.max_client_queries = u;
+		} else if (!strcmp(o, "--max-outstanding")) {
+			ok = parse_u32(v, &u) && u >= 1;
+			c->rc.max_clients = u;
 		} else if (!strcmp(o, "--min-ttl")) {
 			ok = parse_u32(v, &c->rc.cache.min_ttl);
 		} else if (!strcmp(o, "--metrics")) {

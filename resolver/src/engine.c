@@ -29,8 +29,20 @@ void eng_ready(res_engine_t *e, fetch_t *f)
 	e->ready_tail = f;
 }
 
+/* The client no longer waits: its slots (overall, per source) are free. */
+static void client_release(res_engine_t *e, res_client_t *c)
+{
+	if (!c->waiting)
+		return;
+	c->waiting = false;
+	e->nclients--;
+	if (c->has_src && e->src_count[c->src])
+		e->src_count[c->src]--;
+}
+
 static void client_done(res_engine_t *e, res_client_t *c)
 {
+	client_release(e, c);
 	c->next = NULL;
 	if (e->done_tail)
 		e->done_tail->next = c;
@@ -168,6 +180,8 @@ static fetch_t *fetch_new(res_engine_t *e, uint64_t now, const uint8_t *name, ui
 	return f;
 }
 
+static void creator_clear(fetch_t *f);
+
 static void fetch_unlink(res_engine_t *e, fetch_t *f)
 {
 	for (fetch_t **p = &e->fetch_tab[f->hash % FETCH_BUCKETS]; *p; p = &(*p)->hnext)
@@ -182,6 +196,9 @@ static void fetch_unlink(res_engine_t *e, fetch_t *f)
 	if (f->next)
 		f->next->prev = f->prev;
 	eng_tx_unlink(e, f);
+	while (f->kids)
+		creator_clear(f->kids);
+	creator_clear(f);
 	e->nfetches--;
 }
 
@@ -203,6 +220,32 @@ static bool waiter_add(fetch_t *f, res_client_t *c, fetch_t *parent)
 	w->next = f->waiters;
 	f->waiters = w;
 	return true;
+}
+
+/* Creator links are kept both ways, so that a finishing fetch lets go of
+ * the fetches it created without walking every fetch in flight. */
+static void creator_set(fetch_t *f, fetch_t *creator)
+{
+	f->creator = creator;
+	f->kid_prev = NULL;
+	f->kid_next = creator->kids;
+	if (creator->kids)
+		creator->kids->kid_prev = f;
+	creator->kids = f;
+}
+
+static void creator_clear(fetch_t *f)
+{
+	if (!f->creator)
+		return;
+	if (f->kid_prev)
+		f->kid_prev->kid_next = f->kid_next;
+	else
+		f->creator->kids = f->kid_next;
+	if (f->kid_next)
+		f->kid_next->kid_prev = f->kid_prev;
+	f->creator = NULL;
+	f->kid_next = f->kid_prev = NULL;
 }
 
 /* The fetch @anc is @f or one it works for (a wait on it would never end). */
@@ -232,7 +275,7 @@ fetch_t *eng_subfetch_flags(res_engine_t *e, fetch_t *parent, uint64_t now, cons
 		f = fetch_new(e, now, name, type, flags, parent->budget);
 		if (!f)
 			return NULL;
-		f->creator = parent;
+		creator_set(f, parent);
 		f->depth = parent->depth + 1;
 		/* A sub-fetch lives no longer than the fetch that started it. */
 		if (f->deadline > parent->deadline)
@@ -263,13 +306,11 @@ void eng_finish(res_engine_t *e, fetch_t *f, uint64_t now)
 				free(w);
 				break;
 			}
-		if (f->sub->creator == f)
-			f->sub->creator = NULL;
 		f->sub = NULL;
 	}
-	for (fetch_t *o = e->all; o; o = o->next)
-		if (o->creator == f)
-			o->creator = NULL;
+	while (f->kids)
+		creator_clear(f->kids);
+	creator_clear(f);
 	waiter_t *w = f->waiters;
 	f->waiters = NULL;
 	while (w) {
@@ -460,10 +501,29 @@ bool res_engine_answer_cached(res_engine_t *e, uint64_t now, const dns_msg_t *q,
 res_client_t *res_engine_resolve(res_engine_t *e, uint64_t now, const uint8_t *qname,
                                  uint16_t qtype, unsigned flags, void *user)
 {
+	return res_engine_resolve_src(e, now, 0, qname, qtype, flags, user);
+}
+
+res_client_t *res_engine_resolve_src(res_engine_t *e, uint64_t now, uint32_t src_key,
+                                     const uint8_t *qname, uint16_t qtype, unsigned flags,
+                                     void *user)
+{
+	uint16_t src = (uint16_t)((src_key * 0x9E3779B1u) >> 16);
+	if (e->nclients >= e->cfg.max_clients ||
+	    (src_key && e->src_count[src] >= e->cfg.max_client_queries)) {
+		e->st.clients_refused++;
+		return NULL;
+	}
 	res_client_t *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
 	c->user = user;
+	c->waiting = true;
+	c->has_src = src_key != 0;
+	c->src = src;
+	e->nclients++;
+	if (c->has_src)
+		e->src_count[src]++;
 	res_result_init(&c->res, NULL, 0);
 	e->st.client_queries++;
 	flags &= RES_Q_CD;
@@ -476,6 +536,7 @@ res_client_t *res_engine_resolve(res_engine_t *e, uint64_t now, const uint8_t *q
 			eng_ready(e, f);
 	}
 	if (!f || !waiter_add(f, c, NULL)) {
+		client_release(e, c);
 		free(c);
 		return NULL;
 	}
@@ -587,6 +648,7 @@ void res_engine_stats(const res_engine_t *e, res_stats_t *st)
 {
 	*st = e->st;
 	st->fetches = e->nfetches;
+	st->clients = e->nclients;
 	res_cache_stats(e->cache, &st->cache);
 }
 
@@ -610,6 +672,8 @@ res_engine_t *res_engine_new(const res_config_t *cfg)
 	e->cfg.max_depth = DEF(e->cfg.max_depth, 6);
 	e->cfg.fetch_timeout_ms = DEF(e->cfg.fetch_timeout_ms, 10000);
 	e->cfg.max_fetches = DEF(e->cfg.max_fetches, 10000);
+	e->cfg.max_clients = DEF(e->cfg.max_clients, 20000);
+	e->cfg.max_client_queries = DEF(e->cfg.max_client_queries, 100);
 	e->cfg.max_validations = DEF(e->cfg.max_validations, 96);
 	e->cfg.max_nsec3_hashes = DEF(e->cfg.max_nsec3_hashes, 128);
 	e->next_tx = cfg->random(cfg->random_ctx) | 1;
@@ -617,7 +681,8 @@ res_engine_t *res_engine_new(const res_config_t *cfg)
 	e->infra = res_infra_new(4096);
 	e->keys = res_keys_new(20000);
 	e->anchors = res_anchors_new();
-	if (!e->cache || !e->infra || !e->keys || !e->anchors || res_hints_default(e) != DNS_OK) {
+	e->src_count = calloc(SRC_BUCKETS, sizeof *e->src_count);
+	if (!e->src_count || !e->cache || !e->infra || !e->keys || !e->anchors || res_hints_default(e) != DNS_OK) {
 		res_engine_free(e);
 		return NULL;
 	}
@@ -656,5 +721,6 @@ void res_engine_free(res_engine_t *e)
 	res_keys_free(e->keys);
 	res_anchors_free(e->anchors);
 	free(e->sends);
+	free(e->src_count);
 	free(e);
 }

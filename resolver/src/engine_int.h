@@ -82,6 +82,8 @@ struct fetch {
 	res_result_t res;
 	budget_t *budget;
 	fetch_t *creator;             /* the fetch this one works for, or NULL */
+	fetch_t *kids;                /* fetches whose creator this one is */
+	fetch_t *kid_next, *kid_prev; /* siblings in the creator's kids list */
 	unsigned depth;
 	waiter_t *waiters;
 	fetch_t *sub;                 /* the fetch this one waits for */
@@ -113,9 +115,14 @@ struct fetch {
 
 enum { VAL_SECURE = 0, VAL_INSECURE = 1, VAL_BOGUS = 2 };
 
+#define SRC_BUCKETS 65536  /* per-client counts of waiting queries, by address hash */
+
 struct res_client {
 	res_client_t *next;
 	void *user;
+	bool waiting;                 /* counted in nclients (and src_count) */
+	bool has_src;
+	uint16_t src;                 /* its bucket in src_count */
 	res_result_t res;
 };
 
@@ -131,6 +138,8 @@ struct res_engine {
 	fetch_t *tx_tab[TX_BUCKETS];
 	fetch_t *all;
 	size_t nfetches;
+	size_t nclients;              /* client queries waiting for an answer */
+	uint16_t *src_count;          /* SRC_BUCKETS: waiting queries per client bucket */
 	fetch_t *ready_head, *ready_tail;
 	res_client_t *done_head, *done_tail;
 	res_send_t *sends;            /* queue of queries to hand out */

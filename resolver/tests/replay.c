@@ -154,6 +154,45 @@ static void pump_sends(run_t *r)
 	}
 }
 
+#define CLIENT 1        /* the scenario's client */
+#define FLOODER 2       /* QUERY_FLOOD's client */
+
+/* The scenario client's next finished query; a flood's answers are dropped. */
+static res_client_t *next_mine(run_t *r)
+{
+	res_client_t *c;
+	while ((c = res_engine_next_done(r->e))) {
+		if (res_client_user(c) == r)
+			return c;
+		res_client_free(c);
+	}
+	return NULL;
+}
+
+/* QUERY_FLOOD: @st->value queries for random names below the entry's
+ * name, from one other client, all started at once (not waited for). */
+static bool flood_step(run_t *r, rpl_step_t *st)
+{
+	unsigned refused = 0;
+	for (unsigned i = 0; i < st->value; i++) {
+		char label[16];
+		uint8_t name[DNS_NAME_MAX];
+		size_t llen = (size_t)snprintf(label, sizeof label, "r%08x", rnd(&r->rng));
+		size_t slen = dns_name_length(st->entry.qname);
+		if (1 + llen + slen > DNS_NAME_MAX)
+			return false;
+		name[0] = (uint8_t)llen;
+		memcpy(name + 1, label, llen);
+		memcpy(name + 1 + llen, st->entry.qname, slen);
+		if (!res_engine_resolve_src(r->e, r->now, FLOODER, name, st->entry.qtype, 0, NULL))
+			refused++;
+		pump_sends(r);
+	}
+	if (r->verbose)
+		fprintf(stderr, "  flood: %u queries, %u refused\n", st->value, refused);
+	return true;
+}
+
 static bool query_step(run_t *r, rpl_step_t *st)
 {
 	rpl_entry_t *en = &st->entry;
@@ -176,12 +215,12 @@ static bool query_step(run_t *r, rpl_step_t *st)
 		if (r->verbose)
 			fprintf(stderr, "  (answered from the cache)\n");
 	} else {
-		res_client_t *c = res_engine_resolve(r->e, r->now, q.qname, q.qtype,
-		                                     (q.flags & DNS_FLAG_CD) ? RES_Q_CD : 0, NULL);
+		res_client_t *c = res_engine_resolve_src(r->e, r->now, CLIENT, q.qname, q.qtype,
+		                                         (q.flags & DNS_FLAG_CD) ? RES_Q_CD : 0, r);
 		res_client_t *done = NULL;
 		for (unsigned guard = 0; c && guard < 100000 && !done; guard++) {
 			pump_sends(r);
-			done = res_engine_next_done(r->e);
+			done = next_mine(r);
 			if (done)
 				break;
 			uint64_t t = res_engine_next_timer(r->e);
@@ -375,6 +414,7 @@ int main(int argc, char **argv)
 		.no_qname_minimisation = !r->s.qname_min,
 		.max_queries = r->s.max_queries, .max_chain = r->s.max_chain,
 		.max_ns_lookups = r->s.max_ns_lookups, .max_validations = r->s.max_validations,
+		.max_fetches = r->s.max_fetches, .max_client_queries = r->s.max_client_queries,
 		.random = rnd, .random_ctx = &r->rng,
 	};
 	r->now = 1000000;
@@ -405,6 +445,16 @@ int main(int argc, char **argv)
 			     ? check_count(st, "upstream queries", stats.upstream_queries, &r->upstream_mark)
 			     : check_count(st, "signature verifications", stats.sig_verifications,
 			                   &r->verify_mark);
+			break;
+		}
+		case RPL_QUERY_FLOOD: ok = flood_step(r, st); break;
+		case RPL_CHECK_WAITING: {
+			res_stats_t stats;
+			res_engine_stats(r->e, &stats);
+			ok = stats.clients <= st->value;
+			if (!ok)
+				fprintf(stderr, "line %u: %zu client queries waiting, at most %u expected\n",
+				        st->line, stats.clients, st->value);
 			break;
 		}
 		case RPL_CHECK_ELAPSED:

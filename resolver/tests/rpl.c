@@ -199,6 +199,8 @@ static bool step_line(pstate_t *p, char *line)
 	else if (!strcmp(kind, "CHECK_VERIFICATIONS") && k == 4 && !strcmp(a, "MAX"))
 		st->kind = RPL_CHECK_VERIFICATIONS;
 	else if (!strcmp(kind, "CHECK_ELAPSED") && k == 4 && !strcmp(a, "MAX")) st->kind = RPL_CHECK_ELAPSED;
+	else if (!strcmp(kind, "CHECK_WAITING") && k == 4 && !strcmp(a, "MAX")) st->kind = RPL_CHECK_WAITING;
+	else if (!strcmp(kind, "QUERY_FLOOD") && k == 4 && !strcmp(a, "COUNT")) st->kind = RPL_QUERY_FLOOD;
 	else return fail(p, "unsupported STEP");
 	st->value = v;
 	return true;
@@ -256,6 +258,8 @@ static bool config_line(pstate_t *p, const char *line)
 	else if (!strcmp(key, "min-ttl")) s->min_ttl = (unsigned)atoi(val);
 	else if (!strcmp(key, "cache-size")) s->cache_size = (size_t)atol(val);
 	else if (!strcmp(key, "max-validations")) s->max_validations = (unsigned)atoi(val);
+	else if (!strcmp(key, "max-fetches")) s->max_fetches = (unsigned)atoi(val);
+	else if (!strcmp(key, "max-client-queries")) s->max_client_queries = (unsigned)atoi(val);
 	else if (!strcmp(key, "stub-addr")) {
 		struct sockaddr_storage ss;
 		if (!parse_addr(val, &ss))

@@ -44,7 +44,7 @@ typedef struct rpl_range {
 
 typedef enum {
 	RPL_QUERY, RPL_CHECK_ANSWER, RPL_TIME_PASSES, RPL_CHECK_UPSTREAM,
-	RPL_CHECK_VERIFICATIONS, RPL_CHECK_ELAPSED,
+	RPL_CHECK_VERIFICATIONS, RPL_CHECK_ELAPSED, RPL_QUERY_FLOOD, RPL_CHECK_WAITING,
 } rpl_step_kind_t;
 
 typedef struct rpl_step {
@@ -60,7 +60,7 @@ typedef struct rpl {
 	bool qname_min;            /* qname-minimisation (default yes) */
 	unsigned max_queries, max_chain, max_ns_lookups, max_ttl, min_ttl;
 	size_t cache_size;
-	unsigned max_validations;
+	unsigned max_validations, max_fetches, max_client_queries;
 	int64_t override_date;     /* val-override-date as UNIX seconds, or 0 */
 	char anchors[8192];        /* trust-anchor: lines (zone-file text) */
 	size_t anchors_len;

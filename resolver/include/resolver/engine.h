@@ -54,6 +54,8 @@ typedef struct res_config {
 	unsigned max_depth;          /* nesting of glueless NS lookups; 0: 6 */
 	uint32_t fetch_timeout_ms;   /* whole fetch; 0: 10000 */
 	size_t max_fetches;          /* fetches in flight; 0: 10000 */
+	unsigned max_clients;        /* client queries waiting for an answer; 0: 20000 */
+	unsigned max_client_queries; /* of those, per client source (res_engine_resolve_src); 0: 100 */
 	unsigned max_validations;    /* signature verifications per client query; 0: 96 */
 	unsigned max_nsec3_hashes;   /* NSEC3 hash computations per client query; 0: 128 */
 	/* UNIX time in ms = engine time + clock_offset_ms (signature validity windows) */
@@ -101,6 +103,14 @@ dns_err_t res_engine_add_insecure(res_engine_t *e, const uint8_t *zone);
  */
 res_client_t *res_engine_resolve(res_engine_t *e, uint64_t now, const uint8_t *qname,
                                  uint16_t qtype, unsigned flags, void *user);
+/*
+ * The same for a client identified by @src_key (a hash of its address):
+ * NULL also when that client already has max_client_queries waiting, so
+ * that one client's flood cannot take the fetch slots of the others.
+ */
+res_client_t *res_engine_resolve_src(res_engine_t *e, uint64_t now, uint32_t src_key,
+                                     const uint8_t *qname, uint16_t qtype, unsigned flags,
+                                     void *user);
 
 /*
  * Answer @q (a parsed client query) from the cache alone: true with the
@@ -172,10 +182,12 @@ typedef struct res_stats {
 	uint64_t upstream_tcp;
 	uint64_t upstream_timeouts;
 	uint64_t budget_exhausted;   /* fetches stopped by their budget or deadline */
+	uint64_t clients_refused;    /* resolve calls refused: too many waiting (all or per client) */
 	uint64_t val_secure, val_insecure, val_bogus;  /* validated client answers */
 	uint64_t sig_verifications;  /* signature verifications of finished client queries */
 	uint64_t answers_noerror, answers_nxdomain, answers_servfail;
 	size_t fetches;              /* in flight now */
+	size_t clients;              /* client queries waiting now */
 	res_cache_stats_t cache;
 } res_stats_t;
 void res_engine_stats(const res_engine_t *e, res_stats_t *st);
