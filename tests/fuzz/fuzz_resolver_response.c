@@ -1,11 +1,14 @@
 /* Fuzz target: arbitrary upstream responses fed to the resolution engine
- * in the middle of resolutions.  The engine (validation on, with a root
- * trust anchor) starts two client queries; the input is a sequence of
- * replies, each a 2-byte length and the message, handed in turn to the
- * query the engine sent next (its ID patched in, so replies get past the
- * ID check; the question is the fuzzer's to match).  Time then runs out,
+ * in the middle of resolutions.  The engine (validation on with a root
+ * trust anchor when the first input byte is odd) starts two client
+ * queries; the rest of the input is a sequence of
+ * replies, each a 2-byte length and a message without its question
+ * (header, then the answer, authority and additional records), handed in
+ * turn to the query the engine sent next with that query's ID and
+ * question put in, so that replies get past those checks.  Time then runs out,
  * so every resolution ends; answers must be writable, nothing may crash
  * or leak. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +52,25 @@ static void drain(res_engine_t *e)
 	}
 }
 
+/* The reply: the input's header with the query's ID, the query's question,
+ * then the input's sections (so the fuzzer need not guess the question). */
+static size_t reply_for(const res_send_t *s, const uint8_t *in, size_t len, uint8_t *out)
+{
+	if (len < DNS_HDR_LEN || s->len <= DNS_HDR_LEN) {
+		memcpy(out, in, len);
+		return len;
+	}
+	size_t qlen = dns_name_length(s->msg + DNS_HDR_LEN) + 4;
+	if (DNS_HDR_LEN + qlen > s->len || len + qlen > 65535)
+		qlen = 0;
+	memcpy(out, in, DNS_HDR_LEN);
+	memcpy(out, s->msg, 2);
+	dns_put16(out + 4, qlen ? 1 : 0);
+	memcpy(out + DNS_HDR_LEN, s->msg + DNS_HDR_LEN, qlen);
+	memcpy(out + DNS_HDR_LEN + qlen, in + DNS_HDR_LEN, len - DNS_HDR_LEN);
+	return len + qlen;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint32_t seed = 0x2545F491;
@@ -56,8 +78,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	                    .max_queries = 16};
 	res_engine_t *e = res_engine_new(&cfg);
 	char err[100];
+	/* The first byte's low bit turns validation on (a root trust anchor). */
+	bool validate = size && (data[0] & 1);
+	if (size) {
+		data++;
+		size--;
+	}
 	if (!e || res_engine_set_hints(e, hints, sizeof hints - 1, err, sizeof err) ||
-	    res_engine_add_trust_anchors(e, anchor, sizeof anchor - 1, err, sizeof err))
+	    (validate && res_engine_add_trust_anchors(e, anchor, sizeof anchor - 1, err, sizeof err)))
 		abort();
 	uint64_t now = 1000;
 	res_client_t *c1 = res_engine_resolve(e, now, (const uint8_t *)"\3www\7example\3com",
@@ -74,11 +102,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pos += 2;
 		if (len > size - pos)
 			len = size - pos;
-		memcpy(msg, data + pos, len);
+		size_t rlen = reply_for(&s, data + pos, len, msg);
 		pos += len;
-		if (len >= 2 && s.len >= 2)
-			memcpy(msg, s.msg, 2); /* the query's ID */
-		res_engine_on_reply(e, ++now, s.id, msg, len);
+		res_engine_on_reply(e, ++now, s.id, msg, rlen);
 		drain(e);
 	}
 	for (int i = 0; i < 64 && res_engine_next_timer(e) != UINT64_MAX; i++) {
