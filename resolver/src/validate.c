@@ -144,7 +144,7 @@ static verdict_t check_negative(res_engine_t *e, fetch_t *f, uint64_t now)
 	    hit.rank >= RES_RANK_INSECURE &&
 	    (kind == RES_TYPE_NXDOMAIN) == (f->res.rcode == DNS_RCODE_NXDOMAIN))
 		return (verdict_t){hit.rank == RES_RANK_SECURE ? VAL_SECURE : VAL_INSECURE, -1, NULL};
-	dns_rrset_t soa, sigs;
+	dns_rrset_t soa = {0}, sigs = {0}, none = {0};
 	const uint8_t *zsrc = f->sname;
 	size_t pos = 0;
 	const uint8_t *o;
@@ -156,10 +156,10 @@ static verdict_t check_negative(res_engine_t *e, fetch_t *f, uint64_t now)
 		}
 	uint8_t zone[DNS_NAME_MAX], soa_owner[DNS_NAME_MAX];
 	dns_name_copy(soa_owner, zsrc);
-	dns_name_copy(zone, have_soa ? data_zone(e, now, zsrc, DNS_TYPE_SOA, &sigs)
-	                             : data_zone(e, now, zsrc, DNS_TYPE_A, &sigs));
+	/* Without a SOA, sigs holds whatever record was looked at last: unused. */
 	if (!have_soa)
-		memset(&sigs, 0, sizeof sigs);
+		sigs = none;
+	dns_name_copy(zone, data_zone(e, now, zsrc, have_soa ? DNS_TYPE_SOA : DNS_TYPE_A, &sigs));
 	res_kentry_t k;
 	verdict_t v = zone_verdict(val_zone_state(e, f, now, zone, &k), &k);
 	if (v.state != VAL_SECURE)
