@@ -411,10 +411,12 @@ def strip_sigs(lines):
 # ("verify", MAX);  ("elapsed", MS)
 
 SCENARIOS = [
-    ("dnssec_secure", "secure answers, CD, cache", """; Secure answers get AD (with DO: their RRSIGs); a CNAME within a
-; secure zone; AD also without DO when the client sets AD; CD turns
+    ("dnssec_secure", "secure answers, CD, cache", """; Secure answers get AD (with DO: their RRSIGs), the DS taken from the
+; referral (no DS query); a CNAME within a secure zone; AD also without DO when the client sets AD; CD turns
 ; validation off for a bogus zone; a second query is a cache hit.""", [], [
         ("q", "www.secure.", "A", "DO", "NOERROR AD", "data", None),
+        # priming, referral, answer, two DNSKEYs: the DS comes with the referral
+        ("upstream", 5),
         ("q", "www.secure.", "TXT", "DO", "NOERROR AD", "data", None),
         ("q", "alias.secure.", "A", "DO", "NOERROR AD", "chain", None),
         ("upstream", 1000),
