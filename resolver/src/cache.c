@@ -274,7 +274,7 @@ dns_err_t res_cache_put_neg(res_cache_t *c, uint64_t now, const uint8_t *owner, 
 static void fill_hit(const centry_t *e, uint64_t now, res_cache_hit_t *hit)
 {
 	hit->rank = (res_rank_t)e->rank;
-	hit->ttl = (uint32_t)((e->expire - now) / 1000);
+	hit->ttl = e->expire > now ? (uint32_t)((e->expire - now) / 1000) : 0;
 	hit->negative = e->neg;
 	hit->owner = e->neg ? e->soa_owner : e->owner;
 	hit->rrset = e->set;
@@ -283,15 +283,21 @@ static void fill_hit(const centry_t *e, uint64_t now, res_cache_hit_t *hit)
 	hit->sigs.ttl = hit->ttl;
 }
 
-/* The live entry at the key, or NULL; expired entries are freed on sight. */
-static centry_t *lookup(res_cache_t *c, uint64_t now, const uint8_t *owner, uint16_t type)
+/* The live entry at the key (with @stale, one expired less than the stale
+ * window ago, too), or NULL; entries past that window are freed on sight. */
+static centry_t *lookup_at(res_cache_t *c, uint64_t now, const uint8_t *owner, uint16_t type,
+                           bool stale)
 {
 	centry_t **slot = find_slot(c, owner, type, key_hash(owner, type));
 	if (!*slot)
 		return NULL;
 	if ((*slot)->expire <= now) {
-		entry_remove(c, slot);
-		return NULL;
+		if ((*slot)->expire + (uint64_t)c->cfg.stale_s * 1000 <= now) {
+			entry_remove(c, slot);
+			return NULL;
+		}
+		if (!stale)
+			return NULL;
 	}
 	centry_t *e = *slot;
 	if (c->lru_head != e) {
@@ -299,6 +305,21 @@ static centry_t *lookup(res_cache_t *c, uint64_t now, const uint8_t *owner, uint
 		lru_push(c, e);
 	}
 	return e;
+}
+
+static centry_t *lookup(res_cache_t *c, uint64_t now, const uint8_t *owner, uint16_t type)
+{
+	return lookup_at(c, now, owner, type, false);
+}
+
+bool res_cache_get_stale(res_cache_t *c, uint64_t now, const uint8_t *owner, uint16_t type,
+                         res_cache_hit_t *hit)
+{
+	centry_t *e = lookup_at(c, now, owner, type, true);
+	if (!e || e->neg)
+		return false;
+	fill_hit(e, now, hit);
+	return true;
 }
 
 bool res_cache_get(res_cache_t *c, uint64_t now, const uint8_t *owner, uint16_t type,

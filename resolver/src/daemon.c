@@ -39,6 +39,7 @@ typedef struct config {
 	const char *insecure[64];
 	unsigned ninsecure;
 	bool no_dnssec;
+	bool stale_set;
 	res_config_t rc;
 	bool has_metrics;
 	dns_net_addr_t metrics;
@@ -368,6 +369,9 @@ static void write_metrics(void *ctx, FILE *f)
 	        (unsigned long long)st.val_insecure, (unsigned long long)st.val_bogus,
 	        st.fetches, st.cache.entries,
 	        st.cache.bytes, (unsigned long long)st.cache.evictions);
+	fprintf(f, "# TYPE dns_resolver_stale_answers_total counter\n"
+	           "dns_resolver_stale_answers_total %llu\n",
+	        (unsigned long long)st.stale_answers);
 	fprintf(f, "# TYPE dns_resolver_clients_refused_total counter\n"
 	           "dns_resolver_clients_refused_total %llu\n"
 	           "# TYPE dns_resolver_clients_waiting gauge\n"
@@ -393,6 +397,8 @@ static const char usage[] =
 	"  --cache-size BYTES     record cache bound, K/M/G suffixes (default 64M)\n"
 	"  --max-ttl S            cap on cached TTLs (default 86400)\n"
 	"  --min-ttl S            floor on cached TTLs (default 0)\n"
+	"  --serve-stale S        answer with data expired up to S seconds ago when no server\n"
+	"                         answers (RFC 8767; default 86400, 0: off)\n"
 	"  --max-client-queries N  queries one client address may have waiting for upstream\n"
 	"                         (default 100; more get SERVFAIL)\n"
 	"  --max-outstanding N    client queries waiting for upstream in all (default 20000)\n"
@@ -476,6 +482,9 @@ static int parse_args(config_t *c, int argc, char **argv)
 			ok = parse_size(v, &c->rc.cache.max_bytes);
 		} else if (!strcmp(o, "--max-ttl")) {
 			ok = parse_u32(v, &c->rc.cache.max_ttl) && c->rc.cache.max_ttl > 0;
+		} else if (!strcmp(o, "--serve-stale")) {
+			ok = parse_u32(v, &c->rc.cache.stale_s);
+			c->stale_set = true;
 		} else if (!strcmp(o, "--max-client-queries")) {
 			ok = parse_u32(v, &u) && u >= 1 && u <= 65535;
 			c->rc.max_client_queries = u;
@@ -500,6 +509,8 @@ static int parse_args(config_t *c, int argc, char **argv)
 	}
 	if (!c->nlisten)
 		dns_net_addr_parse("127.0.0.1:53", &c->listen[c->nlisten++]);
+	if (!c->stale_set)
+		c->rc.cache.stale_s = 86400;
 	if (c->rc.cache.min_ttl && c->rc.cache.max_ttl && c->rc.cache.min_ttl > c->rc.cache.max_ttl) {
 		fprintf(stderr, "dns-resolver: --min-ttl is above --max-ttl\n");
 		return 1;

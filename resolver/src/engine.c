@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns/edns.h"
 #include "dns/rrtype.h"
 #include "engine_int.h"
 #include "keys.h"
@@ -337,9 +338,38 @@ void eng_finish(res_engine_t *e, fetch_t *f, uint64_t now)
 		fetch_free(f);
 }
 
+#define STALE_TTL_S 30  /* RFC 8767 §4: the TTL of a stale answer */
+
+/* Serve-stale (RFC 8767): the expired RRset for the question, when
+ * upstream could not be reached.  True with f->res set (EDE 3). */
+static bool stale_answer(res_engine_t *e, fetch_t *f, uint64_t now)
+{
+	res_cache_hit_t hit;
+	res_rank_t min = eng_min_rank(e, f->flags);
+	if ((f->flags & RES_Q_VAL) || !dns_name_equal(f->sname, f->qname) ||
+	    !res_cache_get_stale(e->cache, now, f->qname, f->qtype, &hit) || hit.rank < min)
+		return false;
+	hit.rrset.ttl = hit.sigs.ttl = STALE_TTL_S;
+	if (res_result_add(&f->res, 0, f->qname, &hit.rrset, &hit.sigs) != DNS_OK) {
+		res_result_free(&f->res);
+		return false;
+	}
+	f->res.rcode = DNS_RCODE_NOERROR;
+	f->res.secure = min >= RES_RANK_INSECURE && hit.rank == RES_RANK_SECURE;
+	f->res.ede = DNS_EDE_STALE_ANSWER;
+	f->res.ede_text = "stale answer: no reachable authority";
+	f->val_done = true; /* validated before it was cached, if at all */
+	e->st.stale_answers++;
+	return true;
+}
+
 void eng_fail(res_engine_t *e, fetch_t *f, uint64_t now, int ede, const char *text)
 {
 	res_result_free(&f->res);
+	if (ede == 22 && e->cfg.cache.stale_s && stale_answer(e, f, now)) {
+		eng_finish(e, f, now);
+		return;
+	}
 	f->res.rcode = DNS_RCODE_SERVFAIL;
 	f->res.ede = ede;
 	f->res.ede_text = text;

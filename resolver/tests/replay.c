@@ -410,7 +410,8 @@ int main(int argc, char **argv)
 		return 2;
 	r->rng = 0x2545F491;
 	res_config_t cfg = {
-		.cache = {.max_bytes = r->s.cache_size, .max_ttl = r->s.max_ttl, .min_ttl = r->s.min_ttl},
+		.cache = {.max_bytes = r->s.cache_size, .max_ttl = r->s.max_ttl, .min_ttl = r->s.min_ttl,
+		          .stale_s = r->s.stale_s},
 		.no_qname_minimisation = !r->s.qname_min,
 		.max_queries = r->s.max_queries, .max_chain = r->s.max_chain,
 		.max_ns_lookups = r->s.max_ns_lookups, .max_validations = r->s.max_validations,

@@ -61,6 +61,7 @@ typedef struct rpl {
 	unsigned max_queries, max_chain, max_ns_lookups, max_ttl, min_ttl;
 	size_t cache_size;
 	unsigned max_validations, max_fetches, max_client_queries;
+	unsigned stale_s;          /* serve-expired / serve-expired-ttl */
 	int64_t override_date;     /* val-override-date as UNIX seconds, or 0 */
 	char anchors[8192];        /* trust-anchor: lines (zone-file text) */
 	size_t anchors_len;

@@ -42,6 +42,7 @@ typedef struct res_cache_config {
 	uint32_t max_ttl;   /* 0: 86400 */
 	uint32_t min_ttl;   /* 0: none */
 	uint32_t neg_max_ttl; /* 0: 3600 (RFC 2308 §5 suggests hours at most) */
+	uint32_t stale_s;   /* serve-stale (RFC 8767): keep expired entries this long; 0: none */
 } res_cache_config_t;
 
 /* A cached entry as the caller sees it (valid until the next cache call). */
@@ -86,6 +87,14 @@ bool res_cache_get(res_cache_t *c, uint64_t now, const uint8_t *owner, uint16_t 
  */
 bool res_cache_get_neg(res_cache_t *c, uint64_t now, const uint8_t *owner, uint16_t type,
                        res_cache_hit_t *hit, uint16_t *neg_kind);
+
+/*
+ * An expired positive entry for (@owner, @type) still within the stale
+ * window (RFC 8767), for when upstream cannot be reached; hit->ttl is 0.
+ * Live entries are returned too.  Touches LRU.
+ */
+bool res_cache_get_stale(res_cache_t *c, uint64_t now, const uint8_t *owner, uint16_t type,
+                         res_cache_hit_t *hit);
 
 /* Remove everything at (@owner, @type) (positive and negative). */
 void res_cache_remove(res_cache_t *c, const uint8_t *owner, uint16_t type);

@@ -182,6 +182,7 @@ typedef struct res_stats {
 	uint64_t upstream_tcp;
 	uint64_t upstream_timeouts;
 	uint64_t budget_exhausted;   /* fetches stopped by their budget or deadline */
+	uint64_t stale_answers;      /* expired data served because upstream failed (RFC 8767) */
 	uint64_t clients_refused;    /* resolve calls refused: too many waiting (all or per client) */
 	uint64_t val_secure, val_insecure, val_bogus;  /* validated client answers */
 	uint64_t sig_verifications;  /* signature verifications of finished client queries */
