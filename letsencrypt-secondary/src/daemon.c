@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
 
 #include "acme/jws.h"
 #include "daemon_int.h"
@@ -35,6 +36,13 @@ int64_t les_now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void les_csr_digest(const les_csr_t *c, uint8_t out[32])
+{
+	unsigned int len = 32;
+	if (EVP_Digest(c->der, c->der_len, out, &len, EVP_sha256(), NULL) != 1)
+		memset(out, 0, 32);
 }
 
 les_name_t *les_name_get(les_daemon_t *d, const char *host)
@@ -131,9 +139,22 @@ static void consider(les_daemon_t *d, const les_csr_t *c, int64_t now, int64_t *
 	if (c->state == LES_CSR_VALID) {
 		note_cert(d, c);
 		nm->failures = 0;
+		if (nm->writeback_pending) {   /* our write-back has come back */
+			nm->writeback_pending = false;
+			nm->next_ms = 0;
+		}
 		if (c->renew_at * 1000 < *next)
 			*next = c->renew_at * 1000;
 		return;
+	}
+	if (nm->writeback_pending) {
+		uint8_t h[32];
+		les_csr_digest(c, h);
+		if (memcmp(h, nm->csr_sha256, sizeof h) != 0) {
+			/* another CSR since our order: it is not waiting for ours */
+			nm->writeback_pending = false;
+			nm->next_ms = 0;
+		}
 	}
 	/* after a restart the status record remembers the backoff */
 	if (c->has_status && c->status.state == DNS_CERTIFY_STATE_FAILED && c->status.has_retry &&
@@ -194,6 +215,8 @@ static void sweep_cb(evutil_socket_t fd, short what, void *arg)
 
 void les_daemon_sweep_in(les_daemon_t *d, int64_t ms)
 {
+	if (d->stopping)
+		return;
 	if (ms < 0)
 		ms = 0;
 	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
@@ -385,10 +408,26 @@ static EVP_PKEY *account_key(const les_config_t *c)
 	return k;
 }
 
+/* The first signal lets the orders in flight delete the TXT values they
+ * published (bounded by LES_STOP_GRACE_S); a second one stops at once. */
+#define LES_STOP_GRACE_S 10
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
-	dns_log(DNS_LOG_INFO, "stopping", NULL);
-	event_base_loopexit(arg, NULL);
+	les_daemon_t *d = arg;
+	if (d->stopping) {
+		dns_log(DNS_LOG_INFO, "stopping now", NULL);
+		event_base_loopbreak(d->base);
+		return;
+	}
+	char n[16];
+	snprintf(n, sizeof n, "%u", d->in_flight);
+	dns_log(DNS_LOG_INFO, "stopping", "orders_in_flight", n, NULL);
+	d->stopping = true;
+	evtimer_del(d->sweep_ev);
+	struct timeval grace = {LES_STOP_GRACE_S, 0};
+	event_base_loopexit(d->base, &grace);
+	les_order_shutdown(d);
 }
 
 static bool start_follow(les_daemon_t *d)
@@ -453,8 +492,8 @@ int main(int argc, char **argv)
 	dns_metrics_http_t *mh = start_metrics(&d);
 	if (cfg.metrics && !mh)
 		return 1;
-	struct event *sigs[2] = {evsignal_new(d.base, SIGINT, on_signal, d.base),
-	                         evsignal_new(d.base, SIGTERM, on_signal, d.base)};
+	struct event *sigs[2] = {evsignal_new(d.base, SIGINT, on_signal, &d),
+	                         evsignal_new(d.base, SIGTERM, on_signal, &d)};
 	event_add(sigs[0], NULL);
 	event_add(sigs[1], NULL);
 	char nz[16];
@@ -463,8 +502,11 @@ int main(int argc, char **argv)
 	event_base_dispatch(d.base);
 	dns_metrics_http_stop(mh);
 	dns_follow_free(d.follow);
-	/* orders still running are abandoned: their TXT values are cleaned up
-	 * by nobody; the next start orders again */
+	/* orders still running after the grace period are abandoned as they
+	 * are (their worker threads die with the process); the next start
+	 * orders again */
+	if (d.orders)
+		dns_log(DNS_LOG_WARN, "orders abandoned without cleanup", NULL);
 	event_free(sigs[0]);
 	event_free(sigs[1]);
 	EVP_PKEY_free(d.account_key);

@@ -45,6 +45,10 @@ typedef struct les_config {
 	const char *metrics;
 } les_config_t;
 
+/* How long a name waits, after its certificate was written back, for the
+ * write-back to arrive by transfer before it may be ordered again. */
+#define LES_WRITEBACK_WAIT_MS (10 * 60 * 1000)
+
 /* What is known of one name between sweeps (in memory only: after a
  * restart the status TXT's retry time is honoured instead). */
 typedef struct les_name {
@@ -52,6 +56,8 @@ typedef struct les_name {
 	unsigned failures;
 	int64_t next_ms;          /* no order before this */
 	bool in_flight;
+	bool writeback_pending;   /* ordered; its write-back not transferred yet */
+	uint8_t csr_sha256[32];   /* of the CSR ordered (a new CSR ends the wait) */
 	int64_t not_after;        /* of the certificate in DNS, 0 when none */
 } les_name_t;
 
@@ -74,6 +80,8 @@ typedef struct les_daemon {
 	les_name_t *names;
 	size_t nnames, cap_names;
 	unsigned in_flight;
+	struct les_order *orders; /* those in flight (daemon_order.c's list) */
+	bool stopping;            /* a signal came: abandon orders, clean up */
 	struct event *sweep_ev;   /* the next sweep (zone change, timer) */
 	int pipe_rd, pipe_wr;     /* HTTP worker threads report here */
 	struct event *pipe_ev;
@@ -83,6 +91,7 @@ typedef struct les_daemon {
 } les_daemon_t;
 
 int64_t les_now_ms(void);
+void les_csr_digest(const les_csr_t *c, uint8_t out[32]);
 les_name_t *les_name_get(les_daemon_t *d, const char *host);
 /* The zones with their current data (follower versions). */
 void les_daemon_zones(les_daemon_t *d, les_zone_t *out);
@@ -99,5 +108,8 @@ void les_order_start(les_daemon_t *d, const les_csr_t *c);
 void les_order_refuse(les_daemon_t *d, const les_csr_t *c);
 /* The HTTP worker pipe is readable. */
 void les_order_pipe_cb(evutil_socket_t fd, short what, void *arg);
+/* Shutting down (d->stopping set): every order stops at its next step and
+ * deletes the TXT values it published; the loop exits once none is left. */
+void les_order_shutdown(les_daemon_t *d);
 
 #endif

@@ -27,6 +27,8 @@ typedef void (*next_fn)(les_order_t *o, bool ok, const char *why);
 
 struct les_order {
 	les_daemon_t *d;
+	les_order_t *next_order;  /* the daemon's list */
+	bool abandoned;           /* shutdown: clean up, write no status */
 	les_csr_t c;
 	phase_t phase;
 	acme_machine_t *m;
@@ -39,6 +41,7 @@ struct les_order {
 	acme_http_result_t res;
 	dns_err_t herr;
 	pthread_t th;
+	bool http_busy;           /* a worker thread owns req/res */
 	/* DNS */
 	les_txt_group_t *groups;
 	size_t ngroups;
@@ -68,6 +71,7 @@ struct les_order {
 };
 
 static void step(les_order_t *o);
+static void abandon(les_order_t *o);
 static void wait_timer(evutil_socket_t fd, short what, void *arg);
 static void finish_failed(les_order_t *o, const char *type, const char *detail, int64_t retry);
 
@@ -86,6 +90,7 @@ static void *http_thread(void *arg)
 
 static void http_start(les_order_t *o)
 {
+	o->http_busy = true;
 	if (pthread_create(&o->th, NULL, http_thread, o) != 0) {
 		o->herr = DNS_EIO;
 		snprintf(o->res.error, sizeof o->res.error, "cannot start a thread");
@@ -103,6 +108,11 @@ void les_order_pipe_cb(evutil_socket_t fd, short what, void *arg)
 		if (!pthread_equal(o->th, pthread_self()))
 			pthread_join(o->th, NULL);
 		les_metrics_add(o->d, "request", -1);
+		o->http_busy = false;
+		if (o->d->stopping) {
+			abandon(o);
+			continue;
+		}
 		if (o->phase == P_DIR) {
 			on_directory(o);
 			continue;
@@ -198,6 +208,11 @@ static const dns_zone_t *zone_data(les_order_t *o, size_t zi)
 static void order_free(les_order_t *o)
 {
 	les_daemon_t *d = o->d;
+	for (les_order_t **pp = &d->orders; *pp; pp = &(*pp)->next_order)
+		if (*pp == o) {
+			*pp = o->next_order;
+			break;
+		}
 	les_name_t *nm = les_name_get(d, o->c.host);
 	if (nm)
 		nm->in_flight = false;
@@ -214,6 +229,11 @@ static void order_free(les_order_t *o)
 	free(o->chain);
 	les_csr_clear(&o->c);
 	free(o);
+	if (d->stopping) {
+		if (!d->orders)
+			event_base_loopexit(d->base, NULL);
+		return;
+	}
 	les_daemon_sweep_in(d, 0);
 }
 
@@ -267,10 +287,20 @@ static void cleanup_from(les_order_t *o, size_t i)
 		if (upd_send(o, &u, o->zi[i], cleanup_next))
 			return;
 	}
-	if (o->success) {
+	if (o->abandoned) {
+		dns_log(DNS_LOG_INFO, "order abandoned at shutdown", "host", o->c.host, "txt_removed",
+		        o->nzi ? "yes" : "none published", NULL);
+		order_free(o);
+	} else if (o->success) {
 		les_name_t *nm = les_name_get(o->d, o->c.host);
-		if (nm)
+		if (nm) {
+			/* the next sweep may run before the write-back comes back by
+			 * IXFR: no new order until it is seen (consider()), bounded */
 			nm->failures = 0;
+			nm->writeback_pending = true;
+			nm->next_ms = les_now_ms() + LES_WRITEBACK_WAIT_MS;
+			les_csr_digest(&o->c, nm->csr_sha256);
+		}
 		dns_log(DNS_LOG_INFO, "certificate published", "host", o->c.host, NULL);
 		les_metrics_add(o->d, "valid", -1);
 		order_free(o);
@@ -331,6 +361,10 @@ static void prop_timer(evutil_socket_t fd, short what, void *arg)
 static void prop_round_end(les_order_t *o)
 {
 	int64_t now = les_now_ms();
+	if (o->d->stopping) {
+		abandon(o);
+		return;
+	}
 	if (o->round_ok) {
 		o->prop_wait = (double)(now - o->prop_start_ms) / 1000.0;
 		char w[32];
@@ -534,8 +568,24 @@ static void wait_timer(evutil_socket_t fd, short what, void *arg)
 	step(arg);
 }
 
+/* Shutdown: nothing more from the CA; our TXT values deleted (none when
+ * nothing was published yet), no status written (it stays pending: the
+ * next start orders again). */
+static void abandon(les_order_t *o)
+{
+	o->abandoned = true;
+	o->success = false;
+	evtimer_del(o->timer);
+	evtimer_del(o->wait_ev);
+	cleanup_from(o, 0);
+}
+
 static void step(les_order_t *o)
 {
+	if (o->d->stopping) {
+		abandon(o);
+		return;
+	}
 	acme_action_t act;
 	acme_machine_next(o->m, les_now_ms(), &act);
 	switch (act.kind) {
@@ -658,6 +708,8 @@ static les_order_t *order_new(les_daemon_t *d, const les_csr_t *c)
 		return NULL;
 	}
 	o->d = d;
+	o->next_order = d->orders;
+	d->orders = o;
 	d->in_flight++;
 	les_name_t *nm = les_name_get(d, c->host);
 	if (nm)
@@ -668,7 +720,10 @@ static les_order_t *order_new(les_daemon_t *d, const les_csr_t *c)
 	                         .email = cf->email, .eab_kid = cf->eab_kid,
 	                         .eab_hmac_key = cf->eab_hmac_key, .csr_der = o->c.der,
 	                         .csr_len = o->c.der_len, .profile = cf->profile,
-	                         .preferred_chain = cf->preferred_chain};
+	                         .preferred_chain = cf->preferred_chain,
+	                         /* a CA rejecting many nonces (Pebble's NONCEREJECT=50)
+	                          * must not fail whole orders: each retry is one request */
+	                         .bad_nonce_max = 20};
 	o->timer = evtimer_new(d->base, prop_timer, o);
 	o->wait_ev = evtimer_new(d->base, wait_timer, o);
 	return o;
@@ -691,4 +746,20 @@ void les_order_refuse(les_daemon_t *d, const les_csr_t *c)
 	les_order_t *o = order_new(d, c);
 	if (o)
 		finish_failed(o, c->error, c->detail, 0);
+}
+
+void les_order_shutdown(les_daemon_t *d)
+{
+	if (!d->orders) {
+		event_base_loopexit(d->base, NULL);
+		return;
+	}
+	/* orders waiting on a timer stop now; the others (an HTTP request or
+	 * a DNS message out) at their next step.  abandon() may free the
+	 * order: take the next one first. */
+	for (les_order_t *o = d->orders, *nx; o; o = nx) {
+		nx = o->next_order;
+		if (evtimer_pending(o->wait_ev, NULL) || evtimer_pending(o->timer, NULL))
+			abandon(o);
+	}
 }

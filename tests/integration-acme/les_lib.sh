@@ -74,7 +74,7 @@ les_pebble() {
 	{"pebble": {"listenAddress": "127.0.0.1:$acme", "managementListenAddress": "127.0.0.1:$mgmt",
 	  "certificate": "$T/tls.pem", "privateKey": "$T/tls.key",
 	  "httpPort": $((acme + 1000)), "tlsPort": $((acme + 1001)), "ocspResponderURL": "",
-	  "externalAccountBindingRequired": false}}
+	  "externalAccountBindingRequired": false${LES_PEBBLE_EXTRA:-}}}
 	JSON
 	start "$name" env PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 "$@" \
 		pebble -config "$T/$name.json" -dnsserver "$dnsaddr:$dns"
