@@ -404,6 +404,8 @@ static const char usage[] =
 	"  --max-outstanding N    client queries waiting for upstream in all (default 20000)\n"
 	"  --no-qname-minimisation  send full names to every server (RFC 9156 is on by default)\n"
 	"  --no-ipv6 | --no-ipv4  never query servers over that family\n"
+	"  --use-0x20             random letter case in query names, which replies must echo\n"
+	"                         (spoofing resistance; servers that do not echo are not used)\n"
 	"  --dir DIR              state directory (accepted; nothing is stored yet)\n"
 	"  --metrics ADDR:PORT    Prometheus text on GET /metrics\n"
 	"  --log-level LEVEL      debug, info, warn, error (default info)\n"
@@ -451,6 +453,7 @@ static int parse_args(config_t *c, int argc, char **argv)
 		if (!strcmp(o, "--no-dnssec")) { c->no_dnssec = true; continue; }
 		if (!strcmp(o, "--no-ipv6")) { c->rc.no_ipv6 = true; continue; }
 		if (!strcmp(o, "--no-ipv4")) { c->rc.no_ipv4 = true; continue; }
+		if (!strcmp(o, "--use-0x20")) { c->rc.use_0x20 = true; continue; }
 		if (i + 1 >= argc) {
 			fprintf(stderr, "dns-resolver: %s needs a value (see --help)\n", o);
 			return 1;

@@ -61,6 +61,8 @@ typedef struct tx {
 	uint16_t qid;
 	uint16_t qtype;
 	uint8_t qname[DNS_NAME_MAX];
+	bool mixed;         /* 0x20: the reply must echo qcase exactly */
+	uint8_t qcase[DNS_NAME_MAX];  /* the query name as sent (0x20 case) */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	uint64_t sent, deadline;

@@ -161,6 +161,31 @@ static int pick(res_engine_t *e, fetch_t *f, uint64_t now, const gathered_t *g,
 	return best;
 }
 
+/*
+ * 0x20 (draft-vixie-dnsext-dns0x20): flip the case of the letters of the
+ * query name in the message at random, and keep the result: a spoofed
+ * reply must then also guess one bit per letter.
+ */
+static void mix_case(res_engine_t *e, uint8_t *wire, uint8_t out[DNS_NAME_MAX])
+{
+	uint32_t bits = 0;
+	unsigned nbits = 0;
+	for (size_t i = 0; wire[i] && i < DNS_NAME_MAX; i += wire[i] + 1u)
+		for (size_t j = i + 1; j <= i + wire[i]; j++) {
+			uint8_t c = wire[j] | 0x20;
+			if (c < 'a' || c > 'z')
+				continue;
+			if (!nbits) {
+				bits = e->cfg.random(e->cfg.random_ctx);
+				nbits = 32;
+			}
+			wire[j] = (bits & 1) ? (uint8_t)(c & ~0x20) : c;
+			bits >>= 1;
+			nbits--;
+		}
+	memcpy(out, wire, dns_name_length(wire));
+}
+
 bool iter_send(res_engine_t *e, fetch_t *f, uint64_t now, const struct sockaddr_storage *ss,
                socklen_t len, bool tcp, bool edns)
 {
@@ -191,6 +216,9 @@ bool iter_send(res_engine_t *e, fetch_t *f, uint64_t now, const struct sockaddr_
 		return false;
 	}
 	s.len = (uint16_t)dns_msg_builder_finish(&b);
+	tx->mixed = e->cfg.use_0x20 && !tcp;
+	if (tx->mixed)
+		mix_case(e, s.msg + DNS_HDR_LEN, tx->qcase);
 	if (++e->next_tx == 0)
 		e->next_tx = 1;
 	tx->id = s.id = e->next_tx;

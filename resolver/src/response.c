@@ -283,7 +283,8 @@ static bool matches(const fetch_t *f, const dns_msg_t *m)
 	return (m->flags & DNS_FLAG_QR) && m->id == f->tx.qid &&
 	       dns_flags_opcode(m->flags) == DNS_OPCODE_QUERY && m->has_question &&
 	       m->qtype == f->tx.qtype && m->qclass == DNS_CLASS_IN &&
-	       dns_name_equal(m->qname, f->tx.qname);
+	       dns_name_equal(m->qname, f->tx.qname) &&
+	       (!f->tx.mixed || !memcmp(m->qname, f->tx.qcase, dns_name_length(f->tx.qcase)));
 }
 
 void resp_process(res_engine_t *e, fetch_t *f, uint64_t now, const uint8_t *msg, size_t len)

@@ -92,7 +92,11 @@ static size_t build_reply(rpl_entry_t *en, const dns_msg_t *q, bool tcp, uint8_t
 		dns_msg_builder_t b;
 		dns_msg_builder_init(&b, buf, 65535, pass ? 65535 : limit);
 		dns_msg_builder_header(&b, q->id, pass ? flags | DNS_FLAG_TC : flags);
-		dns_msg_builder_question(&b, q->qname, q->qtype, q->qclass);
+		uint8_t qn[DNS_NAME_MAX];
+		dns_name_copy(qn, q->qname);
+		if (en->lower_question)
+			dns_name_lower(qn); /* a server that does not echo 0x20 case */
+		dns_msg_builder_question(&b, qn, q->qtype, q->qclass);
 		if (edns)
 			dns_msg_builder_reserve(&b, 11);
 		bool ok = true;
@@ -412,7 +416,7 @@ int main(int argc, char **argv)
 	res_config_t cfg = {
 		.cache = {.max_bytes = r->s.cache_size, .max_ttl = r->s.max_ttl, .min_ttl = r->s.min_ttl,
 		          .stale_s = r->s.stale_s},
-		.no_qname_minimisation = !r->s.qname_min,
+		.no_qname_minimisation = !r->s.qname_min, .use_0x20 = r->s.use_0x20,
 		.max_queries = r->s.max_queries, .max_chain = r->s.max_chain,
 		.max_ns_lookups = r->s.max_ns_lookups, .max_validations = r->s.max_validations,
 		.max_fetches = r->s.max_fetches, .max_client_queries = r->s.max_client_queries,

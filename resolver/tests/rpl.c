@@ -119,8 +119,13 @@ static bool entry_line(pstate_t *p, char *line)
 		}
 		return true;
 	}
-	if (!strcmp(tok, "ADJUST"))
-		return true; /* replies always copy the query's ID and question */
+	if (!strcmp(tok, "ADJUST")) {
+		/* replies always copy the query's ID and question */
+		while ((tok = strtok_r(NULL, " \t", &save)))
+			if (!strcmp(tok, "lower_question"))
+				e->lower_question = true;
+		return true;
+	}
 	if (!strcmp(tok, "REPLY")) {
 		static const struct { const char *n; uint16_t f; } fl[] = {
 			{"QR", DNS_FLAG_QR}, {"AA", DNS_FLAG_AA}, {"TC", DNS_FLAG_TC}, {"RD", DNS_FLAG_RD},
@@ -259,6 +264,7 @@ static bool config_line(pstate_t *p, const char *line)
 	else if (!strcmp(key, "cache-size")) s->cache_size = (size_t)atol(val);
 	else if (!strcmp(key, "max-validations")) s->max_validations = (unsigned)atoi(val);
 	else if (!strcmp(key, "max-fetches")) s->max_fetches = (unsigned)atoi(val);
+	else if (!strcmp(key, "use-caps-for-id")) s->use_0x20 = !strcmp(val, "yes");
 	else if (!strcmp(key, "serve-expired")) s->stale_s = !strcmp(val, "yes") ? 86400 : 0;
 	else if (!strcmp(key, "serve-expired-ttl")) s->stale_s = (unsigned)atoi(val);
 	else if (!strcmp(key, "max-client-queries")) s->max_client_queries = (unsigned)atoi(val);

@@ -24,6 +24,7 @@ typedef struct rpl_entry {
 	unsigned match;
 	uint16_t flags;            /* header flag bits named in REPLY */
 	bool do_bit;               /* REPLY DO (queries: ask with DO=1) */
+	bool lower_question;       /* ADJUST lower_question: no 0x20 case echo */
 	unsigned rcode;
 	int ede;                   /* MATCH ede=N (checks only), or RPL_EDE_* */
 	bool has_question;
@@ -62,6 +63,7 @@ typedef struct rpl {
 	size_t cache_size;
 	unsigned max_validations, max_fetches, max_client_queries;
 	unsigned stale_s;          /* serve-expired / serve-expired-ttl */
+	bool use_0x20;             /* use-caps-for-id */
 	int64_t override_date;     /* val-override-date as UNIX seconds, or 0 */
 	char anchors[8192];        /* trust-anchor: lines (zone-file text) */
 	size_t anchors_len;

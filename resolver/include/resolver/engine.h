@@ -47,6 +47,7 @@ typedef struct res_config {
 	bool no_ipv6;                /* never query IPv6 server addresses */
 	bool no_ipv4;
 	uint16_t edns_size;          /* 0: 1232 */
+	bool use_0x20;               /* random letter case in UDP query names, checked in replies */
 	unsigned max_queries;        /* outgoing queries per client query; 0: 64 */
 	unsigned max_chain;          /* CNAME/DNAME links followed; 0: 12 */
 	unsigned max_referrals;      /* per fetch; 0: 32 */
