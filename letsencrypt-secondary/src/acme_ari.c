@@ -3,6 +3,7 @@
  */
 #include "acme/ari.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,4 +87,29 @@ int64_t acme_ari_pick(const acme_ari_t *ari, uint64_t rnd, int64_t now_ms)
 	uint64_t span = (uint64_t)(ari->end_ms - ari->start_ms);
 	int64_t t = ari->start_ms + (int64_t)(span ? rnd % span : 0);
 	return t > now_ms ? t : now_ms;
+}
+
+static int64_t clamp_retry(int64_t at, int64_t now_ms)
+{
+	if (at < now_ms + ACME_ARI_RETRY_MIN_MS)
+		return now_ms + ACME_ARI_RETRY_MIN_MS;
+	if (at > now_ms + ACME_ARI_RETRY_MAX_MS)
+		return now_ms + ACME_ARI_RETRY_MAX_MS;
+	return at;
+}
+
+void acme_ari_update(acme_ari_state_t *st, const acme_ari_t *ari, uint64_t rnd, int64_t now_ms)
+{
+	bool same = st->renew_at_ms && st->start_ms == ari->start_ms && st->end_ms == ari->end_ms;
+	if (!same) {
+		st->start_ms = ari->start_ms;
+		st->end_ms = ari->end_ms;
+		st->renew_at_ms = acme_ari_pick(ari, rnd, now_ms);
+	}
+	st->next_fetch_ms = clamp_retry(ari->retry_at_ms, now_ms);
+}
+
+void acme_ari_failed(acme_ari_state_t *st, int64_t retry_ms, int64_t now_ms)
+{
+	st->next_fetch_ms = clamp_retry(now_ms + retry_ms, now_ms);
 }

@@ -130,22 +130,62 @@ static void note_cert(les_daemon_t *d, const les_csr_t *c)
 	pthread_mutex_unlock(&d->metrics.mu);
 }
 
+static void lower(int64_t *next, int64_t t)
+{
+	if (t < *next)
+		*next = t;
+}
+
+/*
+ * A certificate in DNS for @c: when to renew it.  The CA's renewal info
+ * (RFC 9773), when it offers it, decides (a random point in its window,
+ * earlier or later than the lifetime rule); else the scan's rule (a third
+ * of the lifetime left, half for <= 10 days).  Returns true when an ARI
+ * fetch is due now (the caller starts it).
+ */
+static bool renewal_time(les_name_t *nm, const les_csr_t *c, int64_t now, int64_t *renew_ms)
+{
+	uint8_t h[32];
+	unsigned int hl = sizeof h;
+	*renew_ms = c->renew_at * 1000;
+	if (EVP_Digest(c->cert_der, c->cert_len, h, &hl, EVP_sha256(), NULL) != 1)
+		return false;
+	if (memcmp(h, nm->ari_cert, sizeof h) != 0) {   /* another certificate */
+		memset(&nm->ari, 0, sizeof nm->ari);
+		memcpy(nm->ari_cert, h, sizeof h);
+	}
+	if (nm->ari.renew_at_ms && now < c->not_after * 1000)
+		*renew_ms = nm->ari.renew_at_ms;
+	return nm->ari.next_fetch_ms <= now;
+}
+
 /* What to do about one CSR now; *next is lowered to when to look again. */
 static void consider(les_daemon_t *d, const les_csr_t *c, int64_t now, int64_t *next)
 {
 	les_name_t *nm = les_name_get(d, c->host);
 	if (!nm || nm->in_flight)
 		return;
-	if (c->state == LES_CSR_VALID) {
-		note_cert(d, c);
-		nm->failures = 0;
-		if (nm->writeback_pending) {   /* our write-back has come back */
-			nm->writeback_pending = false;
-			nm->next_ms = 0;
+	if (c->state == LES_CSR_VALID || (c->state == LES_CSR_ORDER && c->cert_der)) {
+		int64_t renew_ms;
+		bool fetch = renewal_time(nm, c, now, &renew_ms);
+		if (c->state == LES_CSR_VALID) {
+			note_cert(d, c);
+			nm->failures = 0;
+			if (nm->writeback_pending) {   /* our write-back has come back */
+				nm->writeback_pending = false;
+				nm->next_ms = 0;
+			}
 		}
-		if (c->renew_at * 1000 < *next)
-			*next = c->renew_at * 1000;
-		return;
+		if (fetch && d->in_flight < d->cfg->max_orders) {
+			les_order_ari(d, c);
+			return;
+		}
+		lower(next, fetch ? now + 1000 : nm->ari.next_fetch_ms);
+		if (renew_ms > now) {   /* not due (by ARI, or by the lifetime rule) */
+			lower(next, renew_ms);
+			return;
+		}
+		/* due: fall through to order it as a renewal */
 	}
 	if (nm->writeback_pending) {
 		uint8_t h[32];
@@ -178,8 +218,9 @@ static void consider(les_daemon_t *d, const les_csr_t *c, int64_t now, int64_t *
 		        c->detail, NULL);
 		les_order_refuse(d, c);
 	} else {
-		/* a grace period so that the sweep after the order does not
-		 * order again before the write-back has been transferred back */
+		/* in_flight holds the name while the order runs, its end sets
+		 * next_ms (backoff, or the write-back wait); this only spaces
+		 * out attempts whose start failed (out of memory) */
 		nm->next_ms = now + 30000;
 		les_order_start(d, c);
 	}

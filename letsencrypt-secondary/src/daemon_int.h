@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "acme/acme.h"
+#include "acme/ari.h"
 #include "acme/http.h"
 #include "acme/solver.h"
 #include "dns/follow.h"
@@ -58,6 +59,8 @@ typedef struct les_name {
 	bool in_flight;
 	bool writeback_pending;   /* ordered; its write-back not transferred yet */
 	uint8_t csr_sha256[32];   /* of the CSR ordered (a new CSR ends the wait) */
+	acme_ari_state_t ari;     /* RFC 9773 renewal info of the certificate ... */
+	uint8_t ari_cert[32];     /* ... whose DER has this SHA-256 */
 	int64_t not_after;        /* of the certificate in DNS, 0 when none */
 } les_name_t;
 
@@ -104,6 +107,9 @@ void les_metrics_add(les_daemon_t *d, const char *result, double prop_wait);
 typedef struct les_order les_order_t;
 /* Start ordering a certificate for @c (copied); ends by itself. */
 void les_order_start(les_daemon_t *d, const les_csr_t *c);
+/* Fetch the renewal info of @c's certificate (when the directory offers
+ * it) into its name's ari state; writes nothing to DNS. */
+void les_order_ari(les_daemon_t *d, const les_csr_t *c);
 /* Write a failed status for a refused CSR (error/detail of @c). */
 void les_order_refuse(les_daemon_t *d, const les_csr_t *c);
 /* The HTTP worker pipe is readable. */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "acme/ari.h"
@@ -22,13 +23,15 @@
 #include "dns/serial.h"
 #include "dns/tsig.h"
 
-typedef enum phase { P_DIR, P_RUN } phase_t;
+typedef enum phase { P_DIR, P_RUN, P_ARI } phase_t;
 typedef void (*next_fn)(les_order_t *o, bool ok, const char *why);
 
 struct les_order {
 	les_daemon_t *d;
 	les_order_t *next_order;  /* the daemon's list */
 	bool abandoned;           /* shutdown: clean up, write no status */
+	bool ari_only;            /* a renewalInfo fetch, not an order */
+	char *ari_url;
 	les_csr_t c;
 	phase_t phase;
 	acme_machine_t *m;
@@ -100,6 +103,7 @@ static void http_start(les_order_t *o)
 }
 
 static void on_directory(les_order_t *o);
+static void on_ari(les_order_t *o);
 
 void les_order_pipe_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -115,6 +119,10 @@ void les_order_pipe_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		if (o->phase == P_DIR) {
 			on_directory(o);
+			continue;
+		}
+		if (o->phase == P_ARI) {
+			on_ari(o);
 			continue;
 		}
 		int64_t now = les_now_ms();
@@ -225,6 +233,7 @@ static void order_free(les_order_t *o)
 	acme_http_result_free(&o->res);
 	acme_directory_free(&o->dir);
 	free(o->replaces);
+	free(o->ari_url);
 	free(o->groups);
 	free(o->chain);
 	les_csr_clear(&o->c);
@@ -647,15 +656,92 @@ static bool caa_ok(les_order_t *o)
 	return true;
 }
 
+/* ---- renewal info (RFC 9773) ---- */
+
+static void ari_done(les_order_t *o, const char *why)
+{
+	les_name_t *nm = les_name_get(o->d, o->c.host);
+	if (nm && why) {
+		dns_log(DNS_LOG_WARN, "renewal info", "host", o->c.host, "error", why, NULL);
+		acme_ari_failed(&nm->ari, 3600 * 1000, les_now_ms());
+	}
+	order_free(o);
+}
+
+static void ari_after_directory(les_order_t *o)
+{
+	les_name_t *nm = les_name_get(o->d, o->c.host);
+	char *certid = NULL;
+	if (!o->dir.renewal_info) {
+		/* no ARI at this CA: the lifetime rule; look again in a day */
+		if (nm)
+			nm->ari.next_fetch_ms = les_now_ms() + ACME_ARI_RETRY_MAX_MS;
+		order_free(o);
+		return;
+	}
+	const unsigned char *p = o->c.cert_der;
+	X509 *x = d2i_X509(NULL, &p, (long)o->c.cert_len);
+	if (!x || acme_ari_certid(x, &certid) != DNS_OK ||
+	    !(o->ari_url = acme_ari_url(o->dir.renewal_info, certid))) {
+		X509_free(x);
+		free(certid);
+		ari_done(o, "no CertID for the certificate (no authority key identifier?)");
+		return;
+	}
+	X509_free(x);
+	free(certid);
+	acme_http_result_free(&o->res);
+	memset(&o->res, 0, sizeof o->res);
+	o->phase = P_ARI;
+	o->req = (acme_request_t){.method = "GET", .url = o->ari_url};
+	http_start(o);
+}
+
+static void on_ari(les_order_t *o)
+{
+	int64_t now = les_now_ms();
+	acme_ari_t ari;
+	if (o->herr != DNS_OK) {
+		ari_done(o, o->res.error);
+		return;
+	}
+	if (o->res.resp.status != 200 || acme_ari_parse(&o->res.resp, now, &ari) != DNS_OK) {
+		ari_done(o, o->res.resp.status != 200 ? "the CA did not answer 200"
+		                                      : "malformed renewalInfo answer");
+		return;
+	}
+	les_name_t *nm = les_name_get(o->d, o->c.host);
+	if (nm) {
+		uint64_t rnd = 0;
+		RAND_bytes((unsigned char *)&rnd, sizeof rnd);
+		acme_ari_update(&nm->ari, &ari, rnd, now);
+		char a[32], b[32], at[32];
+		dns_certify_time_format(ari.start_ms / 1000, a);
+		dns_certify_time_format(ari.end_ms / 1000, b);
+		dns_certify_time_format(nm->ari.renew_at_ms / 1000, at);
+		dns_log(DNS_LOG_INFO, "renewal info", "host", o->c.host, "window_start", a,
+		        "window_end", b, "renew_at", at, "explanation", ari.explanation, NULL);
+	}
+	order_free(o);
+}
+
 static void on_directory(les_order_t *o)
 {
 	char err[256] = "";
 	if (o->herr != DNS_OK || o->res.resp.status != 200 ||
 	    acme_directory_parse(o->res.body, o->res.body_len, &o->dir, err, sizeof err) != DNS_OK) {
+		if (o->ari_only) {
+			ari_done(o, o->herr ? o->res.error : "the ACME directory");
+			return;
+		}
 		char why[400];
 		snprintf(why, sizeof why, "the ACME directory: %s",
 		         o->herr ? o->res.error : err[0] ? err : "not 200");
 		finish_failed(o, "connection", why, 0);
+		return;
+	}
+	if (o->ari_only) {
+		ari_after_directory(o);
 		return;
 	}
 	if (!caa_ok(o))
@@ -736,6 +822,17 @@ void les_order_start(les_daemon_t *d, const les_csr_t *c)
 		dns_log(DNS_LOG_ERROR, "out of memory starting an order", "host", c->host, NULL);
 		return;
 	}
+	o->phase = P_DIR;
+	o->req = (acme_request_t){.method = "GET", .url = d->cfg->directory};
+	http_start(o);
+}
+
+void les_order_ari(les_daemon_t *d, const les_csr_t *c)
+{
+	les_order_t *o = order_new(d, c);
+	if (!o)
+		return;
+	o->ari_only = true;
 	o->phase = P_DIR;
 	o->req = (acme_request_t){.method = "GET", .url = d->cfg->directory};
 	http_start(o);

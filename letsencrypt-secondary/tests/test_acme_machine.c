@@ -662,10 +662,70 @@ static void test_ari_window(void **state)
 	assert_int_equal(acme_ari_parse(&r2, now, &ari), DNS_EMALFORMED);
 }
 
+/* What the daemon keeps per certificate across polls (RFC 9773 §4.2-4.3):
+ * one random point per window, a moved window re-picked, a past window
+ * means now, Retry-After clamped to [1 min, 1 day], failures keep it. */
+static void test_ari_state(void **state)
+{
+	const char *body = "{\"suggestedWindow\":{\"start\":\"2025-01-02T04:00:00Z\","
+	                   "\"end\":\"2025-01-03T04:00:00Z\"},"
+	                   "\"explanationURL\":\"https://acme.example.com/docs/ari\"}";
+	acme_header_t hd[] = {{"Retry-After", "21600"}};
+	acme_response_t r = {200, hd, 1, body, strlen(body)};
+	int64_t now = 1735700000000LL; /* 2025-01-01 */
+	acme_ari_t ari;
+	acme_ari_state_t st = {0};
+	assert_int_equal(acme_ari_parse(&r, now, &ari), DNS_OK);
+	acme_ari_update(&st, &ari, 0x9e3779b97f4a7c15ULL, now);
+	int64_t first = st.renew_at_ms;
+	assert_true(first >= ari.start_ms && first < ari.end_ms);
+	assert_int_equal(st.next_fetch_ms, now + 21600000);
+	/* six hours later, the same window: the time chosen stays */
+	now += 21600000;
+	assert_int_equal(acme_ari_parse(&r, now, &ari), DNS_OK);
+	acme_ari_update(&st, &ari, 12345, now);
+	assert_int_equal(st.renew_at_ms, first);
+	/* the CA moves the window into the past (§4.2, e.g. a revocation
+	 * incident): renew now */
+	const char *past = "{\"suggestedWindow\":{\"start\":\"2024-12-30T00:00:00Z\","
+	                   "\"end\":\"2024-12-31T00:00:00Z\"}}";
+	acme_response_t rp = {200, NULL, 0, past, strlen(past)};
+	assert_int_equal(acme_ari_parse(&rp, now, &ari), DNS_OK);
+	acme_ari_update(&st, &ari, 777, now);
+	assert_int_equal(st.renew_at_ms, now);
+	assert_int_equal(st.start_ms, 1735516800000LL);
+	/* no Retry-After: 6 h; Retry-After below a minute or above a day: clamped */
+	assert_int_equal(st.next_fetch_ms, now + ACME_ARI_DEFAULT_RETRY_MS);
+	acme_header_t fast[] = {{"Retry-After", "5"}};
+	acme_response_t rf = {200, fast, 1, body, strlen(body)};
+	assert_int_equal(acme_ari_parse(&rf, now, &ari), DNS_OK);
+	acme_ari_update(&st, &ari, 1, now);
+	assert_int_equal(st.next_fetch_ms, now + ACME_ARI_RETRY_MIN_MS);
+	acme_header_t slow[] = {{"Retry-After", "604800"}};
+	acme_response_t rs = {200, slow, 1, body, strlen(body)};
+	assert_int_equal(acme_ari_parse(&rs, now, &ari), DNS_OK);
+	acme_ari_update(&st, &ari, 1, now);
+	assert_int_equal(st.next_fetch_ms, now + ACME_ARI_RETRY_MAX_MS);
+	/* a failed fetch keeps the renewal time, asks again later */
+	int64_t kept = st.renew_at_ms;
+	acme_ari_failed(&st, 3600000, now);
+	assert_int_equal(st.renew_at_ms, kept);
+	assert_int_equal(st.next_fetch_ms, now + 3600000);
+	/* answers that are not §4.2's: rejected, state untouched by the caller */
+	const char *bad[] = {"{}", "[]", "{\"suggestedWindow\":{\"start\":\"tomorrow\","
+	                     "\"end\":\"2025-01-03T04:00:00Z\"}}",
+	                     "{\"suggestedWindow\":\"2025-01-02\"}", "not json"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		acme_response_t rb = {200, NULL, 0, bad[i], strlen(bad[i])};
+		assert_int_equal(acme_ari_parse(&rb, now, &ari), DNS_EMALFORMED);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_happy_path),
+		cmocka_unit_test(test_ari_state),
 		cmocka_unit_test(test_bad_nonce),
 		cmocka_unit_test(test_rate_limited),
 		cmocka_unit_test(test_invalid_authz),
