@@ -12,66 +12,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "acme/ari.h"
 #include "daemon_int.h"
+#include "daemon_order_int.h"
 #include "dns/log.h"
 #include "dns/name.h"
 #include "dns/rrtype.h"
 #include "dns/serial.h"
 #include "dns/tsig.h"
-
-typedef enum phase { P_DIR, P_RUN, P_ARI } phase_t;
-typedef void (*next_fn)(les_order_t *o, bool ok, const char *why);
-
-struct les_order {
-	les_daemon_t *d;
-	les_order_t *next_order;  /* the daemon's list */
-	bool abandoned;           /* shutdown: clean up, write no status */
-	bool ari_only;            /* a renewalInfo fetch, not an order */
-	char *ari_url;
-	les_csr_t c;
-	phase_t phase;
-	acme_machine_t *m;
-	acme_config_t cfg;
-	char *replaces;
-	acme_directory_t dir;
-	/* HTTP on a worker thread */
-	acme_http_opts_t hopts;
-	acme_request_t req;
-	acme_http_result_t res;
-	dns_err_t herr;
-	pthread_t th;
-	bool http_busy;           /* a worker thread owns req/res */
-	/* DNS */
-	les_txt_group_t *groups;
-	size_t ngroups;
-	size_t zi[LES_ZONES_MAX];  /* distinct zones of the groups */
-	size_t nzi, step_i;
-	uint32_t serial[LES_ZONES_MAX];
-	uint8_t msg[LES_MSG_MAX];
-	size_t len;
-	uint8_t mac[64];
-	size_t maclen;
-	const dns_tsig_key_t *key;
-	next_fn next;
-	struct { dns_net_addr_t addr; size_t zone; } srv[LES_SERVERS_MAX];
-	size_t nsrv;
-	unsigned probes_out;
-	bool round_ok;
-	char lagging[DNS_NET_ADDR_TEXT_MAX + 64];
-	int64_t prop_start_ms, prop_deadline_ms;
-	double prop_wait;
-	struct event *timer;      /* the propagation rounds */
-	struct event *wait_ev;    /* the machine's WAIT */
-	/* outcome */
-	char *chain;
-	size_t chain_len;
-	acme_problem_t problem;
-	bool success;
-};
 
 static void step(les_order_t *o);
 static void abandon(les_order_t *o);
@@ -91,7 +41,7 @@ static void *http_thread(void *arg)
 	return NULL;
 }
 
-static void http_start(les_order_t *o)
+void les_order_http(les_order_t *o)
 {
 	o->http_busy = true;
 	if (pthread_create(&o->th, NULL, http_thread, o) != 0) {
@@ -103,7 +53,6 @@ static void http_start(les_order_t *o)
 }
 
 static void on_directory(les_order_t *o);
-static void on_ari(les_order_t *o);
 
 void les_order_pipe_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -122,7 +71,7 @@ void les_order_pipe_cb(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		if (o->phase == P_ARI) {
-			on_ari(o);
+			les_ari_answer(o);
 			continue;
 		}
 		int64_t now = les_now_ms();
@@ -213,7 +162,7 @@ static const dns_zone_t *zone_data(les_order_t *o, size_t zi)
 
 /* ---- the end of an order ---- */
 
-static void order_free(les_order_t *o)
+void les_order_free(les_order_t *o)
 {
 	les_daemon_t *d = o->d;
 	for (les_order_t **pp = &d->orders; *pp; pp = &(*pp)->next_order)
@@ -250,7 +199,7 @@ static void status_written(les_order_t *o, bool ok, const char *why)
 {
 	if (!ok)
 		dns_log(DNS_LOG_WARN, "status update failed", "host", o->c.host, "error", why, NULL);
-	order_free(o);
+	les_order_free(o);
 }
 
 /* The failed status, the backoff, the metrics. */
@@ -278,7 +227,29 @@ static void finish_failed(les_order_t *o, const char *type, const char *detail, 
 	upd_init(o, &u, o->c.zone);
 	if (les_update_status(&u, zone_data(o, o->c.zone), o->c.owner, &st) != DNS_OK ||
 	    !upd_send(o, &u, o->c.zone, status_written))
-		order_free(o);
+		les_order_free(o);
+}
+
+/* Where a successful order's time went (ms since the previous step), for
+ * operators and the benchmark's breakdown (README). */
+static void log_timing(const les_order_t *o)
+{
+	int64_t now = les_now_ms();
+	char f[9][24];
+	int64_t v[9] = {o->t_dir - o->t_start, o->t_pending - o->t_dir, o->t_authz - o->t_pending,
+	                o->prop_start_ms - o->t_authz, o->t_prop - o->prop_start_ms,
+	                o->t_done - o->t_prop, o->t_written - o->t_done, now - o->t_written,
+	                now - o->t_start};
+	for (int i = 0; i < 9; i++)
+		snprintf(f[i], sizeof f[i], "%lld", (long long)v[i]);
+	char rq[16], pl[16];
+	snprintf(rq, sizeof rq, "%u", o->requests + 1);   /* + the directory */
+	snprintf(pl, sizeof pl, "%u", o->polls);
+	dns_log(DNS_LOG_INFO, "order timing", "host", o->c.host, "directory_ms", f[0],
+	        "pending_ms", f[1], "account_order_authz_ms", f[2], "challenge_update_ms", f[3],
+	        "propagation_ms", f[4], "validation_finalize_download_ms", f[5],
+	        "writeback_ms", f[6], "cleanup_ms", f[7], "total_ms", f[8], "acme_requests", rq,
+	        "requests_after_propagation", pl, NULL);
 }
 
 /* Cleanup: our TXT values deleted by value, one UPDATE per zone, then @then. */
@@ -299,7 +270,7 @@ static void cleanup_from(les_order_t *o, size_t i)
 	if (o->abandoned) {
 		dns_log(DNS_LOG_INFO, "order abandoned at shutdown", "host", o->c.host, "txt_removed",
 		        o->nzi ? "yes" : "none published", NULL);
-		order_free(o);
+		les_order_free(o);
 	} else if (o->success) {
 		les_name_t *nm = les_name_get(o->d, o->c.host);
 		if (nm) {
@@ -311,8 +282,9 @@ static void cleanup_from(les_order_t *o, size_t i)
 			les_csr_digest(&o->c, nm->csr_sha256);
 		}
 		dns_log(DNS_LOG_INFO, "certificate published", "host", o->c.host, NULL);
+		log_timing(o);
 		les_metrics_add(o->d, "valid", -1);
-		order_free(o);
+		les_order_free(o);
 	} else {
 		finish_failed(o, o->problem.type, o->problem.detail, o->problem.retry_at_ms);
 	}
@@ -327,6 +299,7 @@ static void cleanup_next(les_order_t *o, bool ok, const char *why)
 
 static void writeback_done(les_order_t *o, bool ok, const char *why)
 {
+	o->t_written = les_now_ms();
 	if (!ok) {
 		o->success = false;
 		snprintf(o->problem.type, sizeof o->problem.type, "serverInternal");
@@ -380,6 +353,7 @@ static void prop_round_end(les_order_t *o)
 		snprintf(w, sizeof w, "%.3f", o->prop_wait);
 		dns_log(DNS_LOG_INFO, "challenge propagated", "host", o->c.host, "wait_s", w, NULL);
 		les_metrics_add(o->d, "propagation", o->prop_wait);
+		o->t_prop = now;
 		acme_machine_published(o->m);
 		step(o);
 		return;
@@ -600,9 +574,12 @@ static void step(les_order_t *o)
 	switch (act.kind) {
 	case ACME_ACT_REQUEST:
 		o->req = act.req;
-		http_start(o);
+		o->requests++;
+		o->polls += o->t_prop && !o->t_done;   /* challenge, polls, finalize, download */
+		les_order_http(o);
 		return;
 	case ACME_ACT_PUBLISH:
+		o->t_authz = les_now_ms();
 		on_publish(o, &act);
 		return;
 	case ACME_ACT_WAIT: {
@@ -612,6 +589,7 @@ static void step(les_order_t *o)
 		return;
 	}
 	case ACME_ACT_DONE:
+		o->t_done = les_now_ms();
 		on_done(o, &act);
 		return;
 	case ACME_ACT_FAILED:
@@ -626,6 +604,7 @@ static void step(les_order_t *o)
 
 static void pending_written(les_order_t *o, bool ok, const char *why)
 {
+	o->t_pending = les_now_ms();
 	if (!ok) {
 		finish_failed(o, "serverInternal", why, 0);
 		return;
@@ -656,82 +635,14 @@ static bool caa_ok(les_order_t *o)
 	return true;
 }
 
-/* ---- renewal info (RFC 9773) ---- */
-
-static void ari_done(les_order_t *o, const char *why)
-{
-	les_name_t *nm = les_name_get(o->d, o->c.host);
-	if (nm && why) {
-		dns_log(DNS_LOG_WARN, "renewal info", "host", o->c.host, "error", why, NULL);
-		acme_ari_failed(&nm->ari, 3600 * 1000, les_now_ms());
-	}
-	order_free(o);
-}
-
-static void ari_after_directory(les_order_t *o)
-{
-	les_name_t *nm = les_name_get(o->d, o->c.host);
-	char *certid = NULL;
-	if (!o->dir.renewal_info) {
-		/* no ARI at this CA: the lifetime rule; look again in a day */
-		if (nm)
-			nm->ari.next_fetch_ms = les_now_ms() + ACME_ARI_RETRY_MAX_MS;
-		order_free(o);
-		return;
-	}
-	const unsigned char *p = o->c.cert_der;
-	X509 *x = d2i_X509(NULL, &p, (long)o->c.cert_len);
-	if (!x || acme_ari_certid(x, &certid) != DNS_OK ||
-	    !(o->ari_url = acme_ari_url(o->dir.renewal_info, certid))) {
-		X509_free(x);
-		free(certid);
-		ari_done(o, "no CertID for the certificate (no authority key identifier?)");
-		return;
-	}
-	X509_free(x);
-	free(certid);
-	acme_http_result_free(&o->res);
-	memset(&o->res, 0, sizeof o->res);
-	o->phase = P_ARI;
-	o->req = (acme_request_t){.method = "GET", .url = o->ari_url};
-	http_start(o);
-}
-
-static void on_ari(les_order_t *o)
-{
-	int64_t now = les_now_ms();
-	acme_ari_t ari;
-	if (o->herr != DNS_OK) {
-		ari_done(o, o->res.error);
-		return;
-	}
-	if (o->res.resp.status != 200 || acme_ari_parse(&o->res.resp, now, &ari) != DNS_OK) {
-		ari_done(o, o->res.resp.status != 200 ? "the CA did not answer 200"
-		                                      : "malformed renewalInfo answer");
-		return;
-	}
-	les_name_t *nm = les_name_get(o->d, o->c.host);
-	if (nm) {
-		uint64_t rnd = 0;
-		RAND_bytes((unsigned char *)&rnd, sizeof rnd);
-		acme_ari_update(&nm->ari, &ari, rnd, now);
-		char a[32], b[32], at[32];
-		dns_certify_time_format(ari.start_ms / 1000, a);
-		dns_certify_time_format(ari.end_ms / 1000, b);
-		dns_certify_time_format(nm->ari.renew_at_ms / 1000, at);
-		dns_log(DNS_LOG_INFO, "renewal info", "host", o->c.host, "window_start", a,
-		        "window_end", b, "renew_at", at, "explanation", ari.explanation, NULL);
-	}
-	order_free(o);
-}
-
 static void on_directory(les_order_t *o)
 {
 	char err[256] = "";
+	o->t_dir = les_now_ms();
 	if (o->herr != DNS_OK || o->res.resp.status != 200 ||
 	    acme_directory_parse(o->res.body, o->res.body_len, &o->dir, err, sizeof err) != DNS_OK) {
 		if (o->ari_only) {
-			ari_done(o, o->herr ? o->res.error : "the ACME directory");
+			les_ari_done(o, o->herr ? o->res.error : "the ACME directory");
 			return;
 		}
 		char why[400];
@@ -741,7 +652,7 @@ static void on_directory(les_order_t *o)
 		return;
 	}
 	if (o->ari_only) {
-		ari_after_directory(o);
+		les_ari_after_directory(o);
 		return;
 	}
 	if (!caa_ok(o))
@@ -783,7 +694,7 @@ static bool copy_csr(les_csr_t *dst, const les_csr_t *src)
 	return true;
 }
 
-static les_order_t *order_new(les_daemon_t *d, const les_csr_t *c)
+les_order_t *les_order_new(les_daemon_t *d, const les_csr_t *c)
 {
 	les_order_t *o = calloc(1, sizeof *o);
 	if (!o)
@@ -817,30 +728,20 @@ static les_order_t *order_new(les_daemon_t *d, const les_csr_t *c)
 
 void les_order_start(les_daemon_t *d, const les_csr_t *c)
 {
-	les_order_t *o = order_new(d, c);
+	les_order_t *o = les_order_new(d, c);
 	if (!o) {
 		dns_log(DNS_LOG_ERROR, "out of memory starting an order", "host", c->host, NULL);
 		return;
 	}
+	o->t_start = les_now_ms();
 	o->phase = P_DIR;
 	o->req = (acme_request_t){.method = "GET", .url = d->cfg->directory};
-	http_start(o);
-}
-
-void les_order_ari(les_daemon_t *d, const les_csr_t *c)
-{
-	les_order_t *o = order_new(d, c);
-	if (!o)
-		return;
-	o->ari_only = true;
-	o->phase = P_DIR;
-	o->req = (acme_request_t){.method = "GET", .url = d->cfg->directory};
-	http_start(o);
+	les_order_http(o);
 }
 
 void les_order_refuse(les_daemon_t *d, const les_csr_t *c)
 {
-	les_order_t *o = order_new(d, c);
+	les_order_t *o = les_order_new(d, c);
 	if (o)
 		finish_failed(o, c->error, c->detail, 0);
 }
