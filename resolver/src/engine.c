@@ -108,6 +108,7 @@ void eng_tx_link(res_engine_t *e, fetch_t *f)
 	f->tx.hnext = *b;
 	*b = f;
 	f->tx.active = true;
+	eng_timer_set(e, f);
 }
 
 void eng_tx_unlink(res_engine_t *e, fetch_t *f)
@@ -120,6 +121,7 @@ void eng_tx_unlink(res_engine_t *e, fetch_t *f)
 			break;
 		}
 	f->tx.active = false;
+	eng_timer_set(e, f);
 }
 
 static fetch_t *tx_find(res_engine_t *e, uint32_t id)
@@ -168,6 +170,11 @@ static fetch_t *fetch_new(res_engine_t *e, uint64_t now, const uint8_t *name, ui
 	f->flags = flags;
 	f->hash = fetch_hash(f->qname, type, flags);
 	f->deadline = now + e->cfg.fetch_timeout_ms;
+	if (!eng_timer_set(e, f)) {
+		budget_put(budget);
+		free(f);
+		return NULL;
+	}
 	res_result_init(&f->res, NULL, 0);
 	res_result_init(&f->subres, NULL, 0);
 	fetch_t **b = &e->fetch_tab[f->hash % FETCH_BUCKETS];
@@ -197,6 +204,7 @@ static void fetch_unlink(res_engine_t *e, fetch_t *f)
 	if (f->next)
 		f->next->prev = f->prev;
 	eng_tx_unlink(e, f);
+	eng_timer_del(e, f);
 	while (f->kids)
 		creator_clear(f->kids);
 	creator_clear(f);
@@ -279,8 +287,10 @@ fetch_t *eng_subfetch_flags(res_engine_t *e, fetch_t *parent, uint64_t now, cons
 		creator_set(f, parent);
 		f->depth = parent->depth + 1;
 		/* A sub-fetch lives no longer than the fetch that started it. */
-		if (f->deadline > parent->deadline)
+		if (f->deadline > parent->deadline) {
 			f->deadline = parent->deadline;
+			eng_timer_set(e, f);
+		}
 		eng_ready(e, f);
 	}
 	if (!waiter_add(f, NULL, parent))
@@ -602,38 +612,22 @@ void res_engine_on_error(res_engine_t *e, uint64_t now, uint32_t id, res_io_erro
 
 void res_engine_tick(res_engine_t *e, uint64_t now)
 {
-	fetch_t *next;
-	for (fetch_t *f = e->all; f; f = next) {
-		next = f->next;
-		if (f->done)
-			continue;
+	fetch_t *f;
+	while ((f = eng_timer_due(e, now))) {
 		if (f->deadline <= now) {
 			e->st.budget_exhausted++;
 			eng_fail(e, f, now, 22, "resolution timed out");
-			next = e->all; /* the list changed; finished fetches are skipped */
+			eng_timer_del(e, f); /* finished (unlinked) already; never loop on it */
 			continue;
 		}
-		if (f->tx.active && f->tx.deadline <= now) {
-			eng_tx_unlink(e, f);
-			e->st.upstream_timeouts++;
-			res_infra_timeout(e->infra, now, (const struct sockaddr *)&f->tx.addr, false);
-			iter_server_failed(e, f, false);
-			eng_ready(e, f);
-		}
+		/* Not the deadline: the query on the wire timed out. */
+		eng_tx_unlink(e, f);
+		e->st.upstream_timeouts++;
+		res_infra_timeout(e->infra, now, (const struct sockaddr *)&f->tx.addr, false);
+		iter_server_failed(e, f, false);
+		eng_ready(e, f);
 	}
 	run(e, now);
-}
-
-uint64_t res_engine_next_timer(const res_engine_t *e)
-{
-	uint64_t t = UINT64_MAX;
-	for (const fetch_t *f = e->all; f; f = f->next) {
-		if (f->deadline < t)
-			t = f->deadline;
-		if (f->tx.active && f->tx.deadline < t)
-			t = f->tx.deadline;
-	}
-	return t;
 }
 
 res_client_t *res_engine_next_done(res_engine_t *e)
@@ -751,6 +745,7 @@ void res_engine_free(res_engine_t *e)
 	res_keys_free(e->keys);
 	res_anchors_free(e->anchors);
 	free(e->sends);
+	free(e->timers);
 	free(e->src_count);
 	free(e);
 }

@@ -90,6 +90,7 @@ struct fetch {
 	waiter_t *waiters;
 	fetch_t *sub;                 /* the fetch this one waits for */
 	uint64_t deadline;
+	size_t tpos;                  /* place in the timer heap + 1 (0: not in it) */
 	bool primed;                  /* tried priming (or is the priming fetch) */
 	/* the current zone cut */
 	bool have_cut;
@@ -139,6 +140,8 @@ struct res_engine {
 	fetch_t *fetch_tab[FETCH_BUCKETS];
 	fetch_t *tx_tab[TX_BUCKETS];
 	fetch_t *all;
+	fetch_t **timers;             /* min-heap by next timer (timers.c) */
+	size_t ntimers, timers_cap;
 	size_t nfetches;
 	size_t nclients;              /* client queries waiting for an answer */
 	uint16_t *src_count;          /* SRC_BUCKETS: waiting queries per client bucket */
@@ -151,6 +154,11 @@ struct res_engine {
 	struct res_keys *keys;        /* validated zone keys and zone states (keys.c) */
 	struct res_anchors *anchors;  /* trust anchors and negative trust anchors */
 };
+
+/* timers.c: call eng_timer_set whenever a fetch's deadline or query changes */
+bool eng_timer_set(res_engine_t *e, fetch_t *f);
+void eng_timer_del(res_engine_t *e, fetch_t *f);
+fetch_t *eng_timer_due(const res_engine_t *e, uint64_t now);
 
 /* engine.c */
 void eng_ready(res_engine_t *e, fetch_t *f);
