@@ -3,6 +3,7 @@
  */
 #include "acme/http.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,51 @@ static void fill_response(acme_http_result_t *res, long status)
 	res->resp.body_len = res->body_len;
 }
 
+struct acme_http_share {
+	CURLSH *sh;
+	pthread_mutex_t mu[CURL_LOCK_DATA_LAST];
+};
+
+static void share_lock(CURL *c, curl_lock_data data, curl_lock_access access, void *arg)
+{
+	acme_http_share_t *s = arg;
+	pthread_mutex_lock(&s->mu[data < CURL_LOCK_DATA_LAST ? data : 0]);
+}
+
+static void share_unlock(CURL *c, curl_lock_data data, void *arg)
+{
+	acme_http_share_t *s = arg;
+	pthread_mutex_unlock(&s->mu[data < CURL_LOCK_DATA_LAST ? data : 0]);
+}
+
+acme_http_share_t *acme_http_share_new(void)
+{
+	acme_http_share_t *s = calloc(1, sizeof *s);
+	if (!s || !(s->sh = curl_share_init())) {
+		free(s);
+		return NULL;
+	}
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&s->mu[i], NULL);
+	curl_share_setopt(s->sh, CURLSHOPT_LOCKFUNC, share_lock);
+	curl_share_setopt(s->sh, CURLSHOPT_UNLOCKFUNC, share_unlock);
+	curl_share_setopt(s->sh, CURLSHOPT_USERDATA, s);
+	curl_share_setopt(s->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	curl_share_setopt(s->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	curl_share_setopt(s->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	return s;
+}
+
+void acme_http_share_free(acme_http_share_t *s)
+{
+	if (!s)
+		return;
+	curl_share_cleanup(s->sh);
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_destroy(&s->mu[i]);
+	free(s);
+}
+
 dns_err_t acme_http_perform(const acme_http_opts_t *opts, const acme_request_t *req,
                             acme_http_result_t *res)
 {
@@ -113,6 +159,8 @@ dns_err_t acme_http_perform(const acme_http_opts_t *opts, const acme_request_t *
 	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)ACME_BODY_MAX);
 	if (opts->ca_file)
 		curl_easy_setopt(c, CURLOPT_CAINFO, opts->ca_file);
+	if (opts->share)
+		curl_easy_setopt(c, CURLOPT_SHARE, opts->share->sh);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, res);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);

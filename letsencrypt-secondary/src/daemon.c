@@ -523,6 +523,7 @@ int main(int argc, char **argv)
 	les_daemon_t d = {.cfg = &cfg};
 	pthread_mutex_init(&d.metrics.mu, NULL);
 	d.account_key = account_key(&cfg);
+	d.http_share = acme_http_share_new();   /* NULL: every request connects anew */
 	d.base = event_base_new();
 	d.netq = d.base ? dns_netq_new(d.base) : NULL;
 	d.sweep_ev = d.base ? evtimer_new(d.base, sweep_cb, &d) : NULL;
@@ -550,6 +551,8 @@ int main(int argc, char **argv)
 		dns_log(DNS_LOG_WARN, "orders abandoned without cleanup", NULL);
 	event_free(sigs[0]);
 	event_free(sigs[1]);
+	if (!d.orders)   /* else a worker thread may still use it */
+		acme_http_share_free(d.http_share);
 	EVP_PKEY_free(d.account_key);
 	curl_global_cleanup();
 	return 0;

@@ -79,6 +79,7 @@ typedef struct les_daemon {
 	dns_netq_t *netq;
 	dns_follow_t *follow;
 	EVP_PKEY *account_key;
+	acme_http_share_t *http_share; /* connections to the CA, shared by the orders */
 	char *account_url;        /* learned from the first order */
 	les_name_t *names;
 	size_t nnames, cap_names;

@@ -712,7 +712,7 @@ les_order_t *les_order_new(les_daemon_t *d, const les_csr_t *c)
 	if (nm)
 		nm->in_flight = true;
 	const les_config_t *cf = d->cfg;
-	o->hopts = (acme_http_opts_t){.ca_file = cf->ca_file};
+	o->hopts = (acme_http_opts_t){.ca_file = cf->ca_file, .share = d->http_share};
 	o->cfg = (acme_config_t){.directory_url = cf->directory, .account_key = d->account_key,
 	                         .email = cf->email, .eab_kid = cf->eab_kid,
 	                         .eab_hmac_key = cf->eab_hmac_key, .csr_der = o->c.der,

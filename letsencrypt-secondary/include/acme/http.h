@@ -9,7 +9,19 @@
 
 #define ACME_HTTP_HEADERS_MAX 64
 
+/*
+ * Connections, TLS sessions and DNS shared by the requests of several
+ * threads (libcurl's share interface with a lock per kind of data): an
+ * order's dozen requests to one CA then reuse one TLS connection instead
+ * of a handshake each.  Owned by the caller; free after every request
+ * using it has returned.
+ */
+typedef struct acme_http_share acme_http_share_t;
+acme_http_share_t *acme_http_share_new(void);
+void acme_http_share_free(acme_http_share_t *s);
+
 typedef struct acme_http_opts {
+	acme_http_share_t *share; /* optional */
 	const char *ca_file;     /* trust this CA for TLS (a test CA); NULL: the system's */
 	long connect_timeout_ms; /* 0: 10 s */
 	long timeout_ms;         /* whole request; 0: 30 s */
