@@ -277,6 +277,7 @@ static void fill_hit(const centry_t *e, uint64_t now, res_cache_hit_t *hit)
 	hit->ttl = e->expire > now ? (uint32_t)((e->expire - now) / 1000) : 0;
 	hit->negative = e->neg;
 	hit->owner = e->neg ? e->soa_owner : e->owner;
+	hit->orig_ttl = e->set.ttl;
 	hit->rrset = e->set;
 	hit->rrset.ttl = hit->ttl;
 	hit->sigs = e->sigs;

@@ -281,7 +281,14 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 	size_t len = 0;
 	pthread_mutex_lock(&d->mu);
 	bool hit = res_engine_answer_cached(d->e, now_ms(), &q, tcp, out->buf, out->cap, &len);
+	/* A hit near expiry may have queued a prefetch: the resolver thread sends it. */
+	bool wake = hit && res_engine_has_sends(d->e);
 	pthread_mutex_unlock(&d->mu);
+	if (wake) {
+		uint64_t one = 1;
+		if (write(d->efd, &one, sizeof one) < 0)
+			dns_log(DNS_LOG_WARN, "eventfd write failed", NULL);
+	}
 	if (hit) {
 		out->len = len;
 	} else if (!(q.flags & DNS_FLAG_RD)) {
@@ -370,8 +377,10 @@ static void write_metrics(void *ctx, FILE *f)
 	        st.fetches, st.cache.entries,
 	        st.cache.bytes, (unsigned long long)st.cache.evictions);
 	fprintf(f, "# TYPE dns_resolver_stale_answers_total counter\n"
-	           "dns_resolver_stale_answers_total %llu\n",
-	        (unsigned long long)st.stale_answers);
+	           "dns_resolver_stale_answers_total %llu\n"
+	           "# TYPE dns_resolver_prefetches_total counter\n"
+	           "dns_resolver_prefetches_total %llu\n",
+	        (unsigned long long)st.stale_answers, (unsigned long long)st.prefetches);
 	fprintf(f, "# TYPE dns_resolver_clients_refused_total counter\n"
 	           "dns_resolver_clients_refused_total %llu\n"
 	           "# TYPE dns_resolver_clients_waiting gauge\n"
@@ -404,6 +413,7 @@ static const char usage[] =
 	"  --max-outstanding N    client queries waiting for upstream in all (default 20000)\n"
 	"  --no-qname-minimisation  send full names to every server (RFC 9156 is on by default)\n"
 	"  --no-ipv6 | --no-ipv4  never query servers over that family\n"
+	"  --no-prefetch          do not refresh popular records in the last 10% of their TTL\n"
 	"  --use-0x20             random letter case in query names, which replies must echo\n"
 	"                         (spoofing resistance; servers that do not echo are not used)\n"
 	"  --dir DIR              state directory (accepted; nothing is stored yet)\n"
@@ -445,6 +455,7 @@ static int parse_args(config_t *c, int argc, char **argv)
 {
 	c->workers = 1;
 	c->log_level = DNS_LOG_INFO;
+	c->rc.prefetch = true;
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
 		if (!strcmp(o, "--help") || !strcmp(o, "-h"))
@@ -454,6 +465,7 @@ static int parse_args(config_t *c, int argc, char **argv)
 		if (!strcmp(o, "--no-ipv6")) { c->rc.no_ipv6 = true; continue; }
 		if (!strcmp(o, "--no-ipv4")) { c->rc.no_ipv4 = true; continue; }
 		if (!strcmp(o, "--use-0x20")) { c->rc.use_0x20 = true; continue; }
+		if (!strcmp(o, "--no-prefetch")) { c->rc.prefetch = false; continue; }
 		if (i + 1 >= argc) {
 			fprintf(stderr, "dns-resolver: %s needs a value (see --help)\n", o);
 			return 1;

@@ -37,6 +37,8 @@ typedef struct budget {
 /* Internal fetch flags (beside RES_Q_CD): a validator's DS/DNSKEY fetch
  * asks the network even when the cache has a (proof-less) negative entry. */
 #define RES_Q_VAL 0x100
+/* A prefetch: the question itself is asked upstream even though it is cached. */
+#define RES_Q_PREFETCH 0x200
 
 /* Someone waiting for a fetch: a client or a parent fetch. */
 typedef struct waiter {
@@ -151,6 +153,7 @@ struct res_engine {
 	size_t nsends, sends_cap, sends_pos;
 	uint32_t next_tx;
 	res_stats_t st;
+	uint32_t hit_ttl, hit_orig;   /* TTL left and stored of eng_cache_chain's last positive hit */
 	struct res_keys *keys;        /* validated zone keys and zone states (keys.c) */
 	struct res_anchors *anchors;  /* trust anchors and negative trust anchors */
 };

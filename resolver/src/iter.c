@@ -336,8 +336,8 @@ void iter_step(res_engine_t *e, fetch_t *f, uint64_t now)
 	if (!f->have_cut) {
 		/* A validator's fetch needs the denial proofs the cache does not keep;
 		 * a signed DS RRset (a referral carries one) it checks itself. */
-		int rc = (f->flags & RES_Q_VAL) && f->chain == 0
-		         ? val_cached_ds(e, f, now)
+		int rc = (f->flags & RES_Q_VAL) && f->chain == 0 ? val_cached_ds(e, f, now)
+		         : (f->flags & RES_Q_PREFETCH) && f->chain == 0 ? 0
 		         : eng_cache_chain(e, now, f->sname, f->qtype, &f->chain, e->cfg.max_chain,
 		                           eng_min_rank(e, f->flags), &f->res);
 		if (rc == 1) {

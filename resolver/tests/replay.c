@@ -173,6 +173,24 @@ static res_client_t *next_mine(run_t *r)
 	return NULL;
 }
 
+/* Background work a cache hit started (a prefetch) runs to its end,
+ * answered by the ranges at this step, before the next step. */
+static void drain(run_t *r)
+{
+	for (unsigned guard = 0; guard < 100000; guard++) {
+		pump_sends(r);
+		res_client_t *c;
+		while ((c = res_engine_next_done(r->e)))
+			res_client_free(c);
+		uint64_t t = res_engine_next_timer(r->e);
+		if (t == UINT64_MAX)
+			break;
+		if (t > r->now)
+			r->now = t;
+		res_engine_tick(r->e, r->now);
+	}
+}
+
 /* QUERY_FLOOD: @st->value queries for random names below the entry's
  * name, from one other client, all started at once (not waited for). */
 static bool flood_step(run_t *r, rpl_step_t *st)
@@ -218,6 +236,8 @@ static bool query_step(run_t *r, rpl_step_t *st)
 	if (res_engine_answer_cached(r->e, r->now, &q, true, out, 65535, &len)) {
 		if (r->verbose)
 			fprintf(stderr, "  (answered from the cache)\n");
+		if (r->s.prefetch)
+			drain(r);
 	} else {
 		res_client_t *c = res_engine_resolve_src(r->e, r->now, CLIENT, q.qname, q.qtype,
 		                                         (q.flags & DNS_FLAG_CD) ? RES_Q_CD : 0, r);
@@ -417,6 +437,7 @@ int main(int argc, char **argv)
 		.cache = {.max_bytes = r->s.cache_size, .max_ttl = r->s.max_ttl, .min_ttl = r->s.min_ttl,
 		          .stale_s = r->s.stale_s},
 		.no_qname_minimisation = !r->s.qname_min, .use_0x20 = r->s.use_0x20,
+		.prefetch = r->s.prefetch,
 		.max_queries = r->s.max_queries, .max_chain = r->s.max_chain,
 		.max_ns_lookups = r->s.max_ns_lookups, .max_validations = r->s.max_validations,
 		.max_fetches = r->s.max_fetches, .max_client_queries = r->s.max_client_queries,

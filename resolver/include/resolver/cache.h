@@ -49,6 +49,7 @@ typedef struct res_cache_config {
 typedef struct res_cache_hit {
 	res_rank_t rank;
 	uint32_t ttl;           /* seconds left */
+	uint32_t orig_ttl;      /* the TTL it was stored with (after the caps) */
 	bool negative;          /* a negative entry: rrset is the SOA (may be empty) */
 	const uint8_t *owner;   /* positive: the owner; negative: the SOA owner (or NULL) */
 	dns_rrset_t rrset;      /* positive: the data; negative: the SOA */

@@ -47,6 +47,7 @@ typedef struct res_config {
 	bool no_ipv6;                /* never query IPv6 server addresses */
 	bool no_ipv4;
 	uint16_t edns_size;          /* 0: 1232 */
+	bool prefetch;               /* refresh an RRset hit in its last 10% of TTL (Unbound's prefetch) */
 	bool use_0x20;               /* random letter case in UDP query names, checked in replies */
 	unsigned max_queries;        /* outgoing queries per client query; 0: 64 */
 	unsigned max_chain;          /* CNAME/DNAME links followed; 0: 12 */
@@ -153,6 +154,10 @@ void res_engine_on_error(res_engine_t *e, uint64_t now, uint32_t id, res_io_erro
 /* Fire the timeouts due at @now. */
 void res_engine_tick(res_engine_t *e, uint64_t now);
 
+/* True when queries wait to be taken with res_engine_next_send (a cache
+ * hit may have started a prefetch: the caller that sends must be woken). */
+bool res_engine_has_sends(const res_engine_t *e);
+
 /* When tick must be called next (UINT64_MAX: nothing pending). */
 uint64_t res_engine_next_timer(const res_engine_t *e);
 
@@ -183,6 +188,7 @@ typedef struct res_stats {
 	uint64_t upstream_tcp;
 	uint64_t upstream_timeouts;
 	uint64_t budget_exhausted;   /* fetches stopped by their budget or deadline */
+	uint64_t prefetches;         /* background refreshes started by cache hits near expiry */
 	uint64_t stale_answers;      /* expired data served because upstream failed (RFC 8767) */
 	uint64_t clients_refused;    /* resolve calls refused: too many waiting (all or per client) */
 	uint64_t val_secure, val_insecure, val_bogus;  /* validated client answers */
