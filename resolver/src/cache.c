@@ -24,6 +24,8 @@ typedef struct centry {
 	uint64_t expire;                /* ms */
 	size_t bytes;
 	const uint8_t *soa_owner;       /* negative only, or NULL */
+	const uint8_t *proof;           /* negative only: NSEC/NSEC3 proof, or NULL */
+	size_t proof_len;
 	dns_rrset_t set;                /* positive: data; negative: SOA */
 	dns_rrset_t sigs;
 	uint8_t owner[];                /* lower-cased owner, then the data */
@@ -243,6 +245,15 @@ dns_err_t res_cache_put_neg(res_cache_t *c, uint64_t now, const uint8_t *owner, 
                             uint32_t ttl, const uint8_t *soa_owner, const dns_rrset_t *soa,
                             const dns_rrset_t *soa_sigs, res_rank_t rank)
 {
+	return res_cache_put_neg_proof(c, now, owner, type, ttl, soa_owner, soa, soa_sigs, rank,
+	                               NULL, 0);
+}
+
+dns_err_t res_cache_put_neg_proof(res_cache_t *c, uint64_t now, const uint8_t *owner,
+                                  uint16_t type, uint32_t ttl, const uint8_t *soa_owner,
+                                  const dns_rrset_t *soa, const dns_rrset_t *soa_sigs,
+                                  res_rank_t rank, const uint8_t *proof, size_t proof_len)
+{
 	ttl = cap_ttl(c, ttl, true);
 	if (ttl == 0)
 		return DNS_OK;
@@ -253,11 +264,20 @@ dns_err_t res_cache_put_neg(res_cache_t *c, uint64_t now, const uint8_t *owner, 
 	if (!may_replace(*slot, now, rank))
 		return DNS_EEXIST;
 	size_t solen = soa_owner && soa ? dns_name_length(soa_owner) : 0;
-	size_t extra = solen + (solen ? soa->size : 0) + (solen && soa_sigs ? soa_sigs->size : 0);
+	if (!proof)
+		proof_len = 0;
+	size_t extra = solen + (solen ? soa->size : 0) + (solen && soa_sigs ? soa_sigs->size : 0) +
+	               proof_len;
 	centry_t *e = entry_insert(c, slot, owner, type, h, extra);
 	if (!e)
 		return DNS_ENOMEM;
 	uint8_t *p = e->owner + dns_name_length(e->owner);
+	if (proof_len) {
+		memcpy(p, proof, proof_len);
+		e->proof = p;
+		e->proof_len = proof_len;
+		p += proof_len;
+	}
 	if (solen) {
 		memcpy(p, soa_owner, solen);
 		e->soa_owner = p;
@@ -278,6 +298,8 @@ static void fill_hit(const centry_t *e, uint64_t now, res_cache_hit_t *hit)
 	hit->negative = e->neg;
 	hit->owner = e->neg ? e->soa_owner : e->owner;
 	hit->orig_ttl = e->set.ttl;
+	hit->proof = e->neg ? e->proof : NULL;
+	hit->proof_len = e->neg ? e->proof_len : 0;
 	hit->rrset = e->set;
 	hit->rrset.ttl = hit->ttl;
 	hit->sigs = e->sigs;

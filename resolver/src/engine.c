@@ -473,6 +473,9 @@ int eng_cache_chain(res_engine_t *e, uint64_t now, uint8_t *sname, uint16_t qtyp
 			if (hit.owner && hit.rrset.count &&
 			    res_result_add(res, 1, hit.owner, &hit.rrset, &hit.sigs))
 				return -1;
+			if (hit.proof_len &&
+			    res_result_add_proof(res, hit.proof, hit.proof_len, hit.ttl) != DNS_OK)
+				return -1;
 			return 1;
 		}
 		if (qtype == DNS_TYPE_CNAME || qtype == DNS_TYPE_DNAME)

@@ -101,10 +101,16 @@ static void negative(rctx_t *r, const uint8_t *name, bool nx)
 			sigs.ttl = ttl;
 		(void)res_result_add(&f->res, 1, soa->rr.owner, &set, &sigs);
 		add_denial(r);
-		(void)res_cache_put_neg(r->e->cache, r->now, name,
-		                        nx ? RES_TYPE_NXDOMAIN : (f->tx.minimised ? f->tx.qtype : f->qtype),
-		                        ttl, soa->rr.owner, &set, &sigs,
-		                        r->aa ? RES_RANK_AUTH_AUTH : RES_RANK_AUTH_NONAUTH);
+		/* The NSEC/NSEC3 proof stays with the entry, for DO clients of later hits. */
+		res_result_t proof;
+		res_result_init(&proof, NULL, 0);
+		bool ok = res_result_proof(&f->res, &proof) == DNS_OK;
+		(void)res_cache_put_neg_proof(
+			r->e->cache, r->now, name,
+			nx ? RES_TYPE_NXDOMAIN : (f->tx.minimised ? f->tx.qtype : f->qtype), ttl,
+			soa->rr.owner, &set, &sigs, r->aa ? RES_RANK_AUTH_AUTH : RES_RANK_AUTH_NONAUTH,
+			ok ? proof.sec[1].p : NULL, ok ? proof.sec[1].len : 0);
+		res_result_free(&proof);
 	}
 	eng_finish(r->e, f, r->now);
 }

@@ -203,3 +203,38 @@ size_t res_result_write(const res_result_t *r, const dns_msg_t *q, bool tcp, uin
 		(void)dns_edns_write(&b, DNS_EDNS_DEFAULT_PAYLOAD, r->rcode, dnssec, opts, ow.len);
 	return dns_msg_builder_finish(&b);
 }
+
+dns_err_t res_result_proof(const res_result_t *r, res_result_t *out)
+{
+	size_t pos = 0;
+	const uint8_t *o;
+	dns_rrset_t set, sigs;
+	while (res_result_next(r, 1, &pos, &o, &set, &sigs)) {
+		if (set.type == DNS_TYPE_SOA)
+			continue;
+		dns_err_t err = res_result_add(out, 1, o, &set, &sigs);
+		if (err)
+			return err;
+	}
+	return DNS_OK;
+}
+
+dns_err_t res_result_add_proof(res_result_t *r, const uint8_t *proof, size_t len, uint32_t ttl)
+{
+	res_result_t view;
+	res_result_init(&view, NULL, 0);
+	view.sec[1] = (res_rbuf_t){.p = (uint8_t *)(uintptr_t)proof, .len = len, .cap = len};
+	size_t pos = 0;
+	const uint8_t *o;
+	dns_rrset_t set, sigs;
+	while (res_result_next(&view, 1, &pos, &o, &set, &sigs)) {
+		if (set.ttl > ttl)
+			set.ttl = ttl;
+		if (sigs.ttl > ttl)
+			sigs.ttl = ttl;
+		dns_err_t err = res_result_add(r, 1, o, &set, &sigs);
+		if (err)
+			return err;
+	}
+	return DNS_OK;
+}

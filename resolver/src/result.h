@@ -44,6 +44,14 @@ dns_err_t res_result_add(res_result_t *r, int sec, const uint8_t *owner, const d
 bool res_result_next(const res_result_t *r, int sec, size_t *pos, const uint8_t **owner,
                      dns_rrset_t *set, dns_rrset_t *sigs);
 
+/* The denial proof of a negative result: its authority RRsets other than
+ * the SOA (NSEC, NSEC3 and their RRSIGs), packed into @out's authority
+ * section (what the negative cache keeps beside the SOA). */
+dns_err_t res_result_proof(const res_result_t *r, res_result_t *out);
+
+/* Append a proof that res_result_proof packed, TTLs lowered to @ttl. */
+dns_err_t res_result_add_proof(res_result_t *r, const uint8_t *proof, size_t len, uint32_t ttl);
+
 /* Write the response to @q. */
 size_t res_result_write(const res_result_t *r, const dns_msg_t *q, bool tcp, uint8_t *buf,
                         size_t cap);

@@ -235,9 +235,16 @@ static void recache_negative(res_engine_t *e, fetch_t *f, uint64_t now, verdict_
 	dns_rrset_t soa, sigs;
 	while (res_result_next(&f->res, 1, &pos, &o, &soa, &sigs))
 		if (soa.type == DNS_TYPE_SOA) {
-			(void)res_cache_put_neg(e->cache, now, f->sname, type, soa.ttl, o, &soa, &sigs,
-			                        v.state == VAL_SECURE ? RES_RANK_SECURE
-			                                              : RES_RANK_INSECURE);
+			res_result_t proof;
+			res_result_init(&proof, NULL, 0);
+			bool ok = res_result_proof(&f->res, &proof) == DNS_OK;
+			(void)res_cache_put_neg_proof(e->cache, now, f->sname, type, soa.ttl, o, &soa,
+			                              &sigs,
+			                              v.state == VAL_SECURE ? RES_RANK_SECURE
+			                                                    : RES_RANK_INSECURE,
+			                              ok ? proof.sec[1].p : NULL,
+			                              ok ? proof.sec[1].len : 0);
+			res_result_free(&proof);
 			return;
 		}
 }

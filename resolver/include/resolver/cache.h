@@ -54,6 +54,9 @@ typedef struct res_cache_hit {
 	const uint8_t *owner;   /* positive: the owner; negative: the SOA owner (or NULL) */
 	dns_rrset_t rrset;      /* positive: the data; negative: the SOA */
 	dns_rrset_t sigs;       /* RRSIGs covering rrset (count 0 if none) */
+	const uint8_t *proof;   /* negative: the NSEC/NSEC3 RRsets and RRSIGs, packed as the
+	                         * authority section of a res_result (result.h), or NULL */
+	size_t proof_len;
 } res_cache_hit_t;
 
 res_cache_t *res_cache_new(const res_cache_config_t *cfg);
@@ -76,6 +79,11 @@ dns_err_t res_cache_put(res_cache_t *c, uint64_t now, const uint8_t *owner,
 dns_err_t res_cache_put_neg(res_cache_t *c, uint64_t now, const uint8_t *owner, uint16_t type,
                             uint32_t ttl, const uint8_t *soa_owner, const dns_rrset_t *soa,
                             const dns_rrset_t *soa_sigs, res_rank_t rank);
+/* The same, keeping @proof (@proof_len bytes, opaque to the cache) with it. */
+dns_err_t res_cache_put_neg_proof(res_cache_t *c, uint64_t now, const uint8_t *owner,
+                                  uint16_t type, uint32_t ttl, const uint8_t *soa_owner,
+                                  const dns_rrset_t *soa, const dns_rrset_t *soa_sigs,
+                                  res_rank_t rank, const uint8_t *proof, size_t proof_len);
 
 /* A live positive entry for (@owner, @type); false if none.  Touches LRU. */
 bool res_cache_get(res_cache_t *c, uint64_t now, const uint8_t *owner, uint16_t type,
