@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
 
 #include "acme/solver.h"
 #include "acme_testlib.h"
@@ -58,7 +60,7 @@ static void fixture_make(fixture_t *f, const char *extra)
 	size_t l1, l2;
 	uint8_t *c1 = t_csr(www, 2, &l1), *c2 = t_csr(out, 2, &l2);
 	char *h1 = hex(c1, l1), *h2 = hex(c2, l2);
-	size_t cap = strlen(h1) * 3 + strlen(h2) + 4096;
+	size_t cap = strlen(h1) * 3 + strlen(h2) + (extra ? strlen(extra) : 0) + 4096;
 	char *text = malloc(cap);
 	snprintf(text, cap,
 	         SOA "_letsencrypt._tcp.www 3600 IN TLSA 3 255 0 %s\n"
@@ -126,6 +128,117 @@ static void test_scan(void **state)
 		les_csr_clear(&c[i]);
 	free(c);
 	fixture_free(&f);
+}
+
+/* A CSR naming @n names, built with OpenSSL directly (libdnscertify's
+ * builder stops at DNS_CERTIFY_NAMES_MAX, as it should). */
+static uint8_t *big_csr(const char *const *names, size_t n, size_t *len)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	X509_REQ *r = X509_REQ_new();
+	X509_NAME *subj = X509_NAME_new();
+	X509_NAME_add_entry_by_txt(subj, "CN", MBSTRING_ASC, (const unsigned char *)names[0], -1,
+	                           -1, 0);
+	X509_REQ_set_subject_name(r, subj);
+	X509_REQ_set_pubkey(r, k);
+	GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
+	for (size_t i = 0; i < n; i++) {
+		ASN1_IA5STRING *ia5 = ASN1_IA5STRING_new();
+		ASN1_STRING_set(ia5, names[i], -1);
+		GENERAL_NAME *g = GENERAL_NAME_new();
+		GENERAL_NAME_set0_value(g, GEN_DNS, ia5);
+		sk_GENERAL_NAME_push(gens, g);
+	}
+	STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
+	sk_X509_EXTENSION_push(exts, X509V3_EXT_i2d(NID_subject_alt_name, 0, gens));
+	X509_REQ_add_extensions(r, exts);
+	assert_true(X509_REQ_sign(r, k, EVP_sha256()) > 0);
+	unsigned char *der = NULL;
+	int l = i2d_X509_REQ(r, &der);
+	assert_true(l > 0);
+	uint8_t *out = malloc((size_t)l);
+	memcpy(out, der, (size_t)l);
+	*len = (size_t)l;
+	OPENSSL_free(der);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	GENERAL_NAMES_free(gens);
+	X509_NAME_free(subj);
+	X509_REQ_free(r);
+	EVP_PKEY_free(k);
+	return out;
+}
+
+/* Bad input in the zone: a CSR whose signature does not verify, one
+ * naming 500 names, and 2000 junk TLSA records over 400 owners (junk
+ * "CSRs", "certificates" and CA records): every owner with one CSR gets a
+ * refusal that says why ("csr"), nothing is ordered, and the scan ends. */
+static void test_scan_bad_input(void **state)
+{
+	const char *const one[] = {"sig.example.test"};
+	static char many_txt[500][32];
+	const char *many[500];
+	for (int i = 0; i < 500; i++) {
+		snprintf(many_txt[i], sizeof many_txt[i], "n%d.example.test", i);
+		many[i] = many_txt[i];
+	}
+	many[0] = "big.example.test";
+	size_t l1, l2;
+	uint8_t *c1 = t_csr(one, 1, &l1), *c2 = big_csr(many, 500, &l2);
+	assert_non_null(c2);
+	c1[l1 - 5] ^= 0x01;   /* inside the signature */
+	char *h1 = hex(c1, l1), *h2 = hex(c2, l2);
+	/* the 500-name CSR (~19 KB of hex) in chunks: zone file tokens are bounded */
+	char *h2s = malloc(strlen(h2) * 2 + 8), *q = h2s;
+	*q++ = '(';
+	for (size_t i = 0; h2[i]; i++) {
+		if (i % 64 == 0)
+			*q++ = '\n';
+		*q++ = h2[i];
+	}
+	*q++ = ')';
+	*q = 0;
+	free(h2);
+	h2 = h2s;
+	size_t cap = strlen(h1) + strlen(h2) + 2000 * 128 + 4096;
+	char *extra = malloc(cap), *p = extra;
+	p += sprintf(p, "_letsencrypt._tcp.sig 3600 IN TLSA 3 255 0 %s\n"
+	                "_letsencrypt._tcp.big 3600 IN TLSA 3 255 0 %s\n", h1, h2);
+	for (int i = 0; i < 2000; i++) {
+		static const char *const kinds[] = {"3 255 0", "3 0 0", "0 0 0", "1 1 0", "2 0 0"};
+		p += sprintf(p, "_letsencrypt._tcp.j%d 60 IN TLSA %s %08X%08X30%02X\n", i / 5,
+		             kinds[i % 5], (unsigned)i * 2654435761u, (unsigned)i, i % 256);
+	}
+	fixture_t f;
+	fixture_make(&f, extra);
+	les_csr_t *c;
+	size_t n;
+	assert_int_equal(les_scan_zone(f.zones, 2, 0, 1800000000, &c, &n), DNS_OK);
+	const les_csr_t *sig = find_host(c, n, "sig.example.test");
+	assert_non_null(sig);
+	assert_int_equal(sig->state, LES_CSR_REJECT);
+	assert_string_equal(sig->error, "csr");
+	assert_true(sig->detail[0] != 0);
+	const les_csr_t *big = find_host(c, n, "big.example.test");
+	assert_non_null(big);
+	assert_int_equal(big->state, LES_CSR_REJECT);
+	assert_string_equal(big->error, "csr");
+	size_t junk = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(c[i].host, "j", 1) == 0) {
+			junk++;
+			assert_int_equal(c[i].state, LES_CSR_REJECT);
+			assert_string_equal(c[i].error, "csr");
+		}
+		les_csr_clear(&c[i]);
+	}
+	assert_int_equal(junk, 400);   /* each junk owner holds exactly one 3 255 0 */
+	free(c);
+	fixture_free(&f);
+	free(extra);
+	free(h1);
+	free(h2);
+	free(c1);
+	free(c2);
 }
 
 static void test_renew_backoff(void **state)
@@ -329,7 +442,9 @@ static void test_propagation(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_scan),        cmocka_unit_test(test_renew_backoff),
+		cmocka_unit_test(test_scan),
+		cmocka_unit_test(test_scan_bad_input),
+		cmocka_unit_test(test_renew_backoff),
 		cmocka_unit_test(test_caa),         cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_updates),     cmocka_unit_test(test_propagation),
 	};
