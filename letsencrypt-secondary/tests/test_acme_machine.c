@@ -712,8 +712,9 @@ static void test_ari_state(void **state)
 	assert_int_equal(st.renew_at_ms, kept);
 	assert_int_equal(st.next_fetch_ms, now + 3600000);
 	/* answers that are not §4.2's: rejected, state untouched by the caller */
-	const char *bad[] = {"{}", "[]", "{\"suggestedWindow\":{\"start\":\"tomorrow\","
-	                     "\"end\":\"2025-01-03T04:00:00Z\"}}",
+	const char *bad[] = {"{}", "[]",
+	                     ("{\"suggestedWindow\":{\"start\":\"tomorrow\","
+	                      "\"end\":\"2025-01-03T04:00:00Z\"}}"),
 	                     "{\"suggestedWindow\":\"2025-01-02\"}", "not json"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		acme_response_t rb = {200, NULL, 0, bad[i], strlen(bad[i])};
