@@ -379,8 +379,11 @@ static void write_metrics(void *ctx, FILE *f)
 	fprintf(f, "# TYPE dns_resolver_stale_answers_total counter\n"
 	           "dns_resolver_stale_answers_total %llu\n"
 	           "# TYPE dns_resolver_prefetches_total counter\n"
-	           "dns_resolver_prefetches_total %llu\n",
-	        (unsigned long long)st.stale_answers, (unsigned long long)st.prefetches);
+	           "dns_resolver_prefetches_total %llu\n"
+	           "# TYPE dns_resolver_aggressive_answers_total counter\n"
+	           "dns_resolver_aggressive_answers_total %llu\n",
+	        (unsigned long long)st.stale_answers, (unsigned long long)st.prefetches,
+	        (unsigned long long)st.aggressive);
 	fprintf(f, "# TYPE dns_resolver_clients_refused_total counter\n"
 	           "dns_resolver_clients_refused_total %llu\n"
 	           "# TYPE dns_resolver_clients_waiting gauge\n"
@@ -414,6 +417,8 @@ static const char usage[] =
 	"  --no-qname-minimisation  send full names to every server (RFC 9156 is on by default)\n"
 	"  --no-ipv6 | --no-ipv4  never query servers over that family\n"
 	"  --no-prefetch          do not refresh popular records in the last 10% of their TTL\n"
+	"  --no-aggressive-nsec   do not answer NXDOMAIN/NODATA from cached validated NSEC/NSEC3\n"
+	"                         records (RFC 8198 is on by default)\n"
 	"  --use-0x20             random letter case in query names, which replies must echo\n"
 	"                         (spoofing resistance; servers that do not echo are not used)\n"
 	"  --dir DIR              state directory (accepted; nothing is stored yet)\n"
@@ -466,6 +471,7 @@ static int parse_args(config_t *c, int argc, char **argv)
 		if (!strcmp(o, "--no-ipv4")) { c->rc.no_ipv4 = true; continue; }
 		if (!strcmp(o, "--use-0x20")) { c->rc.use_0x20 = true; continue; }
 		if (!strcmp(o, "--no-prefetch")) { c->rc.prefetch = false; continue; }
+		if (!strcmp(o, "--no-aggressive-nsec")) { c->rc.no_aggressive_nsec = true; continue; }
 		if (i + 1 >= argc) {
 			fprintf(stderr, "dns-resolver: %s needs a value (see --help)\n", o);
 			return 1;

@@ -10,6 +10,7 @@
 
 #include "dns/edns.h"
 #include "dns/rrtype.h"
+#include "aggr.h"
 #include "engine_int.h"
 #include "keys.h"
 
@@ -739,8 +740,9 @@ res_engine_t *res_engine_new(const res_config_t *cfg)
 	e->infra = res_infra_new(4096);
 	e->keys = res_keys_new(20000);
 	e->anchors = res_anchors_new();
+	e->aggr = res_aggr_new();
 	e->src_count = calloc(SRC_BUCKETS, sizeof *e->src_count);
-	if (!e->src_count || !e->cache || !e->infra || !e->keys || !e->anchors || res_hints_default(e) != DNS_OK) {
+	if (!e->src_count || !e->cache || !e->infra || !e->keys || !e->anchors || !e->aggr || res_hints_default(e) != DNS_OK) {
 		res_engine_free(e);
 		return NULL;
 	}
@@ -778,6 +780,7 @@ void res_engine_free(res_engine_t *e)
 	res_infra_free(e->infra);
 	res_keys_free(e->keys);
 	res_anchors_free(e->anchors);
+	res_aggr_free(e->aggr);
 	free(e->sends);
 	free(e->timers);
 	free(e->src_count);

@@ -156,6 +156,7 @@ struct res_engine {
 	uint32_t hit_ttl, hit_orig;   /* TTL left and stored of eng_cache_chain's last positive hit */
 	struct res_keys *keys;        /* validated zone keys and zone states (keys.c) */
 	struct res_anchors *anchors;  /* trust anchors and negative trust anchors */
+	struct res_aggr *aggr;        /* validated NSEC/NSEC3 for RFC 8198 (aggr.c) */
 };
 
 /* timers.c: call eng_timer_set whenever a fetch's deadline or query changes */

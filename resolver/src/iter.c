@@ -10,6 +10,7 @@
 
 #include "dns/edns.h"
 #include "dns/rrtype.h"
+#include "aggr.h"
 #include "engine_int.h"
 
 #define RTO_TCP_MIN_MS 1500
@@ -325,6 +326,27 @@ static int val_cached_ds(res_engine_t *e, fetch_t *f, uint64_t now)
 	return 1;
 }
 
+/* RFC 8198: a negative answer that validated NSEC/NSEC3 records already
+ * prove needs no query.  Only for validating fetches of the question itself. */
+static bool aggressive(res_engine_t *e, fetch_t *f, uint64_t now)
+{
+	if (e->cfg.no_aggressive_nsec || f->chain || !val_enabled(e) ||
+	    (f->flags & (RES_Q_CD | RES_Q_VAL | RES_Q_PREFETCH)))
+		return false;
+	int rc = res_aggr_answer(e->aggr, now, f->sname, f->qtype, e->cfg.max_nsec3_hashes, &f->res);
+	if (rc == 0)
+		return false;
+	if (rc < 0) {
+		eng_fail(e, f, now, 0, "out of memory");
+		return true;
+	}
+	e->st.aggressive++;
+	f->val_done = true;
+	f->val_state = VAL_SECURE;
+	eng_finish(e, f, now);
+	return true;
+}
+
 void iter_step(res_engine_t *e, fetch_t *f, uint64_t now)
 {
 	if (f->tx.active || f->sub || f->done)
@@ -348,6 +370,8 @@ void iter_step(res_engine_t *e, fetch_t *f, uint64_t now)
 			eng_fail(e, f, now, 0, "CNAME chain too long");
 			return;
 		}
+		if (aggressive(e, f, now))
+			return;
 		find_cut(e, f, now);
 		f->minimise = !e->cfg.no_qname_minimisation;
 		if (prime(e, f, now))

@@ -14,6 +14,7 @@
 
 #include "dns/rrtype.h"
 #include "validate.h"
+#include "aggr.h"
 
 bool val_enabled(const res_engine_t *e) { return res_anchors_any(e->anchors); }
 
@@ -235,6 +236,8 @@ static void recache_negative(res_engine_t *e, fetch_t *f, uint64_t now, verdict_
 	dns_rrset_t soa, sigs;
 	while (res_result_next(&f->res, 1, &pos, &o, &soa, &sigs))
 		if (soa.type == DNS_TYPE_SOA) {
+			if (v.state == VAL_SECURE && !e->cfg.no_aggressive_nsec)
+				res_aggr_learn(e->aggr, now, &f->res);
 			res_result_t proof;
 			res_result_init(&proof, NULL, 0);
 			bool ok = res_result_proof(&f->res, &proof) == DNS_OK;

@@ -437,7 +437,7 @@ int main(int argc, char **argv)
 		.cache = {.max_bytes = r->s.cache_size, .max_ttl = r->s.max_ttl, .min_ttl = r->s.min_ttl,
 		          .stale_s = r->s.stale_s},
 		.no_qname_minimisation = !r->s.qname_min, .use_0x20 = r->s.use_0x20,
-		.prefetch = r->s.prefetch,
+		.prefetch = r->s.prefetch, .no_aggressive_nsec = r->s.no_aggressive,
 		.max_queries = r->s.max_queries, .max_chain = r->s.max_chain,
 		.max_ns_lookups = r->s.max_ns_lookups, .max_validations = r->s.max_validations,
 		.max_fetches = r->s.max_fetches, .max_client_queries = r->s.max_client_queries,

@@ -266,6 +266,7 @@ static bool config_line(pstate_t *p, const char *line)
 	else if (!strcmp(key, "max-fetches")) s->max_fetches = (unsigned)atoi(val);
 	else if (!strcmp(key, "use-caps-for-id")) s->use_0x20 = !strcmp(val, "yes");
 	else if (!strcmp(key, "prefetch")) s->prefetch = !strcmp(val, "yes");
+	else if (!strcmp(key, "aggressive-nsec")) s->no_aggressive = !strcmp(val, "no");
 	else if (!strcmp(key, "serve-expired")) s->stale_s = !strcmp(val, "yes") ? 86400 : 0;
 	else if (!strcmp(key, "serve-expired-ttl")) s->stale_s = (unsigned)atoi(val);
 	else if (!strcmp(key, "max-client-queries")) s->max_client_queries = (unsigned)atoi(val);

@@ -65,6 +65,7 @@ typedef struct rpl {
 	unsigned stale_s;          /* serve-expired / serve-expired-ttl */
 	bool use_0x20;             /* use-caps-for-id */
 	bool prefetch;             /* prefetch */
+	bool no_aggressive;        /* aggressive-nsec: no */
 	int64_t override_date;     /* val-override-date as UNIX seconds, or 0 */
 	char anchors[8192];        /* trust-anchor: lines (zone-file text) */
 	size_t anchors_len;

@@ -47,6 +47,7 @@ typedef struct res_config {
 	bool no_ipv6;                /* never query IPv6 server addresses */
 	bool no_ipv4;
 	uint16_t edns_size;          /* 0: 1232 */
+	bool no_aggressive_nsec;     /* RFC 8198 off (Unbound's aggressive-nsec: no) */
 	bool prefetch;               /* refresh an RRset hit in its last 10% of TTL (Unbound's prefetch) */
 	bool use_0x20;               /* random letter case in UDP query names, checked in replies */
 	unsigned max_queries;        /* outgoing queries per client query; 0: 64 */
@@ -188,6 +189,7 @@ typedef struct res_stats {
 	uint64_t upstream_tcp;
 	uint64_t upstream_timeouts;
 	uint64_t budget_exhausted;   /* fetches stopped by their budget or deadline */
+	uint64_t aggressive;         /* negative answers synthesised from cached NSEC/NSEC3 (RFC 8198) */
 	uint64_t prefetches;         /* background refreshes started by cache hits near expiry */
 	uint64_t stale_answers;      /* expired data served because upstream failed (RFC 8767) */
 	uint64_t clients_refused;    /* resolve calls refused: too many waiting (all or per client) */
