@@ -187,6 +187,60 @@ static bool proves(const azone_t *z, uint32_t use, const uint8_t *qname, uint16_
 	return d == DNS_DENIAL_PROVEN;
 }
 
+/* dns-core's base32hex decoder (dns-core/src/internal/rdata_priv.h). */
+long dns__b32hex_decode(const char *in, size_t len, uint8_t *out, size_t cap);
+
+static bool cut_bits(const uint8_t *bm, size_t bmlen)
+{
+	return dns_nsec_bitmap_has(bm, bmlen, DNS_TYPE_DNAME) ||
+	       (dns_nsec_bitmap_has(bm, bmlen, DNS_TYPE_NS) &&
+	        !dns_nsec_bitmap_has(bm, bmlen, DNS_TYPE_SOA));
+}
+
+/* Is @r the NSEC3 of a name between @qname and the apex of @zone? */
+static bool nsec3_of_ancestor(const arec_t *r, const dns_nsec3_t *n3, const uint8_t *qname,
+                              const uint8_t *zone)
+{
+	uint8_t want[DNS_NSEC3_HASH_MAX], h[DNS_NSEC3_HASH_MAX];
+	long wl = dns__b32hex_decode((const char *)r->owner + 1, r->owner[0], want, sizeof want);
+	if (wl != DNS_NSEC3_HASH_MAX)
+		return true;  /* cannot tell: assume the worst */
+	for (const uint8_t *a = qname; a && dns_name_is_subdomain(a, zone); a = dns_name_parent(a)) {
+		if (dns_nsec3_hash(a, n3->salt, n3->salt_len, n3->iterations, h) != DNS_OK)
+			return true;
+		if (!memcmp(h, want, sizeof h))
+			return true;
+	}
+	return false;
+}
+
+/* A record at a zone cut (NS without SOA) or a DNAME, at @qname or one of
+ * its ancestors, speaks for names another zone holds (RFC 4035 §5.4,
+ * RFC 5155 §8.3).  dns_denial_* judge one response, where the signer
+ * settles that; kept records of a parent could otherwise deny names below
+ * its delegations. */
+static bool at_cut(const arec_t *r, const uint8_t *qname, const uint8_t *zone)
+{
+	const dns_rrset_t *s = &r->set;
+	for (const uint8_t *rd = dns_rrset_first(s); rd; rd = dns_rrset_next(s, rd)) {
+		if (s->type == DNS_TYPE_NSEC) {
+			const uint8_t *next, *bm;
+			size_t bmlen;
+			if (!dns_nsec_parse(dns_rrset_rdata(rd), dns_rrset_rdlen(rd), &next, &bm, &bmlen))
+				return true;
+			if (cut_bits(bm, bmlen) && dns_name_is_subdomain(qname, r->owner))
+				return true;
+			continue;
+		}
+		dns_nsec3_t n3;
+		if (dns_nsec3_parse(dns_rrset_rdata(rd), dns_rrset_rdlen(rd), &n3) != DNS_OK)
+			return true;
+		if (cut_bits(n3.bitmap, n3.bitmap_len) && nsec3_of_ancestor(r, &n3, qname, zone))
+			return true;
+	}
+	return false;
+}
+
 static uint32_t left(uint64_t expire, uint64_t now)
 {
 	return (uint32_t)((expire - now) / 1000);
@@ -215,6 +269,9 @@ int res_aggr_answer(res_aggr_t *a, uint64_t now, const uint8_t *qname, uint16_t 
 	for (unsigned i = 0; i < z->n; i++)
 		if ((use & (1u << i)) && proves(z, use & ~(1u << i), qname, qtype, nx, &hashes))
 			use &= ~(1u << i);
+	for (unsigned i = 0; i < z->n; i++)
+		if ((use & (1u << i)) && at_cut(&z->recs[i], qname, z->name))
+			return 0;
 	z->touched = ++a->clock;
 	res->rcode = nx ? DNS_RCODE_NXDOMAIN : DNS_RCODE_NOERROR;
 	res->secure = true;
