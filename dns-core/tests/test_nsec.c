@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
+
 #include "dns/nsec.h"
 #include "dnssec_fixture.h"
 
@@ -38,7 +40,17 @@ static void rfc5155_hashes(void **st)
 		}
 		out[32] = 0;
 		assert_string_equal(out, v[i].b32);
+		/* the owner name of its NSEC3 carries the same hash */
+		char owner[64];
+		snprintf(owner, sizeof owner, "%s.example.", v[i].b32);
+		uint8_t from_owner[DNS_NSEC3_HASH_MAX];
+		assert_true(dns_nsec3_owner_hash(fx_name(owner), from_owner));
+		assert_memory_equal(from_owner, h, sizeof h);
 	}
+	uint8_t junk[DNS_NSEC3_HASH_MAX];
+	assert_false(dns_nsec3_owner_hash(fx_name("short.example."), junk));
+	assert_false(dns_nsec3_owner_hash(fx_name("0p9mhaveqvm6t7vbl5lop2u3t2rp3to!.example."), junk));
+	assert_false(dns_nsec3_owner_hash(fx_name("."), junk));
 }
 
 static void bitmap(void **st)

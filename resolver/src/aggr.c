@@ -187,9 +187,6 @@ static bool proves(const azone_t *z, uint32_t use, const uint8_t *qname, uint16_
 	return d == DNS_DENIAL_PROVEN;
 }
 
-/* dns-core's base32hex decoder (dns-core/src/internal/rdata_priv.h). */
-long dns__b32hex_decode(const char *in, size_t len, uint8_t *out, size_t cap);
-
 static bool cut_bits(const uint8_t *bm, size_t bmlen)
 {
 	return dns_nsec_bitmap_has(bm, bmlen, DNS_TYPE_DNAME) ||
@@ -202,8 +199,7 @@ static bool nsec3_of_ancestor(const arec_t *r, const dns_nsec3_t *n3, const uint
                               const uint8_t *zone)
 {
 	uint8_t want[DNS_NSEC3_HASH_MAX], h[DNS_NSEC3_HASH_MAX];
-	long wl = dns__b32hex_decode((const char *)r->owner + 1, r->owner[0], want, sizeof want);
-	if (wl != DNS_NSEC3_HASH_MAX)
+	if (!dns_nsec3_owner_hash(r->owner, want))
 		return true;  /* cannot tell: assume the worst */
 	for (const uint8_t *a = qname; a && dns_name_is_subdomain(a, zone); a = dns_name_parent(a)) {
 		if (dns_nsec3_hash(a, n3->salt, n3->salt_len, n3->iterations, h) != DNS_OK)

@@ -66,6 +66,10 @@ typedef struct dns_nsec3 {
 
 dns_err_t dns_nsec3_parse(const uint8_t *rdata, size_t rdlen, dns_nsec3_t *out);
 
+/* The hash an NSEC3 record's owner name carries: its first label, base32hex
+ * (RFC 5155 §3).  False unless that label decodes to exactly 20 bytes. */
+bool dns_nsec3_owner_hash(const uint8_t *owner, uint8_t out[DNS_NSEC3_HASH_MAX]);
+
 /* The NSEC3 hash of @name (RFC 5155 §5; SHA-1 only).  @out: 20 bytes. */
 dns_err_t dns_nsec3_hash(const uint8_t *name, const uint8_t *salt, size_t salt_len,
                          uint16_t iterations, uint8_t out[DNS_NSEC3_HASH_MAX]);

@@ -11,6 +11,14 @@
 #include "internal/rdata_priv.h"
 #include "nsec_int.h"
 
+bool dns_nsec3_owner_hash(const uint8_t *owner, uint8_t out[DNS_NSEC3_HASH_MAX])
+{
+	if (owner[0] == 0)
+		return false;
+	return dns__b32hex_decode((const char *)owner + 1, owner[0], out, DNS_NSEC3_HASH_MAX) ==
+	       DNS_NSEC3_HASH_MAX;
+}
+
 #define MAX_N3 64
 
 dns_err_t dns_nsec3_parse(const uint8_t *rd, size_t len, dns_nsec3_t *o)
@@ -97,8 +105,7 @@ static void load(n3ctx_t *c, const dns_denial_rr_t *rrs, size_t n, const uint8_t
 			c->too_costly = true;
 			continue;
 		}
-		if (dns__b32hex_decode((const char *)r->owner + 1, r->owner[0], x->hash,
-		                       sizeof x->hash) != DNS_NSEC3_HASH_MAX)
+		if (!dns_nsec3_owner_hash(r->owner, x->hash))
 			continue;
 		if (c->n && !same_params(&c->v[0].r, &x->r))
 			continue;  /* one parameter set per zone (RFC 5155 §7.2) */
