@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <event2/event.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include "dns/rrtype.h"
 #include "dns/zonefile.h"
 #include "resolver/engine.h"
+#include "acl.h"
 
 #define MAX_LISTEN 16
 #define MAX_QUERY 4096    /* client queries longer than this get FORMERR */
@@ -44,6 +46,7 @@ typedef struct config {
 	bool has_metrics;
 	dns_net_addr_t metrics;
 	dns_log_level_t log_level;
+	res_acl_t allow;              /* --allow (default: loopback only) */
 } config_t;
 
 /* A client query waiting for the engine. */
@@ -71,6 +74,7 @@ typedef struct daemon {
 	dns_netq_t *nq;
 	pthread_t thread;
 	dns_net_server_t *srv;
+	atomic_ullong acl_refused;    /* queries from clients --allow does not list */
 	uint8_t out[65535];           /* resolver thread's answer buffer */
 } daemon_t;
 
@@ -262,7 +266,18 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 	daemon_t *d = ctx;
 	dns_msg_t q;
 	bool tcp = req->transport == DNS_NET_TCP;
-	if (dns_msg_parse(&q, req->data, req->len) != DNS_OK) {
+	bool allowed = res_acl_match(&d->cfg.allow, req->peer);
+	if (dns_msg_parse(&q, req->data, req->len) != DNS_OK || !allowed) {
+		if (!allowed) {
+			/* Not an open resolver: REFUSED, never an answer or a resolution. */
+			atomic_fetch_add(&d->acl_refused, 1);
+			if (q.has_question && !(q.flags & DNS_FLAG_QR))
+				out->len = res_write_servfail(&q, -1, out->buf, out->cap);
+			if (out->len >= 4)
+				out->buf[3] = (uint8_t)((out->buf[3] & 0xF0) | DNS_RCODE_REFUSED);
+			dns_msg_free(&q);
+			return;
+		}
 		dns_msg_free(&q);
 		if (req->len >= DNS_HDR_LEN && !(req->data[2] & 0x80))
 			reply_rcode(req, out, DNS_RCODE_FORMERR);
@@ -384,6 +399,9 @@ static void write_metrics(void *ctx, FILE *f)
 	           "dns_resolver_aggressive_answers_total %llu\n",
 	        (unsigned long long)st.stale_answers, (unsigned long long)st.prefetches,
 	        (unsigned long long)st.aggressive);
+	fprintf(f, "# TYPE dns_resolver_acl_refused_total counter\n"
+	           "dns_resolver_acl_refused_total %llu\n",
+	        (unsigned long long)atomic_load(&d->acl_refused));
 	fprintf(f, "# TYPE dns_resolver_clients_refused_total counter\n"
 	           "dns_resolver_clients_refused_total %llu\n"
 	           "# TYPE dns_resolver_clients_waiting gauge\n"
@@ -400,6 +418,8 @@ static const char usage[] =
 	"usage: dns-resolver [options]\n"
 	"  --listen ADDR:PORT     serve UDP and TCP there (repeatable; default 127.0.0.1:53)\n"
 	"  --port N               shorthand for --listen 127.0.0.1:N\n"
+	"  --allow CIDR           clients that may query, IPv4 or IPv6 prefix (repeatable;\n"
+	"                         default 127.0.0.0/8 and ::1; others get REFUSED)\n"
 	"  --workers N            worker threads serving clients (default 1)\n"
 	"  --root-hints FILE      root NS and addresses, zone-file syntax (default: IANA's)\n"
 	"  --trust-anchor FILE    DS/DNSKEY lines (zone-file syntax) that DNSSEC validation\n"
@@ -486,6 +506,8 @@ static int parse_args(config_t *c, int argc, char **argv)
 				v = buf;
 			}
 			ok = c->nlisten < MAX_LISTEN && dns_net_addr_parse(v, &c->listen[c->nlisten++]) == DNS_OK;
+		} else if (!strcmp(o, "--allow")) {
+			ok = res_acl_add(&c->allow, v);
 		} else if (!strcmp(o, "--workers")) {
 			ok = parse_u32(v, &u) && u >= 1 && u <= 256;
 			c->workers = u;
@@ -532,6 +554,8 @@ static int parse_args(config_t *c, int argc, char **argv)
 		dns_net_addr_parse("127.0.0.1:53", &c->listen[c->nlisten++]);
 	if (!c->stale_set)
 		c->rc.cache.stale_s = 86400;
+	if (!c->allow.n)
+		res_acl_add_loopback(&c->allow);
 	if (c->rc.cache.min_ttl && c->rc.cache.max_ttl && c->rc.cache.min_ttl > c->rc.cache.max_ttl) {
 		fprintf(stderr, "dns-resolver: --min-ttl is above --max-ttl\n");
 		return 1;
@@ -653,7 +677,9 @@ int main(int argc, char **argv)
 	}
 	char err[512];
 	dns_net_config_t nc = {.listen = d->cfg.listen, .nlisten = d->cfg.nlisten,
-	                       .workers = d->cfg.workers, .handler = handler, .handler_ctx = d};
+	                       .workers = d->cfg.workers, .handler = handler, .handler_ctx = d,
+	                       /* A TCP client waits for resolution: longer than its 10 s budget. */
+	                       .tcp_idle_ms = 15000};
 	if (dns_net_server_new(&nc, &d->srv, err, sizeof err) != DNS_OK ||
 	    dns_net_start(d->srv, err, sizeof err) != DNS_OK) {
 		dns_log(DNS_LOG_ERROR, "cannot start the server", "error", err, NULL);

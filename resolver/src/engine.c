@@ -651,8 +651,9 @@ void res_engine_tick(res_engine_t *e, uint64_t now)
 	while ((f = eng_timer_due(e, now))) {
 		if (f->deadline <= now) {
 			e->st.budget_exhausted++;
+			/* Off the heap first: eng_fail may free f, and a due timer must never loop. */
+			eng_timer_del(e, f);
 			eng_fail(e, f, now, 22, "resolution timed out");
-			eng_timer_del(e, f); /* finished (unlinked) already; never loop on it */
 			continue;
 		}
 		/* Not the deadline: the query on the wire timed out. */
