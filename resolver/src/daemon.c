@@ -29,6 +29,7 @@
 #include "dns/zonefile.h"
 #include "resolver/engine.h"
 #include "acl.h"
+#include "local.h"
 
 #define MAX_LISTEN 16
 #define MAX_QUERY 4096    /* client queries longer than this get FORMERR */
@@ -47,6 +48,8 @@ typedef struct config {
 	dns_net_addr_t metrics;
 	dns_log_level_t log_level;
 	res_acl_t allow;              /* --allow (default: loopback only) */
+	const char *local[64];        /* --local-zone files */
+	unsigned nlocal;
 } config_t;
 
 /* A client query waiting for the engine. */
@@ -74,6 +77,7 @@ typedef struct daemon {
 	dns_netq_t *nq;
 	pthread_t thread;
 	dns_net_server_t *srv;
+	dns_zoneset_t *local;         /* --local-zone zones (read-only once serving) */
 	atomic_ullong acl_refused;    /* queries from clients --allow does not list */
 	uint8_t out[65535];           /* resolver thread's answer buffer */
 } daemon_t;
@@ -294,6 +298,12 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 		return;
 	}
 	size_t len = 0;
+	if (res_local_answer(d->local, q.qname, req->data, req->len, tcp, req->peer, out->buf,
+	                     out->cap, &len)) {
+		out->len = len;
+		dns_msg_free(&q);
+		return;
+	}
 	pthread_mutex_lock(&d->mu);
 	bool hit = res_engine_answer_cached(d->e, now_ms(), &q, tcp, out->buf, out->cap, &len);
 	/* A hit near expiry may have queued a prefetch: the resolver thread sends it. */
@@ -420,6 +430,8 @@ static const char usage[] =
 	"  --port N               shorthand for --listen 127.0.0.1:N\n"
 	"  --allow CIDR           clients that may query, IPv4 or IPv6 prefix (repeatable;\n"
 	"                         default 127.0.0.0/8 and ::1; others get REFUSED)\n"
+	"  --local-zone FILE      serve this zone file authoritatively (origin: its SOA owner;\n"
+	"                         repeatable); names in it are never resolved\n"
 	"  --workers N            worker threads serving clients (default 1)\n"
 	"  --root-hints FILE      root NS and addresses, zone-file syntax (default: IANA's)\n"
 	"  --trust-anchor FILE    DS/DNSKEY lines (zone-file syntax) that DNSSEC validation\n"
@@ -508,6 +520,10 @@ static int parse_args(config_t *c, int argc, char **argv)
 			ok = c->nlisten < MAX_LISTEN && dns_net_addr_parse(v, &c->listen[c->nlisten++]) == DNS_OK;
 		} else if (!strcmp(o, "--allow")) {
 			ok = res_acl_add(&c->allow, v);
+		} else if (!strcmp(o, "--local-zone")) {
+			ok = c->nlocal < 64;
+			if (ok)
+				c->local[c->nlocal++] = v;
 		} else if (!strcmp(o, "--workers")) {
 			ok = parse_u32(v, &u) && u >= 1 && u <= 256;
 			c->workers = u;
@@ -605,6 +621,10 @@ static int setup_engine(daemon_t *d)
 		fprintf(stderr, "dns-resolver: out of memory\n");
 		return 1;
 	}
+	if (res_local_load(d->cfg.local, d->cfg.nlocal, &d->local, err, sizeof err) != DNS_OK) {
+		fprintf(stderr, "dns-resolver: --local-zone %s\n", err);
+		return 1;
+	}
 	if (d->cfg.hints && res_engine_load_hints(d->e, d->cfg.hints, err, sizeof err) != DNS_OK) {
 		fprintf(stderr, "dns-resolver: --root-hints %s: %s\n", d->cfg.hints, err);
 		return 1;
@@ -655,6 +675,7 @@ static void teardown(daemon_t *d, bool thread)
 		close(d->efd);
 	dns_net_server_free(d->srv);
 	res_engine_free(d->e);
+	dns_zoneset_free(d->local);
 }
 
 int main(int argc, char **argv)
