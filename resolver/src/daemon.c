@@ -30,6 +30,7 @@
 #include "resolver/engine.h"
 #include "acl.h"
 #include "local.h"
+#include "dot.h"
 
 #define MAX_LISTEN 16
 #define MAX_QUERY 4096    /* client queries longer than this get FORMERR */
@@ -49,6 +50,10 @@ typedef struct config {
 	dns_log_level_t log_level;
 	res_acl_t allow;              /* --allow (default: loopback only) */
 	const char *local[64];        /* --local-zone files */
+	bool has_tls;
+	size_t relay;                 /* the internal listener DoT relays to */
+	dns_net_addr_t tls_listen;    /* --tls-listen (DNS over TLS) */
+	const char *tls_cert, *tls_key;
 	unsigned nlocal;
 } config_t;
 
@@ -77,7 +82,8 @@ typedef struct daemon {
 	dns_netq_t *nq;
 	pthread_t thread;
 	dns_net_server_t *srv;
-	dns_zoneset_t *local;         /* --local-zone zones (read-only once serving) */
+	dns_zoneset_t *local;
+	dns_net_tls_t *tls;           /* DoT front end, on the control loop */         /* --local-zone zones (read-only once serving) */
 	atomic_ullong acl_refused;    /* queries from clients --allow does not list */
 	uint8_t out[65535];           /* resolver thread's answer buffer */
 } daemon_t;
@@ -270,7 +276,9 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 	daemon_t *d = ctx;
 	dns_msg_t q;
 	bool tcp = req->transport == DNS_NET_TCP;
-	bool allowed = res_acl_match(&d->cfg.allow, req->peer);
+	/* DoT clients were checked by the relay, whose address is all we see. */
+	bool allowed = res_acl_match(&d->cfg.allow, req->peer) ||
+	               (d->cfg.has_tls && tcp && res_dot_from_relay(d->srv, d->cfg.relay, req->local));
 	if (dns_msg_parse(&q, req->data, req->len) != DNS_OK || !allowed) {
 		if (!allowed) {
 			/* Not an open resolver: REFUSED, never an answer or a resolution. */
@@ -432,6 +440,9 @@ static const char usage[] =
 	"                         default 127.0.0.0/8 and ::1; others get REFUSED)\n"
 	"  --local-zone FILE      serve this zone file authoritatively (origin: its SOA owner;\n"
 	"                         repeatable); names in it are never resolved\n"
+	"  --tls-listen ADDR:PORT  DNS over TLS (RFC 7858) there; needs --tls-cert, --tls-key\n"
+	"  --tls-cert FILE        PEM certificate, then its chain (ocertify's output works)\n"
+	"  --tls-key FILE         PEM private key\n"
 	"  --workers N            worker threads serving clients (default 1)\n"
 	"  --root-hints FILE      root NS and addresses, zone-file syntax (default: IANA's)\n"
 	"  --trust-anchor FILE    DS/DNSKEY lines (zone-file syntax) that DNSSEC validation\n"
@@ -524,6 +535,13 @@ static int parse_args(config_t *c, int argc, char **argv)
 			ok = c->nlocal < 64;
 			if (ok)
 				c->local[c->nlocal++] = v;
+		} else if (!strcmp(o, "--tls-listen")) {
+			ok = dns_net_addr_parse(v, &c->tls_listen) == DNS_OK;
+			c->has_tls = true;
+		} else if (!strcmp(o, "--tls-cert")) {
+			c->tls_cert = v;
+		} else if (!strcmp(o, "--tls-key")) {
+			c->tls_key = v;
 		} else if (!strcmp(o, "--workers")) {
 			ok = parse_u32(v, &u) && u >= 1 && u <= 256;
 			c->workers = u;
@@ -572,6 +590,18 @@ static int parse_args(config_t *c, int argc, char **argv)
 		c->rc.cache.stale_s = 86400;
 	if (!c->allow.n)
 		res_acl_add_loopback(&c->allow);
+	if (c->has_tls != (c->tls_cert != NULL) || c->has_tls != (c->tls_key != NULL)) {
+		fprintf(stderr, "dns-resolver: --tls-listen, --tls-cert and --tls-key go together\n");
+		return 1;
+	}
+	if (c->has_tls) {
+		if (c->nlisten >= MAX_LISTEN) {
+			fprintf(stderr, "dns-resolver: too many --listen addresses for --tls-listen\n");
+			return 1;
+		}
+		c->relay = c->nlisten;
+		dns_net_addr_parse("127.0.0.1:0", &c->listen[c->nlisten++]);
+	}
 	if (c->rc.cache.min_ttl && c->rc.cache.max_ttl && c->rc.cache.min_ttl > c->rc.cache.max_ttl) {
 		fprintf(stderr, "dns-resolver: --min-ttl is above --max-ttl\n");
 		return 1;
@@ -673,6 +703,7 @@ static void teardown(daemon_t *d, bool thread)
 		event_base_free(d->base);
 	if (d->efd >= 0)
 		close(d->efd);
+	dns_net_tls_free(d->tls);
 	dns_net_server_free(d->srv);
 	res_engine_free(d->e);
 	dns_zoneset_free(d->local);
@@ -713,6 +744,13 @@ int main(int argc, char **argv)
 		dns_net_run(d->srv);
 		teardown(d, false);
 		return 1;
+	}
+	if (d->cfg.has_tls &&
+	    !(d->tls = res_dot_start(d->srv, d->cfg.relay, &d->cfg.tls_listen, d->cfg.tls_cert,
+	                             d->cfg.tls_key, &d->cfg.allow, err, sizeof err))) {
+		dns_log(DNS_LOG_ERROR, "cannot serve DNS over TLS", "error", err, NULL);
+		dns_net_stop(d->srv);
+		rc = 1;
 	}
 	dns_metrics_http_t *ms = NULL;
 	if (d->cfg.has_metrics) {
