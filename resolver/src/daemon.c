@@ -31,6 +31,7 @@
 #include "acl.h"
 #include "local.h"
 #include "dot.h"
+#include "fwdopt.h"
 
 #define MAX_LISTEN 16
 #define MAX_QUERY 4096    /* client queries longer than this get FORMERR */
@@ -50,6 +51,8 @@ typedef struct config {
 	dns_log_level_t log_level;
 	res_acl_t allow;              /* --allow (default: loopback only) */
 	const char *local[64];        /* --local-zone files */
+	const char *fwd[64];          /* --forward ZONE=ADDR[:PORT] */
+	unsigned nfwd;
 	bool has_tls;
 	size_t relay;                 /* the internal listener DoT relays to */
 	dns_net_addr_t tls_listen;    /* --tls-listen (DNS over TLS) */
@@ -438,6 +441,8 @@ static const char usage[] =
 	"  --port N               shorthand for --listen 127.0.0.1:N\n"
 	"  --allow CIDR           clients that may query, IPv4 or IPv6 prefix (repeatable;\n"
 	"                         default 127.0.0.0/8 and ::1; others get REFUSED)\n"
+	"  --forward ZONE=ADDR[:PORT]  send queries for ZONE and below, recursive, to ADDR\n"
+	"                         (repeatable; answers not validated)\n"
 	"  --local-zone FILE      serve this zone file authoritatively (origin: its SOA owner;\n"
 	"                         repeatable); names in it are never resolved\n"
 	"  --tls-listen ADDR:PORT  DNS over TLS (RFC 7858) there; needs --tls-cert, --tls-key\n"
@@ -531,6 +536,12 @@ static int parse_args(config_t *c, int argc, char **argv)
 			ok = c->nlisten < MAX_LISTEN && dns_net_addr_parse(v, &c->listen[c->nlisten++]) == DNS_OK;
 		} else if (!strcmp(o, "--allow")) {
 			ok = res_acl_add(&c->allow, v);
+		} else if (!strcmp(o, "--forward")) {
+			uint8_t z[DNS_NAME_MAX];
+			dns_net_addr_t a;
+			ok = c->nfwd < 64 && res_forward_parse(v, z, &a);
+			if (ok)
+				c->fwd[c->nfwd++] = v;
 		} else if (!strcmp(o, "--local-zone")) {
 			ok = c->nlocal < 64;
 			if (ok)
@@ -650,6 +661,17 @@ static int setup_engine(daemon_t *d)
 	if (!d->e) {
 		fprintf(stderr, "dns-resolver: out of memory\n");
 		return 1;
+	}
+	for (unsigned i = 0; i < d->cfg.nfwd; i++) {
+		uint8_t z[DNS_NAME_MAX];
+		dns_net_addr_t a;
+		/* Internal zones have no chain of trust from the root: not validated. */
+		if (!res_forward_parse(d->cfg.fwd[i], z, &a) ||
+		    res_engine_add_forward(d->e, z, (const struct sockaddr *)&a.ss, a.len) != DNS_OK ||
+		    (!d->cfg.no_dnssec && res_engine_add_insecure(d->e, z) != DNS_OK)) {
+			fprintf(stderr, "dns-resolver: --forward %s: too many\n", d->cfg.fwd[i]);
+			return 1;
+		}
 	}
 	if (res_local_load(d->cfg.local, d->cfg.nlocal, &d->local, err, sizeof err) != DNS_OK) {
 		fprintf(stderr, "dns-resolver: --local-zone %s\n", err);

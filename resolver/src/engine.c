@@ -782,6 +782,7 @@ void res_engine_free(res_engine_t *e)
 	res_keys_free(e->keys);
 	res_anchors_free(e->anchors);
 	res_aggr_free(e->aggr);
+	free(e->fwd);
 	free(e->sends);
 	free(e->timers);
 	free(e->src_count);

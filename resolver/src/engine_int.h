@@ -96,6 +96,7 @@ struct fetch {
 	bool primed;                  /* tried priming (or is the priming fetch) */
 	/* the current zone cut */
 	bool have_cut;
+	unsigned forward;             /* the cut is a --forward zone: its index + 1 (forward.c) */
 	uint8_t zone[DNS_NAME_MAX];
 	bool minimise;
 	unsigned qmin_labels;         /* labels of the next minimised name */
@@ -157,7 +158,16 @@ struct res_engine {
 	struct res_keys *keys;        /* validated zone keys and zone states (keys.c) */
 	struct res_anchors *anchors;  /* trust anchors and negative trust anchors */
 	struct res_aggr *aggr;        /* validated NSEC/NSEC3 for RFC 8198 (aggr.c) */
+	struct res_fwd *fwd;          /* --forward zones and their servers (forward.c) */
+	unsigned nfwd;
 };
+
+/* The deepest --forward zone at or above @name: its index + 1, or 0. */
+unsigned eng_forward_find(const res_engine_t *e, const uint8_t *name);
+/* Its zone name and server addresses (*n of them). */
+const uint8_t *eng_forward_zone(const res_engine_t *e, unsigned fw);
+const struct sockaddr_storage *eng_forward_addr(const res_engine_t *e, unsigned fw, unsigned i,
+                                                socklen_t *len);
 
 /* timers.c: call eng_timer_set whenever a fetch's deadline or query changes */
 bool eng_timer_set(res_engine_t *e, fetch_t *f);

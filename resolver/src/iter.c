@@ -32,6 +32,14 @@ static void find_cut(res_engine_t *e, fetch_t *f, uint64_t now)
 	/* DS lives on the parent side of the cut (RFC 4035 §3.1.4.1). */
 	if (f->qtype == DNS_TYPE_DS && !dns_name_is_root(n))
 		n = dns_name_parent(n);
+	/* A --forward zone is a cut of its own: its servers resolve for us. */
+	unsigned fw = eng_forward_find(e, n);
+	if (fw) {
+		iter_new_cut(f, eng_forward_zone(e, fw));
+		f->forward = fw;
+		return;
+	}
+	f->forward = 0;
 	res_cache_hit_t hit;
 	for (; n; n = dns_name_parent(n))
 		if (res_cache_get(e->cache, now, n, DNS_TYPE_NS, &hit)) {
@@ -107,6 +115,13 @@ static void gather(res_engine_t *e, fetch_t *f, uint64_t now, gathered_t *g)
 	res_cache_hit_t hit;
 	bool root = dns_name_is_root(f->zone);
 	g->n = g->nmissing = 0;
+	if (f->forward) {
+		socklen_t len;
+		const struct sockaddr_storage *ss;
+		for (unsigned i = 0; (ss = eng_forward_addr(e, f->forward, i, &len)); i++)
+			add_cand(g, ss, len);
+		return;
+	}
 	res_cache_t *src = e->cache;
 	if (!res_cache_get(e->cache, now, f->zone, DNS_TYPE_NS, &hit)) {
 		if (!root || !res_cache_get(e->hints, now, dns_name_root, DNS_TYPE_NS, &hit))
@@ -197,7 +212,7 @@ bool iter_send(res_engine_t *e, fetch_t *f, uint64_t now, const struct sockaddr_
 	}
 	tx_t *tx = &f->tx;
 	unsigned sl = dns_name_label_count(f->sname);
-	tx->minimised = f->minimise && f->qmin_labels < sl && f->qmin_steps < MAX_MIN_STEPS;
+	tx->minimised = !f->forward && f->minimise && f->qmin_labels < sl && f->qmin_steps < MAX_MIN_STEPS;
 	if (tx->minimised) {
 		dns_name_copy(tx->qname, dns_name_skip_labels(f->sname, sl - f->qmin_labels));
 		tx->qtype = DNS_TYPE_A;
@@ -210,7 +225,8 @@ bool iter_send(res_engine_t *e, fetch_t *f, uint64_t now, const struct sockaddr_
 	tx->qid = (uint16_t)e->cfg.random(e->cfg.random_ctx);
 	dns_msg_builder_t b;
 	dns_msg_builder_init(&b, s.msg, sizeof s.msg, sizeof s.msg);
-	if (dns_msg_builder_header(&b, tx->qid, 0) ||
+	/* A forwarder is asked to recurse; authorities are asked without RD. */
+	if (dns_msg_builder_header(&b, tx->qid, f->forward ? DNS_FLAG_RD : 0) ||
 	    dns_msg_builder_question(&b, tx->qname, tx->qtype, DNS_CLASS_IN) ||
 	    (edns && dns_edns_write(&b, e->cfg.edns_size, 0, true, NULL, 0))) {
 		eng_fail(e, f, now, 0, "cannot build a query");
@@ -294,7 +310,7 @@ static bool lookup_ns(res_engine_t *e, fetch_t *f, uint64_t now, const gathered_
 /* Wait for priming when the root is known only from the hints. */
 static bool prime(res_engine_t *e, fetch_t *f, uint64_t now)
 {
-	if (f->primed || !dns_name_is_root(f->zone))
+	if (f->primed || !dns_name_is_root(f->zone) || f->forward)
 		return false;
 	f->primed = true;
 	if (f->qtype == DNS_TYPE_NS && dns_name_is_root(f->sname))

@@ -111,6 +111,9 @@ static verdict_t check_rrset(res_engine_t *e, fetch_t *f, uint64_t now, const ui
 	if (res_cache_get(e->cache, now, owner, set->type, &hit) && hit.rank >= RES_RANK_INSECURE &&
 	    hit.rrset.size == set->size && memcmp(hit.rrset.data, set->data, set->size) == 0)
 		return (verdict_t){hit.rank == RES_RANK_SECURE ? VAL_SECURE : VAL_INSECURE, -1, NULL};
+	/* Below a negative trust anchor (--insecure, --forward) even when no cut is known. */
+	if (res_anchors_nta(e->anchors, owner))
+		return (verdict_t){VAL_INSECURE, -1, NULL};
 	uint8_t zone[DNS_NAME_MAX];
 	dns_name_copy(zone, data_zone(e, now, owner, set->type, sigs));
 	res_kentry_t k;
@@ -157,6 +160,8 @@ static verdict_t check_negative(res_engine_t *e, fetch_t *f, uint64_t now)
 		}
 	uint8_t zone[DNS_NAME_MAX], soa_owner[DNS_NAME_MAX];
 	dns_name_copy(soa_owner, zsrc);
+	if (res_anchors_nta(e->anchors, soa_owner))
+		return (verdict_t){VAL_INSECURE, -1, NULL};
 	/* Without a SOA, sigs holds whatever record was looked at last: unused. */
 	if (!have_soa)
 		sigs = none;

@@ -4,6 +4,7 @@
  * scenario's RANGE entries (see scenarios/README.md).  Exit 0 when every
  * CHECK passes.
  */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,10 @@ static bool entry_matches(const rpl_entry_t *en, const dns_msg_t *q, bool tcp)
 	if ((en->match & RPL_M_QNAME) && !dns_name_equal(q->qname, en->qname))
 		return false;
 	if ((en->match & RPL_M_SUBDOMAIN) && !dns_name_is_subdomain(q->qname, en->qname))
+		return false;
+	if ((en->match & RPL_M_RD) && !(q->flags & DNS_FLAG_RD))
+		return false;
+	if ((en->match & RPL_M_NORD) && (q->flags & DNS_FLAG_RD))
 		return false;
 	return true;
 }
@@ -404,6 +409,29 @@ static bool configure(run_t *r, const char *path)
 		if (dns_name_from_text(zone, &len, t, strlen(t), dns_name_root) ||
 		    res_engine_add_insecure(r->e, zone)) {
 			fprintf(stderr, "%s: domain-insecure: bad zone %s\n", path, t);
+			return false;
+		}
+	}
+	for (unsigned i = 0; i < r->s.nforward; i++) {
+		/* "ZONE IP": the forwarder's port is 53, like every server here. */
+		char zt[256], ip[64];
+		uint8_t zone[DNS_NAME_MAX];
+		size_t len;
+		struct sockaddr_storage ss;
+		memset(&ss, 0, sizeof ss);
+		struct sockaddr_in *in = (struct sockaddr_in *)(void *)&ss;
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)&ss;
+		socklen_t sl = 0;
+		if (sscanf(r->s.forward[i], "%255s %63s", zt, ip) == 2 &&
+		    !dns_name_from_text(zone, &len, zt, strlen(zt), dns_name_root)) {
+			if (inet_pton(AF_INET, ip, &in->sin_addr) == 1) {
+				in->sin_family = AF_INET, in->sin_port = htons(53), sl = sizeof *in;
+			} else if (inet_pton(AF_INET6, ip, &in6->sin6_addr) == 1) {
+				in6->sin6_family = AF_INET6, in6->sin6_port = htons(53), sl = sizeof *in6;
+			}
+		}
+		if (!sl || res_engine_add_forward(r->e, zone, (struct sockaddr *)&ss, sl)) {
+			fprintf(stderr, "%s: forward: want \"ZONE IP\", got %s\n", path, r->s.forward[i]);
 			return false;
 		}
 	}

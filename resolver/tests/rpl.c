@@ -112,6 +112,8 @@ static bool entry_line(pstate_t *p, char *line)
 			else if (!strcmp(tok, "all")) e->match |= RPL_M_ALL;
 			else if (!strcmp(tok, "TCP")) e->match |= RPL_M_TCP;
 			else if (!strcmp(tok, "UDP")) e->match |= RPL_M_UDP;
+			else if (!strcmp(tok, "RD")) e->match |= RPL_M_RD;
+			else if (!strcmp(tok, "noRD")) e->match |= RPL_M_NORD;
 			else if (!strcmp(tok, "ede=any")) e->ede = RPL_EDE_ANY;
 			else if (!strncmp(tok, "ede=", 4)) e->ede = atoi(tok + 4);
 			else if (strcmp(tok, "flags") && strcmp(tok, "question") && strcmp(tok, "answer"))
@@ -243,6 +245,10 @@ static bool quoted_config(pstate_t *p, const char *key, const char *val)
 		if (s->ninsecure >= 8 || strlen(val) >= sizeof s->insecure[0])
 			return fail(p, "domain-insecure: at most 8 zones");
 		snprintf(s->insecure[s->ninsecure++], sizeof s->insecure[0], "%s", val);
+	} else if (!strcmp(key, "forward")) {
+		if (s->nforward >= 8 || strlen(val) >= sizeof s->forward[0])
+			return fail(p, "forward: at most 8");
+		snprintf(s->forward[s->nforward++], sizeof s->forward[0], "%s", val);
 	}
 	return true;
 }

@@ -15,6 +15,7 @@
 enum {
 	RPL_M_OPCODE = 1, RPL_M_QTYPE = 2, RPL_M_QNAME = 4, RPL_M_SUBDOMAIN = 8,
 	RPL_M_ALL = 16, RPL_M_TCP = 32, RPL_M_UDP = 64,
+	RPL_M_RD = 128, RPL_M_NORD = 256,   /* the query has (lacks) the RD flag */
 };
 
 #define RPL_EDE_NONE (-1)  /* CHECK_ANSWER: no ede= given, not checked */
@@ -71,6 +72,8 @@ typedef struct rpl {
 	size_t anchors_len;
 	char insecure[8][256];     /* domain-insecure: zones */
 	unsigned ninsecure;
+	char forward[8][300];      /* forward: "ZONE IP" */
+	unsigned nforward;
 	char hints[4096];          /* zone text of the root hints */
 	size_t hints_len;
 	rpl_range_t *ranges;

@@ -5,7 +5,8 @@
 # from the zone file, authoritatively (AA), with NXDOMAIN and NODATA as an
 # authoritative server gives them, over UDP and TCP, and never resolved
 # (the root hints point at 127.0.0.99, where nothing serves DNS, so a
-# resolved name ends in SERVFAIL).  A zone file with an error or without
+# resolved name ends in SERVFAIL).  A second resolver with --forward for
+# the zone to the first gets the same data through it.  A zone file with an error or without
 # SOA stops the resolver at startup.  Loopback only; kdig is required.
 source "$(dirname "$0")/../integration/lib.sh"
 IT_NAME=resolver_local_zone
@@ -29,7 +30,7 @@ www     AAAA 2001:db8::80
 alias   CNAME www
 Z
 
-pick_ports 1
+pick_ports 2
 P=${PORTS[0]}
 start resolver "$RESOLVER" --port "$P" --root-hints "$IT_TMP/hints" --local-zone "$IT_TMP/corp.zone"
 ready() { kdig @127.0.0.1 -p "$P" +time=1 +retry=0 www.corp.internal. A 2>&1 | grep -q 'status: NOERROR'; }
@@ -55,6 +56,21 @@ check "NODATA: NOERROR" "$out" 'status: NOERROR'
 check "NODATA: no answer" "$out" 'ANSWER: 0;'
 out=$(q www.elsewhere.test. A)
 check "other names are resolved (unreachable root: SERVFAIL)" "$out" 'status: SERVFAIL'
+
+# --forward: a second resolver sends corp.internal. questions (RD=1) to
+# the first one, which serves it; other names are still resolved.
+start forwarding "$RESOLVER" --port "${PORTS[1]}" --root-hints "$IT_TMP/hints" \
+	--forward "corp.internal=127.0.0.1:$P"
+fready() { kdig @127.0.0.1 -p "${PORTS[1]}" +time=2 +retry=0 www.corp.internal. A 2>&1 | grep -q 'status: NOERROR'; }
+wait_until 30 "dns-resolver --forward on port ${PORTS[1]}" fready
+out=$(kdig @127.0.0.1 -p "${PORTS[1]}" +time=20 +retry=0 alias.corp.internal. A 2>&1) || true
+check "--forward: answer through the forwarder" "$out" 'www\.corp\.internal\.[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+A[[:space:]]+192\.0\.2\.80'
+check "--forward: not authoritative" "$out" 'Flags: qr rd ra;'
+out=$(kdig @127.0.0.1 -p "${PORTS[1]}" +time=20 +retry=0 nope.corp.internal. A 2>&1) || true
+check "--forward: NXDOMAIN" "$out" 'status: NXDOMAIN'
+if "$RESOLVER" --port "${PORTS[1]}" --forward "corp.internal" >"$IT_TMP/badfwd.log" 2>&1; then
+	fail "--forward without an address was accepted"
+fi
 
 printf '$ORIGIN bad.internal.\n@ 300 SOA ns hostmaster 1 2 3 4 5\nwww 300 A 999.0.0.1\n' >"$IT_TMP/bad.zone"
 if "$RESOLVER" --port "$P" --local-zone "$IT_TMP/bad.zone" >"$IT_TMP/bad.log" 2>&1; then

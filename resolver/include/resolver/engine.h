@@ -95,6 +95,16 @@ dns_err_t res_engine_add_builtin_anchor(res_engine_t *e);
 /* A negative trust anchor (RFC 7646): @zone and below are treated as insecure. */
 dns_err_t res_engine_add_insecure(res_engine_t *e, const uint8_t *zone);
 
+/*
+ * Forwarding (split horizon, internal zones): names at or below @zone are
+ * resolved by recursive queries (RD=1, full names) to the servers added
+ * for it instead of by iteration from the root; the deepest forward zone
+ * wins.  Call once per server address (at most 8 per zone, 64 zones).
+ * Errors: DNS_ELIMIT, DNS_ENOMEM, DNS_EINVAL (not AF_INET/AF_INET6).
+ */
+dns_err_t res_engine_add_forward(res_engine_t *e, const uint8_t *zone, const struct sockaddr *addr,
+                                 socklen_t len);
+
 /* Client query flags. */
 #define RES_Q_CD 0x01   /* checking disabled */
 
