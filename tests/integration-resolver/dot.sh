@@ -6,7 +6,8 @@
 # file as ocertify writes it) are made with the openssl CLI; the resolver
 # serves a --local-zone (no hierarchy needed) on loopback; kdig with
 # +tls-ca and +tls-hostname must get the answer, several queries on one
-# connection (pipelined) must all be answered, and a kdig that trusts
+# connection (and three pipelined by a Python client) must all be
+# answered, and a kdig that trusts
 # another CA, or expects another name, must fail.  Loopback only; kdig
 # and openssl are required.
 source "$(dirname "$0")/../integration/lib.sh"
@@ -19,6 +20,7 @@ trap 'exit 130' INT TERM
 need_bin "$RESOLVER" dns-resolver
 need_tool kdig knot-dnsutils
 need_tool openssl openssl
+need_tool "$PY" python3-dnspython
 
 T=$IT_TMP
 ossl() { openssl "$@" >>"$T/openssl.log" 2>&1 || { cat "$T/openssl.log" >&2; fail "openssl $1 failed"; }; }
@@ -76,6 +78,36 @@ grep -Eq 'www\.corp\.internal\..*192\.0\.2\.80' <<<"$out" &&
 	grep -q 'status: NXDOMAIN' <<<"$out" ||
 	{ printf '%s\n' "$out" >&2; fail "DoT: not every question on one connection was answered"; }
 it_log "ok: three questions on one connection"
+
+# Pipelining (RFC 7858 §3.3): three queries written at once, before any
+# answer is read; all three answers come back on the connection.
+"$PY" - "$TP" "$T/ca.pem" <<'PYEOF' || fail "DoT: pipelined queries were not all answered"
+import socket, ssl, struct, sys
+import dns.message
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20) as raw:
+    with ctx.wrap_socket(raw, server_hostname="dns.test") as s:
+        want = {}
+        out = b""
+        for name in ("www", "mail", "nope"):
+            q = dns.message.make_query(name + ".corp.internal.", "A")
+            want[q.id] = name
+            w = q.to_wire()
+            out += struct.pack("!H", len(w)) + w
+        s.sendall(out)
+        buf = b""
+        while want:
+            while len(buf) < 2 or len(buf) < 2 + struct.unpack("!H", buf[:2])[0]:
+                chunk = s.recv(65535)
+                if not chunk:
+                    sys.exit("connection closed with %d answers missing" % len(want))
+                buf += chunk
+            n = struct.unpack("!H", buf[:2])[0]
+            m = dns.message.from_wire(buf[2:2 + n])
+            buf = buf[2 + n:]
+            want.pop(m.id, None)
+PYEOF
+it_log "ok: three pipelined queries answered"
 
 if out=$(kdig @127.0.0.1 -p "$TP" +tls-ca="$T/other.pem" +tls-hostname=dns.test +time=5 \
 	+retry=0 www.corp.internal. A 2>&1) && grep -q 'status: NOERROR' <<<"$out"; then
