@@ -17,6 +17,7 @@
 #include "dns/name.h"
 #include "dns/rrtype.h"
 #include "dns/tsig.h"
+#include "dns/wire.h"
 
 /* Follow CNAMEs from @name (rewritten in place) inside @zones. */
 static dns_err_t follow_cname(const les_zone_t *zones, size_t n, uint8_t *name, int *zi,
@@ -39,10 +40,20 @@ static dns_err_t follow_cname(const les_zone_t *zones, size_t n, uint8_t *name, 
 			snprintf(err, errlen, "more than %d CNAMEs from %s", LES_CNAME_HOPS, text);
 			return DNS_ELIMIT;
 		}
+		/* The target must be one uncompressed name filling the rdata:
+		 * zone data is checked again here, never trusted to be. */
 		const uint8_t *rd = dns_rrset_first(cn);
-		if (dns_rrset_rdlen(rd) > DNS_NAME_MAX)
+		size_t rdlen = dns_rrset_rdlen(rd), tlen = 0;
+		uint8_t target[DNS_NAME_MAX];
+		dns_rbuf_t r;
+		dns_rbuf_init(&r, dns_rrset_rdata(rd), rdlen);
+		if (dns_name_unpack(&r, target, &tlen) != DNS_OK || tlen != rdlen ||
+		    dns_rbuf_left(&r) != 0) {
+			snprintf(err, errlen, "the CNAME at %s is malformed", text);
 			return DNS_EMALFORMED;
-		memcpy(name, dns_rrset_rdata(rd), dns_rrset_rdlen(rd));
+		}
+		memcpy(name, target, tlen);
+		dns_name_lower(name);
 	}
 }
 
