@@ -12,8 +12,8 @@
 #     type and detail, and nothing is left behind;
 #   - RS256 account keys and a seeded key work too.
 # Pebble missing is a failure, never a skip.
-# shellcheck source=../integration/lib.sh
-source "$(dirname "$0")/../integration/lib.sh"
+# shellcheck source=les_lib.sh
+source "$(dirname "$0")/les_lib.sh"   # lib.sh, and les_tls for Pebble's TLS
 
 IT_NAME=pebble_order
 TOOL=$(realpath -m "${1:?usage: pebble_order.sh ACME_ORDER_TOOL}")
@@ -32,16 +32,7 @@ pick_ports 5
 DNS_PORT=${PORTS[0]} HTTP_PORT=${PORTS[1]} TLS_PORT=${PORTS[2]}
 
 # ---- TLS for Pebble's API: a private CA, trusted with --ca-file ----
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/ca.key" \
-	-out "$T/ca.pem" -days 2 -subj "/CN=pebble_order test CA" \
-	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" \
-	2>"$T/openssl.log"
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/tls.key" \
-	-out "$T/tls.csr" -subj "/CN=localhost" 2>>"$T/openssl.log"
-printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" "extendedKeyUsage=serverAuth" \
-	>"$T/ext.cnf"
-openssl x509 -req -in "$T/tls.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
-	-days 2 -extfile "$T/ext.cnf" -out "$T/tls.pem" 2>>"$T/openssl.log"
+les_tls
 
 start dns "$PY" "$IT_DIR/../integration-acme/txt_server.py" "$DNS_PORT" "$T/records"
 : >"$T/records"
