@@ -7,17 +7,9 @@
 # The root hints point at 127.0.0.99, where nothing serves DNS, so an
 # allowed client's query ends in SERVFAIL (quickly: port unreachable)
 # while a refused one gets REFUSED.  Loopback only; kdig is required.
-source "$(dirname "$0")/../integration/lib.sh"
-IT_NAME=resolver_allow
-(($# == 1)) || { echo "usage: allow.sh DNS_RESOLVER" >&2; exit 2; }
-RESOLVER=$(realpath -m "$1")
-IT_TMP=$(mktemp -d "/tmp/itest-$IT_NAME.XXXXXX")
-trap it_cleanup EXIT
-trap 'exit 130' INT TERM
-need_bin "$RESOLVER" dns-resolver
-need_tool kdig knot-dnsutils
+source "$(dirname "$0")/rlib.sh"
+resolver_init resolver_allow "$@"
 
-printf '. 3600000 NS a.root.test.\na.root.test. 3600000 A 127.0.0.99\n' >"$IT_TMP/hints"
 
 N=0
 # status SRC PORT [kdig options]: the rcode a query from SRC gets.

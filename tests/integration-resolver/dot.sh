@@ -10,15 +10,8 @@
 # answered, and a kdig that trusts
 # another CA, or expects another name, must fail.  Loopback only; kdig
 # and openssl are required.
-source "$(dirname "$0")/../integration/lib.sh"
-IT_NAME=resolver_dot
-(($# == 1)) || { echo "usage: dot.sh DNS_RESOLVER" >&2; exit 2; }
-RESOLVER=$(realpath -m "$1")
-IT_TMP=$(mktemp -d "/tmp/itest-$IT_NAME.XXXXXX")
-trap it_cleanup EXIT
-trap 'exit 130' INT TERM
-need_bin "$RESOLVER" dns-resolver
-need_tool kdig knot-dnsutils
+source "$(dirname "$0")/rlib.sh"
+resolver_init resolver_dot "$@"
 need_tool openssl openssl
 need_tool "$PY" python3-dnspython
 
@@ -55,7 +48,6 @@ ns      A   192.0.2.53
 www     A   192.0.2.80
 mail    A   192.0.2.25
 Z
-printf '. 3600000 NS a.root.test.\na.root.test. 3600000 A 127.0.0.99\n' >"$T/hints"
 
 pick_ports 4
 P=${PORTS[0]} TP=${PORTS[1]}

@@ -8,17 +8,9 @@
 # resolved name ends in SERVFAIL).  A second resolver with --forward for
 # the zone to the first gets the same data through it.  A zone file with an error or without
 # SOA stops the resolver at startup.  Loopback only; kdig is required.
-source "$(dirname "$0")/../integration/lib.sh"
-IT_NAME=resolver_local_zone
-(($# == 1)) || { echo "usage: local_zone.sh DNS_RESOLVER" >&2; exit 2; }
-RESOLVER=$(realpath -m "$1")
-IT_TMP=$(mktemp -d "/tmp/itest-$IT_NAME.XXXXXX")
-trap it_cleanup EXIT
-trap 'exit 130' INT TERM
-need_bin "$RESOLVER" dns-resolver
-need_tool kdig knot-dnsutils
+source "$(dirname "$0")/rlib.sh"
+resolver_init resolver_local_zone "$@"
 
-printf '. 3600000 NS a.root.test.\na.root.test. 3600000 A 127.0.0.99\n' >"$IT_TMP/hints"
 cat >"$IT_TMP/corp.zone" <<'Z'
 $ORIGIN corp.internal.
 $TTL 300
