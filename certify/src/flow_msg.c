@@ -28,11 +28,8 @@ void flow_logf(dns_certify_flow_t *f, const char *fmt, ...)
 
 const char *flow_rcode_text(unsigned rcode)
 {
-	static const char *const t[] = {
-		"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN",
-		"YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE",
-	};
-	return rcode < sizeof(t) / sizeof(t[0]) ? t[rcode] : "unknown rcode";
+	const char *n = dns_rcode_name(rcode);
+	return n ? n : "an unknown rcode";
 }
 
 /* Message IDs are unpredictable (the answers are TSIG-signed anyway). */
@@ -127,8 +124,8 @@ static const char *tsig_error_text(uint16_t e)
 	case DNS_RCODE_BADSIG: return "BADSIG: the secret does not match the server's";
 	case DNS_RCODE_BADKEY: return "BADKEY: the server does not know this key (name or algorithm)";
 	case DNS_RCODE_BADTIME: return "BADTIME: our clock and the server's differ too much";
-	case DNS_RCODE_BADTRUNC: return "BADTRUNC";
-	default: return "TSIG error";
+	case DNS_RCODE_BADTRUNC: return "BADTRUNC: the server refuses our truncated MAC";
+	default: return dns_tsig_error_name(e) ? dns_tsig_error_name(e) : "an unknown TSIG error";
 	}
 }
 

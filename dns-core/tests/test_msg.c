@@ -485,6 +485,30 @@ static void test_roundtrip(void **state)
 	dns_msg_free(&m);
 }
 
+/* Names, never numbers: the rcodes a log shows, TSIG errors where 16 is
+ * BADSIG (and BADVERS in a header), unknown codes still printable. */
+static void test_rcode_names(void **state)
+{
+	char buf[32];
+	assert_string_equal(dns_rcode_text(DNS_RCODE_REFUSED, buf, sizeof(buf)), "REFUSED");
+	assert_string_equal(dns_rcode_text(DNS_RCODE_NOTAUTH, buf, sizeof(buf)), "NOTAUTH");
+	assert_string_equal(dns_rcode_text(16, buf, sizeof(buf)), "BADVERS");
+	assert_string_equal(dns_rcode_text(DNS_RCODE_BADCOOKIE, buf, sizeof(buf)), "BADCOOKIE");
+	assert_string_equal(dns_rcode_text(12, buf, sizeof(buf)), "RCODE12");
+	assert_string_equal(dns_rcode_text(4000, buf, sizeof(buf)), "RCODE4000");
+	assert_null(dns_rcode_name(12));
+	assert_string_equal(dns_tsig_error_text(DNS_RCODE_BADSIG, buf, sizeof(buf)), "BADSIG");
+	assert_string_equal(dns_tsig_error_text(DNS_RCODE_BADKEY, buf, sizeof(buf)), "BADKEY");
+	assert_string_equal(dns_tsig_error_text(DNS_RCODE_BADTIME, buf, sizeof(buf)), "BADTIME");
+	assert_string_equal(dns_tsig_error_text(DNS_RCODE_BADTRUNC, buf, sizeof(buf)), "BADTRUNC");
+	assert_string_equal(dns_tsig_error_text(0, buf, sizeof(buf)), "NOERROR");
+	assert_string_equal(dns_tsig_error_text(99, buf, sizeof(buf)), "TSIG error 99");
+	assert_string_equal(dns_opcode_text(DNS_OPCODE_UPDATE, buf, sizeof(buf)), "UPDATE");
+	assert_string_equal(dns_opcode_text(DNS_OPCODE_NOTIFY, buf, sizeof(buf)), "NOTIFY");
+	assert_string_equal(dns_opcode_text(3, buf, sizeof(buf)), "OPCODE3");
+	assert_string_equal(dns_opcode_text(15, buf, sizeof(buf)), "OPCODE15");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -499,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_build_mark_rewind),
 		cmocka_unit_test(test_build_rrset),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_rcode_names),
 	};
 	return cmocka_run_group_tests_name("msg", tests, NULL, NULL);
 }

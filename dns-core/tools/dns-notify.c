@@ -314,31 +314,6 @@ out:
 	return got;
 }
 
-static const char *rcode_text(unsigned rc, char *buf, size_t cap)
-{
-	static const char *const names[] = {
-		"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
-		"YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE",
-	};
-	if (rc < sizeof names / sizeof names[0])
-		return names[rc];
-	snprintf(buf, cap, "RCODE%u", rc);
-	return buf;
-}
-
-static const char *tsig_error_text(uint16_t e, char *buf, size_t cap)
-{
-	switch (e) {
-	case DNS_RCODE_BADSIG: return "BADSIG";
-	case DNS_RCODE_BADKEY: return "BADKEY";
-	case DNS_RCODE_BADTIME: return "BADTIME";
-	case DNS_RCODE_BADTRUNC: return "BADTRUNC";
-	default:
-		snprintf(buf, cap, "error %u", e);
-		return buf;
-	}
-}
-
 /*
  * A REFUSED answer the user can act on.  dns-primary-git reads a key's
  * authority from its name (dns/authority.h); a bare "REFUSED (TSIG ok)"
@@ -408,11 +383,11 @@ static int report(const opts_t *o, const uint8_t *ans, size_t len, uint16_t id,
 			snprintf(tsig, sizeof tsig, " (TSIG missing: answer unsigned)");
 		else if (err == DNS_ETSIG)
 			snprintf(tsig, sizeof tsig, " (TSIG failed: %s)",
-			         tsig_error_text(terr, tb, sizeof tb));
+			         dns_tsig_error_text(terr, tb, sizeof tb));
 		else
 			snprintf(tsig, sizeof tsig, " (TSIG failed: %s)", dns_strerror(err));
 	}
-	printf("%s: %s from %s%s\n", o->zone_text, rcode_text(rc, rb, sizeof rb), o->server_text,
+	printf("%s: %s from %s%s\n", o->zone_text, dns_rcode_text(rc, rb, sizeof rb), o->server_text,
 	       tsig);
 	if (rc == DNS_RCODE_NOERROR && tsig_ok)
 		status = 0;

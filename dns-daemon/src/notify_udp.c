@@ -83,12 +83,12 @@ void dns_notify_log_done(void *ctx, const uint8_t *zone, uint32_t serial,
 		z[n - 1] = '\0'; /* zones are logged as the repository names them */
 	dns_notify_target_text(t, target, sizeof(target));
 	snprintf(s, sizeof(s), "%" PRIu32, serial);
-	snprintf(rc, sizeof(rc), "%u", rcode);
+	const char *rcname = dns_rcode_text(rcode, rc, sizeof(rc));
 	if (result == DNS_NOTIFY_ACKED)
 		dns_log(DNS_LOG_INFO, "notify acknowledged", "zone", z, "serial", s, "target", target, NULL);
 	else if (result == DNS_NOTIFY_REJECTED)
 		dns_log(DNS_LOG_WARN, "notify refused", "zone", z, "serial", s, "target", target, "rcode",
-		        rc, NULL);
+		        rcname, NULL);
 	else
 		dns_log(DNS_LOG_WARN, "notify unanswered, giving up", "zone", z, "serial", s, "target",
 		        target, NULL);

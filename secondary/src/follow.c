@@ -102,14 +102,18 @@ dns_err_t fol_soa_answer(const fzone_t *z, uint16_t id, const uint8_t *mac, size
 		uint16_t terr = 0;
 		e = dns_tsig_verify_response(&m, &z->key, mac, mac_len, fol_now_ms() / 1000, &terr);
 		if (e) {
-			snprintf(err, errlen, "SOA answer: TSIG %s (error %u)",
-			         e == DNS_ENOTFOUND ? "missing" : "verification failed", terr);
+			char tb[24];
+			snprintf(err, errlen, "SOA answer: TSIG %s (%s)",
+			         e == DNS_ENOTFOUND ? "missing" : "verification failed",
+			         dns_tsig_error_text(terr, tb, sizeof tb));
 			e = DNS_ETSIG;
 			goto out;
 		}
 	}
 	if (dns_flags_rcode(m.flags) != DNS_RCODE_NOERROR) {
-		snprintf(err, errlen, "SOA query answered with rcode %u", dns_flags_rcode(m.flags));
+		char rb[16];
+		snprintf(err, errlen, "SOA query answered %s",
+		         dns_rcode_text(dns_flags_rcode(m.flags), rb, sizeof rb));
 		e = DNS_EDENIED;
 		goto out;
 	}

@@ -90,20 +90,23 @@ static void server_message(fzone_t *z, const uint8_t *msg, size_t len)
 		answer(z, &m, e == DNS_ENOTSUP ? DNS_RCODE_NOTIMP : DNS_RCODE_FORMERR, NULL, false);
 		goto out;
 	}
-	const char *why = NULL;
+	const char *why = NULL, *tsig_error = NULL;
+	char tb[24];
 	if (!m.tsig) {
 		why = "not signed";
 		answer(z, &m, DNS_RCODE_REFUSED, NULL, false);
 	} else if (dns_tsig_verify_request(&m, z->keys, fol_now_ms() / 1000, &treq, &terr) !=
 	           DNS_OK) {
 		why = "TSIG verification failed";
+		tsig_error = dns_tsig_error_text(terr, tb, sizeof tb);
 		answer(z, &m, DNS_RCODE_NOTAUTH, NULL, false);
 	} else if (!dns_name_equal(nr.zone, z->origin)) {
 		why = "another zone";
 		answer(z, &m, DNS_RCODE_NOTAUTH, &treq, true);
 	}
 	if (why) {
-		dns_log(DNS_LOG_WARN, "notify refused", "zone", z->name, "error", why, NULL);
+		dns_log(DNS_LOG_WARN, "notify refused", "zone", z->name, "error", why, "tsig_error",
+		        tsig_error, NULL);
 		goto out;
 	}
 	answer(z, &m, DNS_RCODE_NOERROR, &treq, true);

@@ -54,6 +54,20 @@ enum dns_rcode {
 	DNS_RCODE_BADTRUNC = 22, DNS_RCODE_BADCOOKIE = 23,
 };
 
+/*
+ * Names for logs and metrics, never bare numbers.  dns_rcode_name:
+ * "NOERROR" .. "BADCOOKIE" (16 is BADVERS, its meaning in a header with
+ * EDNS), NULL for a code without a name; dns_tsig_error_name: the TSIG
+ * RR's error field (16 is BADSIG there; 0 is NOERROR).  The _text forms
+ * never fail: "RCODE<n>" / "TSIG error <n>" in @buf for unnamed codes.
+ */
+const char *dns_rcode_name(unsigned rcode);
+const char *dns_rcode_text(unsigned rcode, char *buf, size_t cap);
+const char *dns_tsig_error_name(unsigned error);
+const char *dns_tsig_error_text(unsigned error, char *buf, size_t cap);
+/* "QUERY", "IQUERY", "STATUS", "NOTIFY", "UPDATE", "DSO", else "OPCODE<n>" in @buf. */
+const char *dns_opcode_text(unsigned opcode, char *buf, size_t cap);
+
 enum dns_section {
 	DNS_SEC_QUESTION = 0, DNS_SEC_ANSWER = 1, DNS_SEC_AUTHORITY = 2, DNS_SEC_ADDITIONAL = 3,
 };

@@ -434,8 +434,11 @@ static dns_xfr_status_t check_header(dns_xfr_in_t *x, const dns_msg_t *m)
 	if (rc != DNS_RCODE_NOERROR) {
 		x->rcode = rc;
 		x->tsig_error = tsig_rr_error(m);
-		return fail(x, DNS_EDENIED, "server answered rcode %u%s", rc,
-		            x->tsig_error ? " (TSIG error)" : "");
+		char rb[16], tb[24];
+		return fail(x, DNS_EDENIED, "server answered %s%s%s%s", dns_rcode_text(rc, rb, sizeof rb),
+		            x->tsig_error ? " (TSIG error " : "",
+		            x->tsig_error ? dns_tsig_error_text(x->tsig_error, tb, sizeof tb) : "",
+		            x->tsig_error ? ")" : "");
 	}
 	if (m->flags & DNS_FLAG_TC)
 		return fail(x, DNS_EMALFORMED, "truncated answer");
@@ -463,8 +466,9 @@ static dns_xfr_status_t check_tsig(dns_xfr_in_t *x, const dns_msg_t *m, uint64_t
 	dns_err_t err = dns_tsig_stream_verify(&x->ts, m, now, &terr);
 	if (err) {
 		x->tsig_error = terr;
+		char tb[24];
 		return fail(x, err == DNS_ETSIG ? DNS_ETSIG : DNS_EMALFORMED,
-		            "TSIG verification failed (error %u)", (unsigned)terr);
+		            "TSIG verification failed (%s)", dns_tsig_error_text(terr, tb, sizeof tb));
 	}
 	return DNS_XFR_NEED_MORE;
 }
