@@ -376,6 +376,16 @@ bool res_cache_get_neg(res_cache_t *c, uint64_t now, const uint8_t *owner, uint1
 	return false;
 }
 
+bool res_cache_get_neg_at(res_cache_t *c, uint64_t now, const uint8_t *owner, uint16_t type,
+                          res_cache_hit_t *hit)
+{
+	centry_t *e = lookup(c, now, owner, type);
+	if (!e || !e->neg)
+		return false;
+	fill_hit(e, now, hit);
+	return true;
+}
+
 void res_cache_remove(res_cache_t *c, const uint8_t *owner, uint16_t type)
 {
 	centry_t **slot = find_slot(c, owner, type, key_hash(owner, type));

@@ -35,7 +35,8 @@ typedef struct budget {
 } budget_t;
 
 /* Internal fetch flags (beside RES_Q_CD): a validator's DS/DNSKEY fetch
- * asks the network even when the cache has a (proof-less) negative entry. */
+ * takes from the cache only signed data or a negative entry with its
+ * NSEC/NSEC3 proof (iter.c), and asks the network otherwise. */
 #define RES_Q_VAL 0x100
 /* A prefetch: the question itself is asked upstream even though it is cached. */
 #define RES_Q_PREFETCH 0x200

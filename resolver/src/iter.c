@@ -322,24 +322,47 @@ static bool prime(res_engine_t *e, fetch_t *f, uint64_t now)
 }
 
 /*
- * A validator's DS fetch answered from a DS RRset the cache got with its
- * RRSIGs (from the parent's referral, or an earlier answer): 1, else 0.
- * The validator verifies it with the parent's keys as if it came from
- * the network, so a referral's DS saves a query per signed zone.
+ * A validator's DS or DNSKEY fetch answered from the cache: 1, else 0.
+ * The validator checks what it gets with the parent's (DS) or the DS's
+ * (DNSKEY) keys as if it came from the network, so any rank will do as
+ * long as the signatures or the denial proof came along: a DS RRset from
+ * a referral, a DNSKEY RRset or a DS NODATA a client asked for, the
+ * NSEC/NSEC3 with which a referral proved it has no DS.  One query saved
+ * per zone cut.  Data from the cache that does not verify is dropped and
+ * asked for again (validate_chain.c), so it never makes a zone bogus.
  */
-static int val_cached_ds(res_engine_t *e, fetch_t *f, uint64_t now)
+static int val_cached(res_engine_t *e, fetch_t *f, uint64_t now)
 {
 	res_cache_hit_t hit;
-	if (f->qtype != DNS_TYPE_DS ||
-	    !res_cache_get(e->cache, now, f->sname, DNS_TYPE_DS, &hit) || !hit.sigs.count ||
-	    hit.rank < RES_RANK_AUTH_NONAUTH)
+	if (f->qtype != DNS_TYPE_DS && f->qtype != DNS_TYPE_DNSKEY)
 		return 0;
-	if (res_result_add(&f->res, 0, f->sname, &hit.rrset, &hit.sigs) != DNS_OK) {
-		res_result_free(&f->res);
-		return 0;
+	if (res_cache_get(e->cache, now, f->sname, f->qtype, &hit)) {
+		if (!hit.sigs.count || hit.rank < RES_RANK_AUTH_NONAUTH)
+			return 0;
+		f->res.rcode = DNS_RCODE_NOERROR;
+		if (res_result_add(&f->res, 0, f->sname, &hit.rrset, &hit.sigs) != DNS_OK)
+			goto fail;
+		f->res.cached = true;
+		return 1;
 	}
-	f->res.rcode = DNS_RCODE_NOERROR;
+	bool nx = false;
+	if (!res_cache_get_neg_at(e->cache, now, f->sname, f->qtype, &hit)) {
+		if (!res_cache_get_neg_at(e->cache, now, f->sname, RES_TYPE_NXDOMAIN, &hit))
+			return 0;
+		nx = true;
+	}
+	if (!hit.proof_len || hit.rank < RES_RANK_AUTH_NONAUTH)
+		return 0;  /* nothing to check: ask */
+	f->res.rcode = nx ? DNS_RCODE_NXDOMAIN : DNS_RCODE_NOERROR;
+	if ((hit.owner && hit.rrset.count &&
+	     res_result_add(&f->res, 1, hit.owner, &hit.rrset, &hit.sigs) != DNS_OK) ||
+	    res_result_add_proof(&f->res, hit.proof, hit.proof_len, hit.ttl) != DNS_OK)
+		goto fail;
+	f->res.cached = true;
 	return 1;
+fail:
+	res_result_free(&f->res);
+	return 0;
 }
 
 /* RFC 8198: a negative answer that validated NSEC/NSEC3 records already
@@ -372,9 +395,8 @@ void iter_step(res_engine_t *e, fetch_t *f, uint64_t now)
 		return;
 	}
 	if (!f->have_cut) {
-		/* A validator's fetch needs the denial proofs the cache does not keep;
-		 * a signed DS RRset (a referral carries one) it checks itself. */
-		int rc = (f->flags & RES_Q_VAL) && f->chain == 0 ? val_cached_ds(e, f, now)
+		/* A validator's fetch takes only what it can check itself. */
+		int rc = (f->flags & RES_Q_VAL) && f->chain == 0 ? val_cached(e, f, now)
 		         : (f->flags & RES_Q_PREFETCH) && f->chain == 0 ? 0
 		         : eng_cache_chain(e, now, f->sname, f->qtype, &f->chain, e->cfg.max_chain,
 		                           eng_min_rank(e, f->flags), &f->res);

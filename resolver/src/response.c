@@ -57,10 +57,12 @@ static const dns_msg_rr_t *find_soa(rctx_t *r, const uint8_t *name)
 
 /*
  * The NSEC/NSEC3 RRsets of the authority section (inside the server's
- * zone), with their RRSIGs, for the validator's denial and wildcard proofs.
+ * zone), with their RRSIGs, added to @res for the validator's denial and
+ * wildcard proofs; the lowest TTL among them (UINT32_MAX: none).
  */
-static void add_denial(rctx_t *r)
+static uint32_t add_denial_to(rctx_t *r, res_result_t *res)
 {
+	uint32_t ttl = UINT32_MAX;
 	size_t n;
 	const dns_msg_rr_t *rrs = dns_msg_section(r->m, DNS_SEC_AUTHORITY, &n);
 	unsigned added = 0;
@@ -77,9 +79,34 @@ static void add_denial(rctx_t *r)
 		dns_rrset_t set, sigs;
 		res_msg_rrset(r->m, DNS_SEC_AUTHORITY, rr->owner, rr->type, 0, &r->a, &set);
 		res_msg_rrset(r->m, DNS_SEC_AUTHORITY, rr->owner, DNS_TYPE_RRSIG, rr->type, &r->a, &sigs);
-		(void)res_result_add(&r->f->res, 1, rr->owner, &set, &sigs);
+		if (res_result_add(res, 1, rr->owner, &set, &sigs) == DNS_OK && set.ttl < ttl)
+			ttl = set.ttl;
 		added++;
 	}
+	return ttl;
+}
+
+static void add_denial(rctx_t *r)
+{
+	(void)add_denial_to(r, &r->f->res);
+}
+
+/*
+ * A signed referral without DS carries the NSEC/NSEC3 proving there is
+ * none (RFC 4035 §3.1.4.1, RFC 5155 §7.2.7): kept as a negative DS entry
+ * with its proof, at the rank of referral data (never given to clients),
+ * for the validator, which checks the proof itself (iter.c).
+ */
+static void cache_no_ds(rctx_t *r, const uint8_t *child)
+{
+	res_result_t proof;
+	res_result_init(&proof, NULL, 0);
+	uint32_t ttl = add_denial_to(r, &proof);
+	if (ttl != UINT32_MAX && proof.sec[1].len)
+		(void)res_cache_put_neg_proof(r->e->cache, r->now, child, DNS_TYPE_DS, ttl, NULL, NULL,
+		                              NULL, RES_RANK_AUTH_NONAUTH, proof.sec[1].p,
+		                              proof.sec[1].len);
+	res_result_free(&proof);
 }
 
 /* NXDOMAIN or NODATA for @name: the result, and the negative cache. */
@@ -156,6 +183,8 @@ static bool referral(rctx_t *r, const uint8_t *qname)
 	if (res_msg_rrset(r->m, DNS_SEC_AUTHORITY, child, DNS_TYPE_DS, 0, &r->a, &ds)) {
 		res_msg_rrset(r->m, DNS_SEC_AUTHORITY, child, DNS_TYPE_RRSIG, DNS_TYPE_DS, &r->a, &dsig);
 		cache_put(r, child, &ds, &dsig, RES_RANK_AUTH_NONAUTH);
+	} else {
+		cache_no_ds(r, child);
 	}
 	cache_glue(r, &ns);
 	uint8_t zone[DNS_NAME_MAX];

@@ -59,6 +59,7 @@ dns_err_t res_result_copy(res_result_t *dst, const res_result_t *src)
 	dst->secure = src->secure;
 	dst->ede = src->ede;
 	dst->ede_text = src->ede_text;
+	dst->cached = src->cached;
 	for (int i = 0; i < 2; i++) {
 		if (!src->sec[i].len)
 			continue;

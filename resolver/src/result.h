@@ -28,6 +28,8 @@ typedef struct res_result {
 	bool secure;                /* AD may be set */
 	int ede;                    /* RFC 8914 code, or -1 */
 	const char *ede_text;       /* static text or NULL */
+	bool cached;                /* a validator's DS/DNSKEY fetch took it from the cache
+	                             * (iter.c): if it does not verify, the network is asked */
 	res_rbuf_t sec[2];          /* [0] answer, [1] authority */
 } res_result_t;
 

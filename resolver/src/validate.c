@@ -140,8 +140,8 @@ static verdict_t check_rrset(res_engine_t *e, fetch_t *f, uint64_t now, const ui
 
 static verdict_t check_negative(res_engine_t *e, fetch_t *f, uint64_t now)
 {
-	/* A negative answer the validator already vouched for (from the cache,
-	 * which keeps the SOA but not the NSEC/NSEC3 proof). */
+	/* A negative answer the validator already vouched for (a cache entry of
+	 * rank SECURE or INSECURE). */
 	res_cache_hit_t hit;
 	uint16_t kind;
 	if (res_cache_get_neg(e->cache, now, f->sname, f->qtype, &hit, &kind) &&

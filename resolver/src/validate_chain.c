@@ -77,11 +77,32 @@ static void put(res_engine_t *e, uint64_t now, const uint8_t *zone, res_kstate_t
 	(void)res_keys_put(e->keys, now, zone, st, ede, why, set, cap_ttl(ttl));
 }
 
-static void put_bogus(res_engine_t *e, uint64_t now, const uint8_t *zone,
-                      dns_dnssec_status_t st)
+/* What a DS or DNSKEY reply did. */
+typedef enum step {
+	STEP_DONE,      /* the key cache has the zone's new state */
+	STEP_BUDGET,    /* the verification budget ran out */
+	STEP_REFETCH,   /* cached data did not verify: dropped, ask the network */
+} step_t;
+
+/* @name is bogus (@ede, @why) for @ttl seconds, unless the reply came
+ * from the cache (iter.c): that may be stale or partial (a referral's
+ * proof), so it leaves the cache and the network is asked instead. */
+static step_t bogus(res_engine_t *e, fetch_t *f, uint64_t now, const uint8_t *name,
+                    uint16_t type, int ede, const char *why, uint32_t ttl)
 {
-	put(e, now, zone, KS_BOGUS, dns_dnssec_status_ede(st), dns_dnssec_status_text(st), NULL,
-	    BOGUS_TTL_S);
+	if (f->subres.cached) {
+		res_cache_remove(e->cache, name, type);
+		return STEP_REFETCH;
+	}
+	put(e, now, name, KS_BOGUS, ede, why, NULL, ttl);
+	return STEP_DONE;
+}
+
+static step_t bogus_st(res_engine_t *e, fetch_t *f, uint64_t now, const uint8_t *name,
+                       uint16_t type, dns_dnssec_status_t st)
+{
+	return bogus(e, f, now, name, type, dns_dnssec_status_ede(st), dns_dnssec_status_text(st),
+	             BOGUS_TTL_S);
 }
 
 typedef struct accept_ctx {
@@ -103,23 +124,21 @@ static bool accept_key(void *ctx, const uint8_t *key, size_t keylen)
 }
 
 /* The DNSKEY reply for @zone: secure keys, or why not. */
-static bool process_dnskey(res_engine_t *e, fetch_t *f, uint64_t now, const uint8_t *zone,
-                           const dns_rrset_t *ds)
+static step_t process_dnskey(res_engine_t *e, fetch_t *f, uint64_t now, const uint8_t *zone,
+                             const dns_rrset_t *ds)
 {
 	dns_rrset_t keys, sigs;
 	if (f->subres.rcode != DNS_RCODE_NOERROR ||
-	    !val_find_set(&f->subres, 0, zone, DNS_TYPE_DNSKEY, &keys, &sigs)) {
-		put(e, now, zone, KS_BOGUS, 9, "DNSKEY missing", NULL,
-		    f->subres.rcode == DNS_RCODE_SERVFAIL ? FAIL_TTL_S : BOGUS_TTL_S);
-		return true;
-	}
+	    !val_find_set(&f->subres, 0, zone, DNS_TYPE_DNSKEY, &keys, &sigs))
+		return bogus(e, f, now, zone, DNS_TYPE_DNSKEY, 9, "DNSKEY missing",
+		             f->subres.rcode == DNS_RCODE_SERVFAIL ? FAIL_TTL_S : BOGUS_TTL_S);
 	accept_ctx_t ac = {.e = e, .zone = zone, .ds = ds};
 	uint32_t ttl = keys.ttl;
 	dns_dnssec_status_t st = dns_rrset_verify_with(zone, &keys, &sigs, zone, &keys, accept_key,
 	                                               &ac, val_unix_now(e, now), &f->budget->sig,
 	                                               &ttl);
 	if (st == DNS_DNSSEC_BUDGET)
-		return false;
+		return STEP_BUDGET;
 	if (st == DNS_DNSSEC_VALID) {
 		if (ds && ds->ttl < ttl)
 			ttl = ds->ttl;
@@ -127,9 +146,9 @@ static bool process_dnskey(res_engine_t *e, fetch_t *f, uint64_t now, const uint
 	} else if (st == DNS_DNSSEC_UNSUPPORTED) {
 		put(e, now, zone, KS_INSECURE, 1, "unsupported DNSKEY algorithm", NULL, ttl);
 	} else {
-		put_bogus(e, now, zone, st);
+		return bogus_st(e, f, now, zone, DNS_TYPE_DNSKEY, st);
 	}
-	return true;
+	return STEP_DONE;
 }
 
 /* Does the DS RRset name any key we could check?  If not, the zone is insecure. */
@@ -143,7 +162,7 @@ static bool ds_usable(const dns_rrset_t *ds)
 }
 
 /* The DS reply for @cand, checked with the keys of its parent zone @pz. */
-static bool process_ds(res_engine_t *e, fetch_t *f, uint64_t now, const uint8_t *pz,
+static step_t process_ds(res_engine_t *e, fetch_t *f, uint64_t now, const uint8_t *pz,
                        const dns_rrset_t *pkeys, const uint8_t *cand)
 {
 	const res_result_t *r = &f->subres;
@@ -154,27 +173,25 @@ static bool process_ds(res_engine_t *e, fetch_t *f, uint64_t now, const uint8_t 
 		dns_dnssec_status_t st = dns_rrset_verify(cand, &ds, &sigs, pz, pkeys, t,
 		                                          &f->budget->sig, &ttl);
 		if (st == DNS_DNSSEC_BUDGET)
-			return false;
+			return STEP_BUDGET;
 		if (st != DNS_DNSSEC_VALID)
-			put_bogus(e, now, cand, st);
-		else if (!ds_usable(&ds))
+			return bogus_st(e, f, now, cand, DNS_TYPE_DS, st);
+		if (!ds_usable(&ds))
 			put(e, now, cand, KS_INSECURE, 1, "unsupported DS algorithm or digest", NULL, ttl);
 		else
 			put(e, now, cand, KS_DS, -1, NULL, &ds, ttl);
-		return true;
+		return STEP_DONE;
 	}
 	if (r->rcode != DNS_RCODE_NOERROR && r->rcode != DNS_RCODE_NXDOMAIN) {
 		put(e, now, cand, KS_BOGUS, 22, "no DS answer", NULL, FAIL_TTL_S);
-		return true;
+		return STEP_DONE;
 	}
 	val_denial_t d;
 	dns_dnssec_status_t st = val_collect_denial(e, f, now, r, pz, pkeys, &d);
 	if (st == DNS_DNSSEC_BUDGET)
-		return false;
-	if (st != DNS_DNSSEC_VALID) {
-		put_bogus(e, now, cand, st);
-		return true;
-	}
+		return STEP_BUDGET;
+	if (st != DNS_DNSSEC_VALID)
+		return bogus_st(e, f, now, cand, DNS_TYPE_DS, st);
 	dns_denial_t p = r->rcode == DNS_RCODE_NXDOMAIN
 	                 ? dns_denial_nxdomain(d.rr, d.n, pz, cand, &f->budget->hashes)
 	                 : dns_denial_ds(d.rr, d.n, pz, cand, &f->budget->hashes);
@@ -185,16 +202,15 @@ static bool process_ds(res_engine_t *e, fetch_t *f, uint64_t now, const uint8_t 
 	case DNS_DENIAL_OPTOUT:
 	case DNS_DENIAL_INSECURE:
 		put(e, now, cand, KS_INSECURE, -1, NULL, NULL, d.ttl);
-		return true;
+		return STEP_DONE;
 	case DNS_DENIAL_NOT_CUT:
 		put(e, now, cand, KS_NOTCUT, -1, NULL, NULL, d.ttl);
-		return true;
+		return STEP_DONE;
 	case DNS_DENIAL_BUDGET:
-		return false;
+		return STEP_BUDGET;
 	default:
-		put(e, now, cand, KS_BOGUS, 12, "no proof that the DS does not exist", NULL,
-		    BOGUS_TTL_S);
-		return true;
+		return bogus(e, f, now, cand, DNS_TYPE_DS, 12, "no proof that the DS does not exist",
+		             BOGUS_TTL_S);
 	}
 }
 
@@ -266,8 +282,11 @@ val_zs_t val_zone_state(res_engine_t *e, fetch_t *f, uint64_t now, const uint8_t
 			if (!got(f, kz, DNS_TYPE_DNSKEY))
 				return ask(e, f, now, kz, DNS_TYPE_DNSKEY);
 			f->have_subres = false;
-			if (!process_dnskey(e, f, now, kz, an ? &a.set : NULL))
+			step_t st = process_dnskey(e, f, now, kz, an ? &a.set : NULL);
+			if (st == STEP_BUDGET)
 				return VAL_ZS_BUDGET;
+			if (st == STEP_REFETCH)
+				return ask(e, f, now, kz, DNS_TYPE_DNSKEY);
 			continue;
 		}
 		if (a.st != KS_SECURE || dns_name_equal(an, z)) {
@@ -280,8 +299,11 @@ val_zs_t val_zone_state(res_engine_t *e, fetch_t *f, uint64_t now, const uint8_t
 		if (!got(f, cand, DNS_TYPE_DS))
 			return ask(e, f, now, cand, DNS_TYPE_DS);
 		f->have_subres = false;
-		if (!process_ds(e, f, now, an, &a.set, cand))
+		step_t st = process_ds(e, f, now, an, &a.set, cand);
+		if (st == STEP_BUDGET)
 			return VAL_ZS_BUDGET;
+		if (st == STEP_REFETCH)
+			return ask(e, f, now, cand, DNS_TYPE_DS);
 	}
 	return VAL_ZS_FAIL;
 }

@@ -98,6 +98,14 @@ bool res_cache_get_neg(res_cache_t *c, uint64_t now, const uint8_t *owner, uint1
                        res_cache_hit_t *hit, uint16_t *neg_kind);
 
 /*
+ * A live negative entry stored at exactly (@owner, @type), @type
+ * RES_TYPE_NXDOMAIN for "@owner does not exist" (no RFC 8020 walk: a
+ * proof kept with an ancestor's entry speaks for the ancestor).
+ */
+bool res_cache_get_neg_at(res_cache_t *c, uint64_t now, const uint8_t *owner, uint16_t type,
+                          res_cache_hit_t *hit);
+
+/*
  * An expired positive entry for (@owner, @type) still within the stale
  * window (RFC 8767), for when upstream cannot be reached; hit->ttl is 0.
  * Live entries are returned too.  Touches LRU.

@@ -40,7 +40,7 @@ ROOT_ADDR = "193.0.14.129"
 
 # zone -> (address, algorithm, nsec3, options)
 ZONES = {
-    ".": (ROOT_ADDR, "ECDSAP256SHA256", False, {}),
+    ".": (ROOT_ADDR, "ECDSAP256SHA256", False, {"spoil_referral": "spoiled."}),
     "secure.": ("192.0.2.1", "ECDSAP256SHA256", False, {}),
     "nsec3.": ("192.0.2.2", "ECDSAP256SHA256", True, {}),
     "insecure.": ("192.0.2.3", None, False, {}),
@@ -49,6 +49,12 @@ ZONES = {
     "expired.": ("192.0.2.6", "ECDSAP256SHA256", False, {"window": EXPIRED}),
     "nokey.": ("192.0.2.7", "ECDSAP256SHA256", False, {"ds_for_other_key": True}),
     "keytrap.": ("192.0.2.8", "RSASHA256", False, {"keytrap": (24, 16)}),
+    # NSEC3 with opt-out (ldns-signzone -p): no NSEC3 for its unsigned delegation
+    "optout.": ("192.0.2.9", "ECDSAP256SHA256", True, {"optout": True}),
+    "unsigned.optout.": ("192.0.2.10", None, False, {}),
+    # unsigned; the root's referral to it carries its NSEC with a broken
+    # RRSIG (the root's DS NODATA is intact)
+    "spoiled.": ("192.0.2.11", None, False, {}),
 }
 
 BODY = {
@@ -71,6 +77,9 @@ ns.unsigned 3600 IN A 192.0.2.4
     "expired.": "www 3600 IN A 192.0.2.85\n",
     "nokey.": "www 3600 IN A 192.0.2.86\n",
     "keytrap.": "www 3600 IN A 192.0.2.87\n",
+    "optout.": "www 3600 IN A 192.0.2.88\n",
+    "unsigned.optout.": "www 3600 IN A 192.0.2.89\n",
+    "spoiled.": "www 3600 IN A 192.0.2.90\n",
 }
 
 N = dns.name.from_text
@@ -84,8 +93,9 @@ def ns_name(zone):
     return "ns." + (zone if zone != "." else "root.")
 
 
-def zone_text(zone):
-    """The unsigned zone: SOA, NS, the server's address, the body, delegations."""
+def zone_text(zone, skip=()):
+    """The unsigned zone: SOA, NS, the server's address, the body, delegations
+    (but those to the children in @skip)."""
     addr = ZONES[zone][0]
     apex = zone
     t = [f"$ORIGIN {zone}", f"$TTL 3600",
@@ -96,8 +106,8 @@ def zone_text(zone):
     for child, (caddr, _alg, _n3, _o) in ZONES.items():
         if child in (zone, ".") or N(child).parent() != N(zone):
             continue
-        if zone == "nsec3.":
-            continue  # its delegation is in BODY
+        if zone == "nsec3." or child in skip:
+            continue  # its delegation is in BODY, or added after signing
         t.append(f"{child} 86400 IN NS {ns_name(child)}")
         t.append(f"{ns_name(child)} 86400 IN A {caddr}")
     return "\n".join(t) + "\n"
@@ -108,7 +118,11 @@ def make_zone(zone, work, ds_lines):
     addr, alg, nsec3, opt = ZONES[zone]
     d = os.path.join(work, zone.strip(".") or "root")
     os.makedirs(d)
-    text = zone_text(zone)
+    # An opt-out zone gets its unsigned delegations after signing, so that no
+    # NSEC3 names them: opt-out spans cover them (ldns-signzone(1), -p).
+    unsigned = [c for c in ZONES if opt.get("optout") and c not in (zone, ".") and
+                N(c).parent() == N(zone) and not ZONES[c][1]]
+    text = zone_text(zone, unsigned)
     for child, lines in ds_lines.items():
         if child != "." and N(child).parent() == N(zone):
             text += "".join(l + "\n" for l in lines)
@@ -127,9 +141,14 @@ def make_zone(zone, work, ds_lines):
     inc, exp = opt.get("window", WINDOW)
     args = ["ldns-signzone", "-i", inc, "-e", exp, "-f", "signed"]
     if nsec3:
-        args += ["-n", "-t", "0"]
+        args += ["-n", "-t", "0"] + (["-p"] if opt.get("optout") else [])
     run(*args, "zone", ksk, zsk, cwd=d)
     z = dns.zone.from_file(os.path.join(d, "signed"), origin=zone, relativize=False, check_origin=False)
+    for child in unsigned:
+        for owner, rtype, rdata in ((child, "NS", ns_name(child)), (ns_name(child), "A", ZONES[child][0])):
+            rds = z.find_rdataset(owner, rtype, create=True)
+            rds.update_ttl(86400)
+            rds.add(dns.rdata.from_text("IN", rtype, rdata))
     ds_key = ksk
     if opt.get("ds_for_other_key"):
         ds_key = run("ldns-keygen", "-a", alg, *bits, "-k", zone, cwd=d).strip()
@@ -298,6 +317,19 @@ class World:
                     out.append(l)
         return out
 
+    def nsec3_owner(self, zone, name):
+        h = self.h3(zone, name)
+        return next((n for hh, n in self.nsec3s(zone) if hh == h), None)
+
+    def closest_provable(self, zone, qname):
+        """RFC 5155 §7.2.1: the closest ancestor of @qname with an NSEC3 (an
+        opt-out span leaves unsigned delegations without one) and the next
+        closer name below it."""
+        ce = qname.parent()
+        while self.nsec3_owner(zone, ce) is None:
+            ce = ce.parent()
+        return ce, N(qname.labels[-len(ce) - 1].decode(), ce)
+
     def denial(self, zone, qname, nxdomain):
         """Owners of the NSEC/NSEC3 records proving @qname (or its type) absent."""
         z = self.zones[zone]
@@ -305,14 +337,12 @@ class World:
             if not nxdomain:
                 return [qname]
             return [self.nsec_for(zone, qname), self.nsec_for(zone, N("*", z.origin))]
-        if not nxdomain:
-            return [self.nsec3_for(zone, qname, False)]
-        ce = qname.parent()
-        while z.get_node(ce) is None and ce != z.origin:
-            ce = ce.parent()
-        nc = N(qname.labels[-len(ce) - 1].decode(), ce) if len(qname) > len(ce) else qname
-        return [self.nsec3_for(zone, ce, False), self.nsec3_for(zone, nc, True),
-                self.nsec3_for(zone, N("*", ce), True)]
+        if not nxdomain and self.nsec3_owner(zone, qname) is not None:
+            return [self.nsec3_owner(zone, qname)]
+        ce, nc = self.closest_provable(zone, qname)
+        proof = [self.nsec3_for(zone, ce, False), self.nsec3_for(zone, nc, True)]
+        # NODATA without a matching NSEC3: an unsigned delegation in an opt-out span
+        return proof + ([self.nsec3_for(zone, N("*", ce), True)] if nxdomain else [])
 
     def zone_of(self, name):
         best = None
@@ -357,7 +387,10 @@ class World:
             if z.get_node(c).get_rdataset(dns.rdataclass.IN, dns.rdatatype.DS):
                 auth += self.with_sigs(zone, c, dns.rdatatype.DS)
             elif self.sigs(zone, z.origin, dns.rdatatype.SOA):
-                auth += self.proof(zone, self.denial(zone, c, False))
+                proof = self.proof(zone, self.denial(zone, c, False))
+                if ZONES[zone][3].get("spoil_referral") == c.to_text():
+                    proof = [spoil(l) for l in proof]
+                auth += proof
             add = []
             for n, node in z.nodes.items():
                 if n.is_subdomain(c):
@@ -398,6 +431,14 @@ def entry(match, reply, qname, qtype, answer=(), authority=(), additional=()):
             t += lines
     t.append("ENTRY_END")
     return "\n".join(t)
+
+
+def spoil(line):
+    """An RRSIG line with one base64 digit of its signature changed."""
+    if line.split()[3] != "RRSIG":
+        return line
+    head, sig = line.rsplit(" ", 1)
+    return f"{head} {sig[:20]}{'B' if sig[20] == 'A' else 'A'}{sig[21:]}"
 
 
 def strip_sigs(lines):
@@ -464,6 +505,48 @@ SCENARIOS = [
         ("q", "www.keytrap.", "A", "DO", "SERVFAIL", "none", 6),
         ("verify", 96),
         ("elapsed", 1000),
+    ]),
+    ("dnssec_optout", "NSEC3 opt-out", """; optout. is signed with NSEC3 opt-out: its unsigned delegation
+; unsigned.optout. has no NSEC3 of its own.  The referral proves it
+; insecure by the closest encloser proof whose NSEC3 covering the next
+; closer name has the opt-out flag (RFC 5155 §8.6, §8.9): the answer below
+; it is NOERROR without AD, not bogus, and that proof, cached with the
+; referral, also answers the validator's DS question (no DS query).
+; The converse: an opt-out span cannot prove a name absent, since an
+; unsigned delegation may hide in it (RFC 5155 §12.2), so NXDOMAIN proven
+; only through an opt-out NSEC3 is insecure: no AD, not bogus, and never
+; synthesised for another name of the span (RFC 8198 §5.1: only secure
+; denials; every such name is asked upstream).  Names with an NSEC3 of
+; their own are still secure (AD): data and NODATA.""", [], [
+        ("q", "www.unsigned.optout.", "A", "DO", "NOERROR", "data", None),
+        # priming, the root's referral (with DS), optout.'s referral (with
+        # the opt-out proof), the answer, the DNSKEYs of . and optout.
+        ("upstream", 6),
+        ("q", "nx.optout.", "A", "DO", "NXDOMAIN", "none", None),
+        ("upstream", 1),
+        ("q", "nx2.optout.", "A", "DO", "NXDOMAIN", "none", None),
+        ("upstream", 1),
+        ("q", "www.optout.", "A", "DO", "NOERROR AD", "data", None),
+        ("q", "www.optout.", "MX", "DO", "NOERROR AD", "none", None),
+    ]),
+    ("dnssec_ds_cache", "DS proofs from the cache", """; The validator's DS questions are answered from the cache when it holds
+; a proof: a client's own DS query (a NODATA with its NSEC, validated and
+; cached), and the NSEC3 proof a referral carries.  Neither costs a DS
+; query upstream.  A referral proof that does not verify (the root's
+; referral to spoiled. carries an NSEC with a broken RRSIG) is not held
+; against the zone: the DS is asked for, and the intact proof makes the
+; answer insecure, not bogus.""", [], [
+        ("q", "insecure.", "DS", "DO", "NOERROR AD", "none", None),
+        ("upstream", 1000),
+        ("q", "www.insecure.", "A", "DO", "NOERROR", "data", None),
+        # the root's referral and the answer; the DS NODATA comes from the cache
+        ("upstream", 2),
+        ("q", "www.unsigned.nsec3.", "A", "DO", "NOERROR", "data", None),
+        # the root's referral (with nsec3.'s DS), nsec3.'s referral (with the
+        # NSEC3 proving unsigned.nsec3. has no DS), the answer, nsec3.'s DNSKEY
+        ("upstream", 4),
+        ("q", "www.spoiled.", "A", "DO", "NOERROR", "data", None),
+        ("q", "www.spoiled.", "A", "DO", "NOERROR", "data", None),
     ]),
 ]
 
@@ -546,11 +629,17 @@ def write_scenario(w, spec):
 
 
 def main():
+    """mkdnssec.py [NAME...]: write the named scenarios (default: all)."""
+    names = sys.argv[1:]
+    unknown = set(names) - {spec[0] for spec in SCENARIOS}
+    if unknown:
+        sys.exit(f"mkdnssec.py: no scenario {', '.join(sorted(unknown))}")
     work = tempfile.mkdtemp(prefix="mkdnssec.")
     try:
         w = World(work)
         for spec in SCENARIOS:
-            write_scenario(w, spec)
+            if not names or spec[0] in names:
+                write_scenario(w, spec)
     finally:
         shutil.rmtree(work)
 
