@@ -385,6 +385,8 @@ static void write_metrics(void *ctx, FILE *f)
 	           "dns_resolver_upstream_queries_total{transport=\"tcp\"} %llu\n"
 	           "# TYPE dns_resolver_upstream_timeouts_total counter\n"
 	           "dns_resolver_upstream_timeouts_total %llu\n"
+	           "# TYPE dns_resolver_upstream_oversized_total counter\n"
+	           "dns_resolver_upstream_oversized_total %llu\n"
 	           "# TYPE dns_resolver_budget_exhausted_total counter\n"
 	           "dns_resolver_budget_exhausted_total %llu\n"
 	           "# TYPE dns_resolver_answers_total counter\n"
@@ -406,7 +408,8 @@ static void write_metrics(void *ctx, FILE *f)
 	        (unsigned long long)st.cache_answers, (unsigned long long)st.client_queries,
 	        (unsigned long long)st.cache_misses, (unsigned long long)st.merged,
 	        (unsigned long long)st.upstream_queries, (unsigned long long)st.upstream_tcp,
-	        (unsigned long long)st.upstream_timeouts, (unsigned long long)st.budget_exhausted,
+	        (unsigned long long)st.upstream_timeouts, (unsigned long long)st.upstream_oversized,
+	        (unsigned long long)st.budget_exhausted,
 	        (unsigned long long)st.answers_noerror, (unsigned long long)st.answers_nxdomain,
 	        (unsigned long long)st.answers_servfail, (unsigned long long)st.val_secure,
 	        (unsigned long long)st.val_insecure, (unsigned long long)st.val_bogus,
@@ -462,6 +465,11 @@ static const char usage[] =
 	"  --max-client-queries N  queries one client address may have waiting for upstream\n"
 	"                         (default 100; more get SERVFAIL)\n"
 	"  --max-outstanding N    client queries waiting for upstream in all (default 20000)\n"
+	"  --max-rrset-records N  records one RRset of an upstream reply may have (default 100;\n"
+	"                         a reply with more is refused: SERVFAIL, EDE 24, if no server\n"
+	"                         is left)\n"
+	"  --max-rrset-bytes N    rdata bytes one RRset of an upstream reply may have (default\n"
+	"                         32768; the same)\n"
 	"  --no-qname-minimisation  send full names to every server (RFC 9156 is on by default)\n"
 	"  --no-ipv6 | --no-ipv4  never query servers over that family\n"
 	"  --no-prefetch          do not refresh popular records in the last 10% of their TTL\n"
@@ -579,6 +587,11 @@ static int parse_args(config_t *c, int argc, char **argv)
 		} else if (!strcmp(o, "--max-outstanding")) {
 			ok = parse_u32(v, &u) && u >= 1;
 			c->rc.max_clients = u;
+		} else if (!strcmp(o, "--max-rrset-records")) {
+			ok = parse_u32(v, &u) && u >= 1 && u <= 65535;
+			c->rc.max_rrset_rrs = u;
+		} else if (!strcmp(o, "--max-rrset-bytes")) {
+			ok = parse_u32(v, &c->rc.max_rrset_bytes) && c->rc.max_rrset_bytes >= 512;
 		} else if (!strcmp(o, "--min-ttl")) {
 			ok = parse_u32(v, &c->rc.cache.min_ttl);
 		} else if (!strcmp(o, "--metrics")) {

@@ -736,6 +736,8 @@ res_engine_t *res_engine_new(const res_config_t *cfg)
 	e->cfg.max_client_queries = DEF(e->cfg.max_client_queries, 100);
 	e->cfg.max_validations = DEF(e->cfg.max_validations, 96);
 	e->cfg.max_nsec3_hashes = DEF(e->cfg.max_nsec3_hashes, 128);
+	e->cfg.max_rrset_rrs = DEF(e->cfg.max_rrset_rrs, 100);
+	e->cfg.max_rrset_bytes = DEF(e->cfg.max_rrset_bytes, 32768);
 	e->next_tx = cfg->random(cfg->random_ctx) | 1;
 	e->cache = res_cache_new(&e->cfg.cache);
 	e->infra = res_infra_new(4096);

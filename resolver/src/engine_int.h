@@ -106,6 +106,8 @@ struct fetch {
 	unsigned ntried;
 	uint32_t ns_looked_up[MAX_NS_NAMES];  /* name hashes of NS names resolved */
 	unsigned nlooked_up;
+	const char *bad_text;         /* why a server's reply was refused (bad_ede), or NULL */
+	int bad_ede;
 	tx_t tx;
 	/* validation (validate.c) */
 	bool validating, val_done;

@@ -23,6 +23,7 @@ void iter_new_cut(fetch_t *f, const uint8_t *zone)
 	f->nlooked_up = 0;
 	f->qmin_labels = dns_name_label_count(zone) + 1;
 	f->qmin_steps = 0;
+	f->bad_text = NULL;
 }
 
 /* The deepest cached delegation above (or at) the target. */
@@ -429,5 +430,9 @@ void iter_step(res_engine_t *e, fetch_t *f, uint64_t now)
 		send_to(e, f, now, &g.c[i]);
 		return;
 	}
-	eng_fail(e, f, now, 22, "no reachable authority");
+	/* A server that answered with data over the limits says more than "none answered". */
+	if (f->bad_text)
+		eng_fail(e, f, now, f->bad_ede, f->bad_text);
+	else
+		eng_fail(e, f, now, 22, "no reachable authority");
 }

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "dns/edns.h"
 #include "dns/rrtype.h"
 #include "engine_int.h"
 #include "rrsets.h"
@@ -326,12 +327,22 @@ void resp_process(res_engine_t *e, fetch_t *f, uint64_t now, const uint8_t *msg,
 {
 	const struct sockaddr *sa = (const struct sockaddr *)&f->tx.addr;
 	dns_msg_t m;
-	if (dns_msg_parse(&m, msg, len) != DNS_OK || !matches(f, &m) || m.nrrs > MAX_MSG_RRS) {
+	if (dns_msg_parse(&m, msg, len) != DNS_OK || !matches(f, &m)) {
 		dns_msg_free(&m);
 		iter_server_failed(e, f, true);
 		return;
 	}
 	res_infra_rtt(e->infra, now, sa, (uint32_t)(now - f->tx.sent));
+	if (m.nrrs > MAX_MSG_RRS ||
+	    !res_msg_rrsets_within(&m, e->cfg.max_rrset_rrs, e->cfg.max_rrset_bytes)) {
+		/* Bounded work and memory per reply: nothing of it is used or cached. */
+		dns_msg_free(&m);
+		e->st.upstream_oversized++;
+		f->bad_ede = DNS_EDE_INVALID_DATA;
+		f->bad_text = "upstream RRset over the size limits";
+		iter_server_failed(e, f, true);
+		return;
+	}
 	rctx_t r = {.e = e, .f = f, .now = now, .m = &m, .aa = (m.flags & DNS_FLAG_AA) != 0,
 	            .rcode = dns_flags_rcode(m.flags)};
 	if ((m.flags & DNS_FLAG_TC) && !f->tx.tcp) {

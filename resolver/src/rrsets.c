@@ -2,6 +2,7 @@
  * rrsets.c - RRset grouping (rrsets.h).  Quadratic in the number of
  * records of a section, which the engine caps (MAX_MSG_RRS).
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,68 @@ static bool rr_matches(const dns_rr_t *rr, const uint8_t *owner, uint16_t type, 
 		return false;
 	if (type == DNS_TYPE_RRSIG)
 		return rr->rdlen >= 2 && dns_get16(rr->rdata) == covered;
+	return true;
+}
+
+typedef struct lslot {
+	uint16_t idx1;      /* the RRset's first record + 1; 0: free */
+	uint16_t count;
+	uint32_t bytes;     /* a message has at most 65535 */
+} lslot_t;
+
+static uint16_t covered_type(const dns_rr_t *rr)
+{
+	return rr->type == DNS_TYPE_RRSIG && rr->rdlen >= 2 ? dns_get16(rr->rdata) : 0;
+}
+
+static bool same_set(const dns_rr_t *a, const dns_rr_t *b)
+{
+	return a->type == b->type && a->rclass == b->rclass && covered_type(a) == covered_type(b) &&
+	       dns_name_equal(a->owner, b->owner);
+}
+
+/* One section: an open-addressing table of its RRsets (@cap slots, a power
+ * of two above twice the records), so interleaved records count too. */
+static bool section_within(const dns_msg_rr_t *rrs, size_t n, lslot_t *tab, size_t cap,
+                           unsigned max_rrs, size_t max_bytes)
+{
+	memset(tab, 0, cap * sizeof *tab);
+	for (size_t i = 0; i < n; i++) {
+		const dns_rr_t *rr = &rrs[i].rr;
+		uint32_t h = dns_name_hash(rr->owner) ^ ((uint32_t)rr->type * 0x9E3779B1u) ^
+		             ((uint32_t)covered_type(rr) * 0x85EBCA6Bu);
+		for (size_t s = h & (cap - 1);; s = (s + 1) & (cap - 1)) {
+			lslot_t *t = &tab[s];
+			if (!t->idx1) {
+				*t = (lslot_t){.idx1 = (uint16_t)(i + 1), .count = 1, .bytes = rr->rdlen};
+			} else if (same_set(rr, &rrs[t->idx1 - 1].rr)) {
+				t->count++;
+				t->bytes += rr->rdlen;
+			} else {
+				continue;
+			}
+			if (t->count > max_rrs || t->bytes > max_bytes)
+				return false;
+			break;
+		}
+	}
+	return true;
+}
+
+bool res_msg_rrsets_within(const dns_msg_t *m, unsigned max_rrs, size_t max_bytes)
+{
+	static_assert((RES_LIMIT_RRS & (RES_LIMIT_RRS - 1)) == 0, "a power of two");
+	lslot_t tab[2 * RES_LIMIT_RRS];
+	if (m->nrrs >= RES_LIMIT_RRS)
+		return false;
+	for (int sec = DNS_SEC_ANSWER; sec <= DNS_SEC_ADDITIONAL; sec++) {
+		size_t n, cap = 16;
+		const dns_msg_rr_t *rrs = dns_msg_section(m, sec, &n);
+		while (cap < 2 * n)
+			cap *= 2;
+		if (!section_within(rrs, n, tab, cap, max_rrs, max_bytes))
+			return false;
+	}
 	return true;
 }
 

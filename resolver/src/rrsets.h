@@ -32,6 +32,15 @@ void res_arena_free(res_arena_t *a);
 unsigned res_msg_rrset(const dns_msg_t *m, int sec, const uint8_t *owner, uint16_t type,
                        uint16_t covered, res_arena_t *a, dns_rrset_t *out);
 
+/*
+ * Does every RRset of every section of @m (records of one owner, type and
+ * class; RRSIGs by the type they cover) have at most @max_rrs records and
+ * @max_bytes bytes of rdata?  Linear in the records; false also when @m
+ * has RES_LIMIT_RRS records or more.
+ */
+#define RES_LIMIT_RRS 2048
+bool res_msg_rrsets_within(const dns_msg_t *m, unsigned max_rrs, size_t max_bytes);
+
 /* A growable list of records (owner, type, ttl, rdata copied). */
 typedef struct res_rrlist {
 	dns_rr_t *rrs;

@@ -469,6 +469,7 @@ int main(int argc, char **argv)
 		.max_queries = r->s.max_queries, .max_chain = r->s.max_chain,
 		.max_ns_lookups = r->s.max_ns_lookups, .max_validations = r->s.max_validations,
 		.max_fetches = r->s.max_fetches, .max_client_queries = r->s.max_client_queries,
+		.max_rrset_rrs = r->s.max_rrset_rrs, .max_rrset_bytes = r->s.max_rrset_bytes,
 		.random = rnd, .random_ctx = &r->rng,
 	};
 	r->now = 1000000;

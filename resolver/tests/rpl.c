@@ -269,6 +269,8 @@ static bool config_line(pstate_t *p, const char *line)
 	else if (!strcmp(key, "min-ttl")) s->min_ttl = (unsigned)atoi(val);
 	else if (!strcmp(key, "cache-size")) s->cache_size = (size_t)atol(val);
 	else if (!strcmp(key, "max-validations")) s->max_validations = (unsigned)atoi(val);
+	else if (!strcmp(key, "max-rrset-records")) s->max_rrset_rrs = (unsigned)atoi(val);
+	else if (!strcmp(key, "max-rrset-bytes")) s->max_rrset_bytes = (unsigned)atoi(val);
 	else if (!strcmp(key, "max-fetches")) s->max_fetches = (unsigned)atoi(val);
 	else if (!strcmp(key, "use-caps-for-id")) s->use_0x20 = !strcmp(val, "yes");
 	else if (!strcmp(key, "prefetch")) s->prefetch = !strcmp(val, "yes");

@@ -63,6 +63,7 @@ typedef struct rpl {
 	unsigned max_queries, max_chain, max_ns_lookups, max_ttl, min_ttl;
 	size_t cache_size;
 	unsigned max_validations, max_fetches, max_client_queries;
+	unsigned max_rrset_rrs, max_rrset_bytes;
 	unsigned stale_s;          /* serve-expired / serve-expired-ttl */
 	bool use_0x20;             /* use-caps-for-id */
 	bool prefetch;             /* prefetch */

@@ -61,6 +61,11 @@ typedef struct res_config {
 	unsigned max_client_queries; /* of those, per client source (res_engine_resolve_src); 0: 100 */
 	unsigned max_validations;    /* signature verifications per client query; 0: 96 */
 	unsigned max_nsec3_hashes;   /* NSEC3 hash computations per client query; 0: 128 */
+	/* An upstream reply with a bigger RRset (in any section) is bad data:
+	 * that server is not used for the question, and if none is left the
+	 * answer is SERVFAIL with EDE 24 (Invalid Data). */
+	unsigned max_rrset_rrs;      /* records in one RRset; 0: 100 */
+	uint32_t max_rrset_bytes;    /* rdata bytes of one RRset; 0: 32768 */
 	/* UNIX time in ms = engine time + clock_offset_ms (signature validity windows) */
 	int64_t clock_offset_ms;
 	uint32_t (*random)(void *ctx);  /* required */
@@ -198,6 +203,7 @@ typedef struct res_stats {
 	uint64_t upstream_queries;   /* queries handed to the caller */
 	uint64_t upstream_tcp;
 	uint64_t upstream_timeouts;
+	uint64_t upstream_oversized; /* replies refused: an RRset or the message over the limits */
 	uint64_t budget_exhausted;   /* fetches stopped by their budget or deadline */
 	uint64_t aggressive;         /* negative answers synthesised from cached NSEC/NSEC3 (RFC 8198) */
 	uint64_t prefetches;         /* background refreshes started by cache hits near expiry */
