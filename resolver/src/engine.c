@@ -533,6 +533,26 @@ static void prefetch(res_engine_t *e, uint64_t now, const uint8_t *qname, uint16
 	run(e, now);
 }
 
+/* RFC 8198 on the cache-only path: a question the kept validated
+ * NSEC/NSEC3 records prove absent is answered like a cache hit (on the
+ * daemon's worker threads), not handed to resolution.  The same test as
+ * iter.c's for a fetch: validating, not CD, no CNAME followed.  A miss
+ * costs the resolution the same check again: two denial checks of the
+ * closest kept zone, bounded by the NSEC3 hash budget. */
+static int aggressive_cached(res_engine_t *e, uint64_t now, const uint8_t *qname, uint16_t qtype,
+                             unsigned flags, res_result_t *r)
+{
+	if (e->cfg.no_aggressive_nsec || (flags & RES_Q_CD) || !val_enabled(e))
+		return 0;
+	uint8_t name[DNS_NAME_MAX];
+	dns_name_copy(name, qname);
+	dns_name_lower(name);
+	int rc = res_aggr_answer(e->aggr, now, name, qtype, e->cfg.max_nsec3_hashes, r);
+	if (rc > 0)
+		e->st.aggressive++;
+	return rc;
+}
+
 bool res_engine_has_sends(const res_engine_t *e)
 {
 	return e->sends_pos < e->nsends;
@@ -558,6 +578,8 @@ bool res_engine_answer_cached(res_engine_t *e, uint64_t now, const dns_msg_t *q,
 	                         eng_min_rank(e, flags), &r);
 	if (rc == 1 && chain == 0 && e->cfg.prefetch && (uint64_t)e->hit_ttl * 10 < e->hit_orig)
 		prefetch(e, now, q->qname, q->qtype, flags);
+	if (rc == 0 && chain == 0)
+		rc = aggressive_cached(e, now, q->qname, q->qtype, flags, &r);
 	if (flags & RES_Q_CD)
 		r.secure = false;
 	*len = 0;

@@ -28,6 +28,7 @@ typedef struct run {
 	bool verbose;
 	uint64_t upstream_mark;
 	uint64_t verify_mark;
+	uint64_t resolved_mark;    /* client queries handed to res_engine_resolve */
 	uint64_t elapsed;          /* fake ms the last resolved query took */
 	/* answers waiting for CHECK_ANSWER */
 	uint8_t answers[16][65535];
@@ -493,11 +494,15 @@ int main(int argc, char **argv)
 			res_engine_tick(r->e, r->now);
 			break;
 		case RPL_CHECK_UPSTREAM:
-		case RPL_CHECK_VERIFICATIONS: {
+		case RPL_CHECK_VERIFICATIONS:
+		case RPL_CHECK_RESOLVED: {
 			res_stats_t stats;
 			res_engine_stats(r->e, &stats);
 			ok = st->kind == RPL_CHECK_UPSTREAM
 			     ? check_count(st, "upstream queries", stats.upstream_queries, &r->upstream_mark)
+			     : st->kind == RPL_CHECK_RESOLVED
+			     ? check_count(st, "client queries past the cache", stats.client_queries,
+			                   &r->resolved_mark)
 			     : check_count(st, "signature verifications", stats.sig_verifications,
 			                   &r->verify_mark);
 			break;

@@ -206,6 +206,7 @@ static bool step_line(pstate_t *p, char *line)
 	else if (!strcmp(kind, "CHECK_VERIFICATIONS") && k == 4 && !strcmp(a, "MAX"))
 		st->kind = RPL_CHECK_VERIFICATIONS;
 	else if (!strcmp(kind, "CHECK_ELAPSED") && k == 4 && !strcmp(a, "MAX")) st->kind = RPL_CHECK_ELAPSED;
+	else if (!strcmp(kind, "CHECK_RESOLVED") && k == 4 && !strcmp(a, "MAX")) st->kind = RPL_CHECK_RESOLVED;
 	else if (!strcmp(kind, "CHECK_WAITING") && k == 4 && !strcmp(a, "MAX")) st->kind = RPL_CHECK_WAITING;
 	else if (!strcmp(kind, "QUERY_FLOOD") && k == 4 && !strcmp(a, "COUNT")) st->kind = RPL_QUERY_FLOOD;
 	else return fail(p, "unsupported STEP");

@@ -47,6 +47,7 @@ typedef struct rpl_range {
 typedef enum {
 	RPL_QUERY, RPL_CHECK_ANSWER, RPL_TIME_PASSES, RPL_CHECK_UPSTREAM,
 	RPL_CHECK_VERIFICATIONS, RPL_CHECK_ELAPSED, RPL_QUERY_FLOOD, RPL_CHECK_WAITING,
+	RPL_CHECK_RESOLVED,
 } rpl_step_kind_t;
 
 typedef struct rpl_step {
