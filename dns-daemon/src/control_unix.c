@@ -483,3 +483,29 @@ void dns_ctl_server_free(dns_ctl_server_t *s)
 	free(s->path);
 	free(s);
 }
+
+dns_err_t dns_ctl_server_open(struct event_base *base, const char *path, const char *state_dir,
+                              const dns_ctl_table_t *table, dns_ctl_server_t **out, char *err,
+                              size_t errlen)
+{
+	char def[4096];
+	*out = NULL;
+	if (!path && !state_dir)
+		return DNS_OK;
+	dns_err_t e = DNS_OK;
+	if (!path) {
+		e = dns_ctl_default_path(state_dir, def, sizeof(def));
+		path = def;
+	}
+	dns_ctl_server_config_t cfg = { .path = path, .table = table };
+	if (e == DNS_OK)
+		e = dns_ctl_server_start(base, &cfg, out, err, errlen);
+	if (e == DNS_ELIMIT && path == def) {
+		dns_log(DNS_LOG_WARN, "no control socket: its default path is too long (use --control)",
+		        "path", def, NULL);
+		return DNS_OK;
+	}
+	if (e == DNS_OK)
+		dns_log(DNS_LOG_INFO, "control socket", "path", path, NULL);
+	return e;
+}

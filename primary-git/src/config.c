@@ -42,11 +42,14 @@ void pg_config_usage(FILE *out)
 "  --known-hosts FILE       known_hosts to check ssh host keys against\n"
 "                           (default ~/.ssh/known_hosts)\n"
 "  --nsid TEXT              NSID to send to clients that ask (RFC 5001)\n"
+"  --control PATH           control socket for dns-ctl (mode 0600); default\n"
+"                           STATE-DIR/control.sock\n"
 "  --log-level LEVEL        debug, info, warn or error (default info)\n"
 "  --help                   show this help and exit\n"
 "  --version                show the version and exit\n"
 "\n"
 "Signals: SIGHUP fetches and reloads; SIGTERM and SIGINT stop cleanly.\n"
+"Control: dns-ctl --state-dir STATE-DIR status|zones|reload|notify ZONE|stop.\n"
 "Reload on NOTIFY needs a TSIG key with notify (or higher) authority.\n"
 "Logs: logfmt lines on stderr.\n"
 "\n"
@@ -59,7 +62,7 @@ void pg_config_usage(FILE *out)
 enum {
 	OPT_REMOTE = 256, OPT_STATE, OPT_LISTEN, OPT_WORKERS, OPT_AXFR, OPT_POLL, OPT_NOTIFY,
 	OPT_METRICS, OPT_SSH_KEY, OPT_SSH_PUB, OPT_KNOWN, OPT_NSID, OPT_LOGLEVEL, OPT_HELP,
-	OPT_VERSION,
+	OPT_VERSION, OPT_CONTROL,
 };
 
 static const struct option long_opts[] = {
@@ -78,6 +81,7 @@ static const struct option long_opts[] = {
 	{ "log-level", required_argument, NULL, OPT_LOGLEVEL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -166,6 +170,11 @@ pg_cli_t pg_config_parse(pg_config_t *cfg, int argc, char **argv, char *err, siz
 		case OPT_LOGLEVEL:
 			if (!dns_log_level_parse(optarg, &cfg->log_level))
 				return usage(err, errlen, "invalid --log-level (debug|info|warn|error)", optarg);
+			break;
+		case OPT_CONTROL:
+			if (!*optarg)
+				return usage(err, errlen, "invalid --control (a socket path)", optarg);
+			cfg->control = optarg;
 			break;
 		case OPT_HELP:
 			pg_config_usage(stdout);

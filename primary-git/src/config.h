@@ -32,6 +32,7 @@ typedef struct pg_config {
 	uint8_t nsid[PG_NSID_MAX];
 	uint16_t nsid_len;
 	dns_log_level_t log_level;
+	const char *control;         /* --control; NULL: <state_dir>/control.sock */
 } pg_config_t;
 
 typedef enum pg_cli {

@@ -34,16 +34,46 @@
 #include "repo_state.h"
 #include "writeback.h"
 
-static void snapshot_free(void *p)
+void pg_snapshot_unref(void *p)
 {
 	snapshot_t *s = p;
-	if (!s)
+	if (!s || atomic_fetch_sub(&s->refs, 1) != 1)
 		return;
 	dns_zoneset_free(s->zones);
 	dns_keystore_free(s->keys);
 	pg_history_unref(s->history);
 	free(s->removed);
+	free(s->info);
 	free(s);
+}
+
+/* What `dns-ctl zones` shows of @st: every zone file, served or not. */
+static void snapshot_info(snapshot_t *s, const pg_repo_state_t *st)
+{
+	s->commit = st->commit;
+	s->loaded_s = (uint64_t)time(NULL);
+	s->info = calloc(st->nzones ? st->nzones : 1, sizeof(*s->info));
+	for (size_t i = 0; s->info && i < st->nzones; i++) {
+		const pg_zone_ent_t *z = &st->zones[i];
+		pg_zone_info_t *in = &s->info[s->ninfo++];
+		memcpy(in->name, z->name, sizeof(in->name));
+		in->served = z->zone != NULL;
+		in->serial = z->zone ? dns_zone_serial(z->zone) : 0;
+		in->records = z->zone ? dns_zone_rr_count(z->zone) : 0;
+		in->commit = z->zone_commit;
+		memcpy(in->error, z->error, sizeof(in->error));
+	}
+}
+
+/* The control commands read the newest snapshot from now on. */
+static void set_view(daemon_t *d, snapshot_t *s)
+{
+	atomic_fetch_add(&s->refs, 1);
+	pthread_mutex_lock(&d->view_lock);
+	snapshot_t *old = d->view;
+	d->view = s;
+	pthread_mutex_unlock(&d->view_lock);
+	pg_snapshot_unref(old);
 }
 
 /* ---- loading and reloading ---- */
@@ -81,6 +111,8 @@ static dns_err_t load_and_publish(daemon_t *d, const gitrepo_oid_t *head, bool n
 	}
 	s->keys = keys;
 	s->history = pg_history_ref(h);
+	atomic_init(&s->refs, 1);
+	snapshot_info(s, st);
 	if (st->nremoved && (s->removed = calloc(st->nremoved, sizeof(*s->removed)))) {
 		for (size_t i = 0; i < st->nremoved; i++)
 			dns_name_copy(s->removed[i], st->removed[i].origin);
@@ -117,14 +149,16 @@ static dns_err_t load_and_publish(daemon_t *d, const gitrepo_oid_t *head, bool n
 	gitrepo_oid_fmt(head, hex);
 	hex[12] = '\0';
 	dns_log(DNS_LOG_INFO, "serving", "commit", hex, "zones", nz, NULL);
-	e = dns_net_publish(d->srv, s, snapshot_free);
+	set_view(d, s);
+	e = dns_net_publish(d->srv, s, pg_snapshot_unref);
 	for (size_t i = 0; i < njobs; i++)
 		pg_notify_job_post(d, jobs[i]);
 	free(jobs);
 	return e;
 }
 
-static void reload(daemon_t *d)
+/* Fetch and load; @err (for `dns-ctl reload`) says why not. */
+static dns_err_t reload(daemon_t *d, char *err, size_t errlen)
 {
 	char msg[512];
 	pthread_mutex_lock(&d->repo_lock);
@@ -134,8 +168,9 @@ static void reload(daemon_t *d)
 	if (e != DNS_OK) {
 		atomic_store(&d->stale, true);
 		dns_log(DNS_LOG_WARN, "fetch failed, serving the local clone", "error", msg, NULL);
+		snprintf(err, errlen, "fetch failed, serving the local clone: %.200s", msg);
 		pthread_mutex_unlock(&d->repo_lock);
-		return;
+		return e;
 	}
 	atomic_store(&d->stale, false);
 	bool notify_all = false;
@@ -149,18 +184,23 @@ static void reload(daemon_t *d)
 		 * wait for the push.  So the remote is the source of truth:
 		 * follow it.  Every zone is announced, also those whose serial
 		 * went down (pg_follow_remote warns about them). */
-		if (pg_follow_remote(d->repo, &res, false, &res.head) != DNS_OK) {
+		e = pg_follow_remote(d->repo, &res, false, &res.head);
+		if (e != DNS_OK) {
+			snprintf(err, errlen, "cannot follow the rewritten remote branch (see the log)");
 			pthread_mutex_unlock(&d->repo_lock);
-			return;
+			return e;
 		}
 		notify_all = true;
 	}
 	if (d->state && gitrepo_oid_equal(&res.head, &d->state->commit)) {
 		dns_log(DNS_LOG_DEBUG, "up to date", NULL);
 	} else {
-		load_and_publish(d, &res.head, notify_all, NULL, 0);
+		e = load_and_publish(d, &res.head, notify_all, NULL, 0);
+		if (e != DNS_OK)
+			snprintf(err, errlen, "repository load failed (see the log)");
 	}
 	pthread_mutex_unlock(&d->repo_lock);
+	return e;
 }
 
 static void *reload_main(void *arg)
@@ -171,39 +211,50 @@ static void *reload_main(void *arg)
 		while (!d->rl_pending && !d->rl_stop)
 			pthread_cond_wait(&d->rl_cond, &d->rl_lock);
 		bool stop = d->rl_stop;
+		uint64_t gen = d->rl_asked;
 		d->rl_pending = false;
 		pthread_mutex_unlock(&d->rl_lock);
 		if (stop)
 			return NULL;
-		reload(d);
+		char err[256] = "";
+		dns_err_t e = reload(d, err, sizeof(err));
+		pthread_mutex_lock(&d->rl_lock);
+		d->rl_done = gen;
+		d->rl_ok = e == DNS_OK;
+		snprintf(d->rl_error, sizeof(d->rl_error), "%s", err);
+		pthread_mutex_unlock(&d->rl_lock);
+		if (d->ctl)
+			dns_net_post(d->srv, pg_ctl_reload_done, d);
 	}
 }
 
 /* Any thread: ask for a fetch + reload; requests during a reload coalesce into one. */
-static void request_reload(daemon_t *d)
+uint64_t pg_request_reload(daemon_t *d)
 {
 	pthread_mutex_lock(&d->rl_lock);
 	d->rl_pending = true;
+	uint64_t gen = ++d->rl_asked;
 	pthread_cond_signal(&d->rl_cond);
 	pthread_mutex_unlock(&d->rl_lock);
+	return gen;
 }
 
 static void on_sighup(void *arg)
 {
 	dns_log(DNS_LOG_INFO, "SIGHUP: reloading", NULL);
-	request_reload(arg);
+	pg_request_reload(arg);
 }
 
 static void on_poll(void *arg)
 {
-	request_reload(arg);
+	pg_request_reload(arg);
 }
 
 static void on_retry(void *arg)
 {
 	daemon_t *d = arg;
 	if (atomic_load(&d->stale))
-		request_reload(d);
+		pg_request_reload(d);
 }
 
 /* ---- dynamic updates: what the writer sees of the daemon ---- */
@@ -359,7 +410,7 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 		pg_name_text(act.zone, zone, sizeof(zone));
 		dns_net_addr_format(req->peer, peer, sizeof(peer));
 		dns_log(DNS_LOG_INFO, "notify received: reloading", "zone", zone, "peer", peer, NULL);
-		request_reload(d);
+		pg_request_reload(d);
 		break;
 	}
 	case PG_ACT_STREAM:
@@ -476,6 +527,8 @@ static int start(daemon_t *d)
 		dns_net_addr_format((const struct sockaddr *)&cfg->metrics.ss, addr, sizeof(addr));
 		dns_log(DNS_LOG_INFO, "metrics", "addr", addr, "path", "/metrics", NULL);
 	}
+	if (pg_ctl_start(d) != 0)
+		return 1;
 	if (pthread_create(&d->reload_thread, NULL, reload_main, d) != 0)
 		return 1;
 	d->reload_started = true;
@@ -506,6 +559,7 @@ static void stop(daemon_t *d)
 		pthread_mutex_unlock(&d->rl_lock);
 		pthread_join(d->reload_thread, NULL);
 	}
+	pg_ctl_stop(d);
 	dns_net_timer_free(d->notify_timer);
 	dns_net_timer_free(d->poll_timer);
 	dns_net_timer_free(d->retry_timer);
@@ -519,6 +573,7 @@ static void stop(daemon_t *d)
 	pg_metrics_free(d->metrics);
 	dns_notify_sched_free(d->sched);
 	dns_notify_udp_close(&d->udp);
+	pg_snapshot_unref(d->view);
 	pg_repo_state_free(d->state);
 	pg_history_unref(d->history);
 	pg_zcache_destroy(&d->zcache);
@@ -537,6 +592,8 @@ int pg_daemon_main(const pg_config_t *cfg)
 	pthread_mutex_init(&d.rl_lock, NULL);
 	pthread_cond_init(&d.rl_cond, NULL);
 	pthread_mutex_init(&d.kept_lock, NULL);
+	pthread_mutex_init(&d.view_lock, NULL);
+	d.started_s = dns_ctl_mono_s();
 	pg_zcache_init(&d.zcache);
 	pg_seen_init(&d.removed_seen);
 	int status = start(&d);

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "dispatch.h"
+#include "dns/control_unix.h"
 #include "dns/net.h"
 #include "dns/notify.h"
 #include "dns/notify_udp.h"
@@ -28,14 +29,35 @@
 #define RETRY_STALE_MS 30000     /* refetch while the remote was unreachable at start */
 #define MAX_KEPT 256             /* hidden secondary connections at most */
 
-/* What the workers read: published with dns_net_publish. */
+/* A zone of the repository as `dns-ctl zones` shows it. */
+typedef struct pg_zone_info {
+	char name[DNS_NAME_TEXT_MAX];
+	bool served;
+	uint32_t serial;              /* served: the served version's */
+	size_t records;
+	gitrepo_oid_t commit;         /* served: the commit it was loaded at */
+	char error[256];              /* why the repository's version is not served, or "" */
+} pg_zone_info_t;
+
+/*
+ * What the workers read: published with dns_net_publish.  The control
+ * loop holds a reference to the newest one too (daemon_t.view), for the
+ * control commands: two owners, hence the count.
+ */
 typedef struct snapshot {
 	dns_zoneset_t *zones;
 	dns_keystore_t *keys;
 	pg_history_t *history;
 	uint8_t (*removed)[DNS_NAME_MAX];  /* zones whose file was removed */
 	size_t nremoved;
+	gitrepo_oid_t commit;
+	uint64_t loaded_s;                 /* UNIX time of the load */
+	pg_zone_info_t *info;              /* every zone file, by origin */
+	size_t ninfo;
+	atomic_uint refs;
 } snapshot_t;
+
+void pg_snapshot_unref(void *snapshot);
 
 /* A hidden secondary: a kept TCP connection and the key it signed with. */
 typedef struct kept {
@@ -64,6 +86,18 @@ typedef struct daemon {
 	pthread_mutex_t rl_lock;
 	pthread_cond_t rl_cond;
 	bool rl_pending, rl_stop;
+	uint64_t rl_asked;        /* reloads asked for so far */
+	uint64_t rl_done;         /* the last one run had rl_asked == rl_done when it began */
+	bool rl_ok;               /* how the last one went */
+	char rl_error[256];
+
+	/* the control socket (control loop) */
+	dns_ctl_server_t *ctl;
+	dns_ctl_table_t ctl_table;
+	uint64_t started_s;       /* CLOCK_MONOTONIC */
+	pthread_mutex_t view_lock;
+	snapshot_t *view;         /* the newest snapshot (a reference) */
+	struct reload_wait *waiters;   /* `reload` calls waiting for their reload */
 
 	/* control loop */
 	dns_notify_sched_t *sched;
@@ -97,6 +131,19 @@ static inline void pg_name_text(const uint8_t *name, char *out, size_t cap)
 		out[n - 1] = '\0';
 }
 
+/* Any thread: ask for a fetch + reload; returns its number (rl_asked). */
+uint64_t pg_request_reload(daemon_t *d);
+
+/* ---- daemon_ctl.c (control loop) ---- */
+
+/* Open the control socket (start-up, before dns_net_run); 0 or 1 (fatal). */
+int pg_ctl_start(daemon_t *d);
+/* A reload ended (posted by the reload thread): answer the `reload` calls
+ * it satisfies. */
+void pg_ctl_reload_done(void *daemon);
+/* Answer what still waits ("stopping") and close the socket. */
+void pg_ctl_stop(daemon_t *d);
+
 /* ---- daemon_notify.c ---- */
 
 /* A serial change to announce, computed by the reload thread. */
@@ -111,6 +158,13 @@ notify_job_t *pg_notify_job_make(daemon_t *d, const snapshot_t *s, dns_zone_t *z
 
 /* Once @s is published: queue the job's NOTIFYs on the control loop. */
 void pg_notify_job_post(daemon_t *d, notify_job_t *j);
+
+/* Control loop: queue the NOTIFYs of @zone (served by @s) now, as after a
+ * reload; @each (may be NULL) hears every target and how it went
+ * ("queued", "pending" when one waits for an answer already, or an error). */
+typedef void (*pg_notify_each_fn)(void *arg, const char *target, const char *outcome);
+void pg_notify_again(daemon_t *d, const snapshot_t *s, const dns_zone_t *zone,
+                     pg_notify_each_fn each, void *arg);
 
 /* Worker: keep the TCP connection of a hidden secondary (a signed SOA query
  * with a transfer-capable key) to send it NOTIFYs. */

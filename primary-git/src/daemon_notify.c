@@ -52,9 +52,9 @@ struct notify_job {
 	bool has_key[PG_MAX_TARGETS];
 };
 
-static void queue_notify(daemon_t *d, const uint8_t *origin, uint32_t serial,
-                         const dns_rrset_t *soa, const dns_notify_target_t *t,
-                         const dns_tsig_key_t *key, uint64_t now)
+static dns_err_t queue_notify(daemon_t *d, const uint8_t *origin, uint32_t serial,
+                              const dns_rrset_t *soa, const dns_notify_target_t *t,
+                              const dns_tsig_key_t *key, uint64_t now)
 {
 	dns_err_t e = dns_notify_sched_add(d->sched, origin, serial, soa, t, key, now);
 	char z[DNS_NAME_TEXT_MAX], target[64], s[16];
@@ -71,6 +71,16 @@ static void queue_notify(daemon_t *d, const uint8_t *origin, uint32_t serial,
 		dns_log(DNS_LOG_WARN, "notify not queued", "zone", z, "target", target, "error",
 		       dns_strerror(e), NULL);
 	}
+	return e;
+}
+
+static void tell(pg_notify_each_fn each, void *arg, const dns_notify_target_t *t, dns_err_t e)
+{
+	char target[64];
+	if (!each)
+		return;
+	dns_notify_target_text(t, target, sizeof(target));
+	each(arg, target, e == DNS_OK ? "queued" : e == DNS_EEXIST ? "pending" : dns_strerror(e));
 }
 
 /* Same host (address family and address; the port is the peer's source port). */
@@ -98,16 +108,17 @@ static bool is_regular_target(const notify_job_t *j, const struct sockaddr *peer
 	return false;
 }
 
-static void run_notify_job(void *arg)
+static void notify_job_run(notify_job_t *j, pg_notify_each_fn each, void *arg)
 {
-	notify_job_t *j = arg;
 	daemon_t *d = j->d;
 	const uint8_t *origin = dns_zone_origin(j->zone);
 	uint32_t serial = dns_zone_serial(j->zone);
 	const dns_rrset_t *soa = dns_zone_soa(j->zone);
 	uint64_t now = pg_now_ms();
 	for (size_t i = 0; i < j->n; i++)
-		queue_notify(d, origin, serial, soa, &j->t[i].t, j->has_key[i] ? &j->keys[i] : NULL, now);
+		tell(each, arg, &j->t[i].t,
+		     queue_notify(d, origin, serial, soa, &j->t[i].t, j->has_key[i] ? &j->keys[i] : NULL,
+		                  now));
 	/* hidden secondaries whose key may transfer this zone */
 	pthread_mutex_lock(&d->kept_lock);
 	size_t nk = 0;
@@ -126,10 +137,15 @@ static void run_notify_job(void *arg)
 	}
 	pthread_mutex_unlock(&d->kept_lock);
 	for (size_t i = 0; i < nk; i++)
-		queue_notify(d, origin, serial, soa, &kt[i].t, &kt[i].key, now);
+		tell(each, arg, &kt[i].t, queue_notify(d, origin, serial, soa, &kt[i].t, &kt[i].key, now));
 	pg_notify_tick(d);
 	dns_zone_unref(j->zone);
 	free(j);
+}
+
+static void run_notify_job(void *arg)
+{
+	notify_job_run(arg, NULL, NULL);
 }
 
 /* Reload thread: what announcing @zone (served by @s) takes, computed while
@@ -151,6 +167,15 @@ notify_job_t *pg_notify_job_make(daemon_t *d, const snapshot_t *s, dns_zone_t *z
 		j->t[i].key = NULL;
 	}
 	return j;
+}
+
+void pg_notify_again(daemon_t *d, const snapshot_t *s, const dns_zone_t *zone,
+                     pg_notify_each_fn each, void *arg)
+{
+	/* the job takes its own reference: the zone stays the snapshot's */
+	notify_job_t *j = pg_notify_job_make(d, s, (dns_zone_t *)zone);
+	if (j)
+		notify_job_run(j, each, arg);
 }
 
 void pg_notify_job_post(daemon_t *d, notify_job_t *j)

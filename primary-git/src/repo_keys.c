@@ -64,7 +64,7 @@ static dns_err_t parse(gitrepo_t *repo, const char *file, const gitrepo_oid_t *b
 		free(text);
 		return DNS_ENOMEM;
 	}
-	pg_report_t r = { NULL, file, quiet, true, 0 };
+	pg_report_t r = { NULL, file, quiet, true, 0, NULL, 0 };
 	e = dns_keystore_load_buffer(ks, file, (const char *)text, len, origin, pg_report_finding, &r);
 	free(text);
 	*errors = r.errors + (e != DNS_OK && r.errors == 0);

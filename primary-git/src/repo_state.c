@@ -29,6 +29,8 @@ void pg_report_finding(void *vctx, const dns_zf_pos_t *pos, const char *msg)
 	bool warning = dns_zf_is_warning(msg);
 	if (!warning)
 		r->errors++;
+	if (!warning && r->first && !r->first[0])
+		format_pos(r->first, r->first_cap, pos, msg);
 	if (r->quiet)
 		return;
 	char text[1024];
@@ -45,15 +47,23 @@ void pg_report_finding(void *vctx, const dns_zf_pos_t *pos, const char *msg)
 		        "error", text, NULL);
 }
 
-dns_err_t pg_zone_from_text(const char *file, const char *zname, const uint8_t *origin,
-                            const char *text, size_t len, pg_incl_t *incl, bool quiet,
-                            dns_zone_t **zone)
+/* pg_zone_from_text, the first error found written to @first (may be NULL). */
+static dns_err_t zone_from_text(const char *file, const char *zname, const uint8_t *origin,
+                                const char *text, size_t len, pg_incl_t *incl, bool quiet,
+                                dns_zone_t **zone, char *first, size_t first_cap)
 {
-	pg_report_t r = { zname, file, quiet, false, 0 };
+	pg_report_t r = { zname, file, quiet, false, 0, first, first_cap };
 	dns_zf_options_t opt = { .origin = origin, .no_include = incl == NULL };
 	if (incl)
 		pg_incl_options(incl, &opt);
 	return dns_zone_load_buffer(file, text, len, &opt, zone, pg_report_finding, &r);
+}
+
+dns_err_t pg_zone_from_text(const char *file, const char *zname, const uint8_t *origin,
+                            const char *text, size_t len, pg_incl_t *incl, bool quiet,
+                            dns_zone_t **zone)
+{
+	return zone_from_text(file, zname, origin, text, len, incl, quiet, zone, NULL, 0);
 }
 
 bool pg_is_zone_file(const char *name, uint8_t origin[DNS_NAME_MAX])
@@ -230,6 +240,7 @@ static void keep_last_good(pg_zone_ent_t *z, const pg_zone_ent_t *old)
 	if (old && old->zone) {
 		z->zone = dns_zone_ref(old->zone);
 		z->zone_blob = old->zone_blob;
+		z->zone_commit = old->zone_commit;
 		char serial[16];
 		snprintf(serial, sizeof(serial), "%" PRIu32, dns_zone_serial(old->zone));
 		dns_log(DNS_LOG_WARN, "keeping last good version", "zone", z->name, "serial", serial,
@@ -251,8 +262,8 @@ static dns_err_t parse_entry(load_t *l, pg_zone_ent_t *z, dns_zone_t **zone, boo
 		return e;
 	pg_incl_t incl;
 	pg_incl_init(&incl, l->repo, l->commit);
-	e = pg_zone_from_text(z->file, z->name, z->origin, (const char *)text, len, &incl, false,
-	                      zone);
+	e = zone_from_text(z->file, z->name, z->origin, (const char *)text, len, &incl, false, zone,
+	                   z->error, sizeof(z->error));
 	free(text);
 	pg_incl_take(&incl, &z->deps, &z->ndeps);
 	if (incl.oom || e == DNS_ENOMEM) {
@@ -289,7 +300,9 @@ static dns_err_t load_entry(load_t *l, pg_zone_ent_t *z, const pg_zone_ent_t *ol
 		    gitrepo_oid_equal(&old->blob, &z->blob)) {
 			z->zone = old->zone ? dns_zone_ref(old->zone) : NULL;
 			z->zone_blob = old->zone_blob;
+			z->zone_commit = old->zone_commit;
 			z->failed = old->failed;
+			memcpy(z->error, old->error, sizeof(z->error));
 			return deps_copy(old, z);
 		}
 	}
@@ -314,7 +327,9 @@ static dns_err_t load_entry(load_t *l, pg_zone_ent_t *z, const pg_zone_ent_t *ol
 	if (e == DNS_OK) {
 		z->zone = zone;
 		z->zone_blob = z->blob;
+		z->zone_commit = *l->commit;
 		z->failed = false;
+		z->error[0] = '\0';
 		log_loaded(z, l->commit);
 		if (old && old->zone && !dns_serial_gt(dns_zone_serial(zone), dns_zone_serial(old->zone))) {
 			char serial[16];
@@ -325,6 +340,8 @@ static dns_err_t load_entry(load_t *l, pg_zone_ent_t *z, const pg_zone_ent_t *ol
 		return DNS_OK;
 	}
 	z->load_errors++;
+	if (!z->error[0])
+		snprintf(z->error, sizeof(z->error), "%s: %s", z->file, dns_strerror(e));
 	keep_last_good(z, old);
 	return DNS_OK;
 }
@@ -342,12 +359,16 @@ static void load_duplicate(load_t *l, pg_zone_ent_t *z, const pg_zone_ent_t *old
 	if (known) {
 		/* reported when it appeared; the same pair, still refused */
 		z->failed = true;
+		memcpy(z->error, old->error, sizeof(z->error));
 		if (old->zone) {
 			z->zone = dns_zone_ref(old->zone);
 			z->zone_blob = old->zone_blob;
+			z->zone_commit = old->zone_commit;
 		}
 		return;
 	}
+	snprintf(z->error, sizeof(z->error), "two files name the same zone: %s and %s", z->file,
+	         z->dup_file);
 	dns_log(DNS_LOG_ERROR, "two files name the same zone: both refused", "zone", z->name, "file",
 	        z->file, "other", z->dup_file, NULL);
 	z->load_errors++;

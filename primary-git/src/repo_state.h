@@ -53,6 +53,8 @@ typedef struct pg_zone_ent {
 	uint32_t prev_serial;         /* served serial in the previous state (0: none) */
 	bool had_prev;                /* the previous state served this zone */
 	uint64_t load_errors;         /* failed loads so far (carried across states) */
+	gitrepo_oid_t zone_commit;    /* the commit @zone was loaded at */
+	char error[256];              /* why @blob is not served (first finding), or "" */
 } pg_zone_ent_t;
 
 /* A key file and the version of it whose keys are in use. */
@@ -187,6 +189,8 @@ typedef struct pg_report {
 	bool quiet;
 	bool key_file;
 	size_t errors;
+	char *first;                  /* may be NULL: receives the first error */
+	size_t first_cap;
 } pg_report_t;
 
 void pg_report_finding(void *ctx, const dns_zf_pos_t *pos, const char *msg);

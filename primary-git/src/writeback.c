@@ -34,6 +34,7 @@ struct pg_writer {
 	pg_update_queue_t q;
 	pthread_t thread;
 	maint_t maint;
+	_Atomic size_t in_batch;    /* updates taken and not answered yet */
 };
 
 /* One zone file as the batch leaves it. */
@@ -538,7 +539,12 @@ static void *writer_main(void *arg)
 			pg_update_free_list(batch);
 			continue;
 		}
+		size_t n = 0;
+		for (pg_update_t *u = batch; u; u = u->next)
+			n++;
+		atomic_store(&w->in_batch, n);
 		pg_writer_run_batch(&w->env, batch, NULL);
+		atomic_store(&w->in_batch, 0);
 		pthread_mutex_lock(&w->q.lock);
 		bool busy = w->q.head != NULL;
 		pthread_mutex_unlock(&w->q.lock);
@@ -568,6 +574,16 @@ pg_writer_t *pg_writer_start(const pg_writer_env_t *env)
 dns_err_t pg_writer_submit(pg_writer_t *w, pg_update_t *u)
 {
 	return pg_uq_push(&w->q, u);
+}
+
+size_t pg_writer_pending(pg_writer_t *w)
+{
+	if (!w)
+		return 0;
+	pthread_mutex_lock(&w->q.lock);
+	size_t n = w->q.n;
+	pthread_mutex_unlock(&w->q.lock);
+	return n + atomic_load(&w->in_batch);
 }
 
 void pg_writer_stop(pg_writer_t *w)

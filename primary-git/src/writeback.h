@@ -79,6 +79,9 @@ pg_writer_t *pg_writer_start(const pg_writer_env_t *env);
  * full; DNS_EINVAL: stopping.  On error the caller still owns @u. */
 dns_err_t pg_writer_submit(pg_writer_t *w, pg_update_t *u);
 
+/* Any thread: updates waiting or in the batch being committed. */
+size_t pg_writer_pending(pg_writer_t *w);
+
 /* Finish the batch in progress, answer what is still queued SERVFAIL,
  * join the thread and free.  NULL is fine. */
 void pg_writer_stop(pg_writer_t *w);

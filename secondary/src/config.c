@@ -19,7 +19,7 @@ const char sec_config_usage[] =
 	"                     [--transfer-key name:alg:secret]... [--notify ADDR[:PORT]]...\n"
 	"                     [--listen ADDR:PORT]... [--workers N] [--state-dir DIR]\n"
 	"                     [--metrics ADDR:PORT] [--log-level debug|info|warn|error]\n"
-	"                     [--hidden] [--help]\n"
+	"                     [--control PATH] [--hidden] [--help]\n"
 	"\n"
 	"Follows primaries by NOTIFY, IXFR and AXFR (TSIG-signed with the zone's key)\n"
 	"and answers for the zones.  Downstream secondaries may AXFR/IXFR a zone\n"
@@ -34,6 +34,9 @@ const char sec_config_usage[] =
 	"as a hidden secondary: a TCP connection kept open after an SOA query\n"
 	"signed with the zone's key (which needs transfer authority), on which\n"
 	"the primary sends its NOTIFYs; it is opened again when it drops.\n"
+	"--control PATH is the control socket for dns-ctl (status, zones,\n"
+	"refresh ZONE, retransfer ZONE, stop; mode 0600); by default\n"
+	"DIR/control.sock with --state-dir, none without.\n"
 	"Key names and what they allow:\n"
 	"docs/repository.md in the source tree.\n"
 	"Defaults: --listen 0.0.0.0:53 and [::]:53,\n"
@@ -280,6 +283,12 @@ sec_config_status_t sec_config_parse(sec_config_t *c, int argc, char **argv, cha
 			}
 		} else if (strcmp(opt, "--state-dir") == 0) {
 			c->state_dir = val;
+		} else if (strcmp(opt, "--control") == 0) {
+			if (!*val) {
+				snprintf(err, errlen, "--control: expected a socket path");
+				return SEC_CONFIG_ERROR;
+			}
+			c->control = val;
 		} else if (strcmp(opt, "--metrics") == 0) {
 			if (dns_net_addr_parse(val, &c->metrics) != DNS_OK) {
 				snprintf(err, errlen, "--metrics %s: expected ADDR:PORT", val);

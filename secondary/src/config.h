@@ -9,7 +9,8 @@
  *                                               may transfer from us with
  *                 [--notify ADDR[:PORT]]...     downstream secondaries to NOTIFY
  *                 [--listen ADDR:PORT]... [--workers N] [--state-dir DIR]
- *                 [--metrics ADDR:PORT] [--log-level L] [--hidden] [--help]
+ *                 [--metrics ADDR:PORT] [--log-level L] [--control PATH]
+ *                 [--hidden] [--help]
  *
  * Each --zone (and each --keys) starts a zone entry; --primary, --key and
  * --notify that follow apply to it (so `--keys K --primary 127.0.0.1:5300`
@@ -63,6 +64,7 @@ typedef struct sec_config {
 	size_t nlisten;
 	unsigned workers;
 	const char *state_dir;   /* NULL: no persistence */
+	const char *control;     /* --control; NULL: <state_dir>/control.sock, if any */
 	dns_net_addr_t metrics;
 	bool has_metrics;
 	dns_log_level_t log_level;

@@ -25,6 +25,7 @@
 #include "dns/zoneset.h"
 
 #include "config.h"
+#include "daemon_int.h"
 #include "dispatch.h"
 #include "dns/answer_prefetch.h"
 #include "dns/follow.h"
@@ -33,34 +34,6 @@
 #include "dns/notify_udp.h"
 #include "notify_out.h"
 #include "state.h"
-
-typedef struct sec_daemon sec_daemon_t;
-
-typedef struct sec_zone {
-	sec_daemon_t *d;
-	const sec_zone_conf_t *conf;
-	/* metrics */
-	_Atomic uint32_t m_serial;
-	_Atomic int m_state;
-	_Atomic uint64_t m_last_refresh_s;
-	_Atomic uint64_t m_axfr, m_ixfr, m_failures, m_notifies;
-} sec_zone_t;
-
-struct sec_daemon {
-	sec_config_t cfg;
-	sec_zone_t *zones;
-	size_t nzones;
-	dns_keystore_t *keys;
-	dns_net_server_t *srv;
-	dns_follow_t *follow;
-	/* NOTIFY out to downstream secondaries (control loop) */
-	dns_notify_sched_t *sched;
-	dns_notify_udp_t udp;       /* NOTIFY out over UDP */
-	dns_net_timer_t *notify_timer;
-	bool notify_timer_armed;
-	_Atomic uint64_t m_queries, m_servfail;
-	_Atomic uint64_t m_notify_pending;
-};
 
 typedef struct snap {
 	sec_view_t view;
@@ -217,8 +190,18 @@ static void on_follow(void *arg, const dns_follow_event_t *ev)
 	sec_zone_t *z = &d->zones[ev->zone_index];
 	uint64_t now_s = now_ms() / 1000;
 	atomic_store(&z->m_state, (int)dns_follow_state(d->follow, ev->zone_index));
+	if (ev->kind == DNS_FOLLOW_APPLIED || ev->kind == DNS_FOLLOW_CONTACT ||
+	    ev->kind == DNS_FOLLOW_FAILED) {
+		z->outcomes++;
+		z->last = ev->kind;
+		if (ev->kind != DNS_FOLLOW_FAILED)
+			z->last_error[0] = '\0';
+		sec_ctl_outcome(d);
+	}
 	switch (ev->kind) {
 	case DNS_FOLLOW_APPLIED:
+		z->last_xfr = ev->xfr;
+		z->last_records = ev->records;
 		atomic_fetch_add(ev->xfr == DNS_FOLLOW_IXFR ? &z->m_ixfr : &z->m_axfr, 1);
 		atomic_store(&z->m_serial, ev->serial);
 		atomic_store(&z->m_last_refresh_s, now_s);
@@ -235,6 +218,7 @@ static void on_follow(void *arg, const dns_follow_event_t *ev)
 		publish(d);
 		break;
 	case DNS_FOLLOW_FAILED:
+		snprintf(z->last_error, sizeof z->last_error, "%s", ev->error ? ev->error : "failed");
 		atomic_fetch_add(&z->m_failures, 1);
 		break;
 	case DNS_FOLLOW_NOTIFIED:
@@ -518,12 +502,15 @@ static int setup(sec_daemon_t *d)
 		        d->cfg.hidden ? "yes" : NULL, "state",
 		        dns_follow_state_name(dns_follow_state(d->follow, i)), NULL);
 	}
+	if (sec_ctl_start(d) != 0)
+		return 1;
 	dns_follow_start(d->follow);
 	return 0;
 }
 
 static void teardown(sec_daemon_t *d)
 {
+	sec_ctl_stop(d);
 	/* the follower's events live on the control loop's base: free it first */
 	dns_follow_free(d->follow);
 	d->follow = NULL;
@@ -543,6 +530,7 @@ int main(int argc, char **argv)
 	static sec_daemon_t daemon;
 	sec_daemon_t *d = &daemon;
 	char err[1024];
+	d->started_s = dns_ctl_mono_s();
 	d->udp.fd4 = d->udp.fd6 = -1;
 	switch (sec_config_parse(&d->cfg, argc, argv, err, sizeof err)) {
 	case SEC_CONFIG_HELP:

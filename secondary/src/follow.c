@@ -478,6 +478,24 @@ void dns_follow_notify(dns_follow_t *f, size_t i, bool has_serial, uint32_t seri
 		fol_notified(&f->zones[i], has_serial, serial);
 }
 
+void dns_follow_refresh(dns_follow_t *f, size_t i)
+{
+	if (i < f->n) {
+		dns_log(DNS_LOG_INFO, "refresh asked", "zone", f->zones[i].name, NULL);
+		fol_check(&f->zones[i], false, 0);
+	}
+}
+
+void dns_follow_retransfer(dns_follow_t *f, size_t i)
+{
+	if (i >= f->n || !f->started)
+		return;
+	fzone_t *z = &f->zones[i];
+	dns_log(DNS_LOG_INFO, "retransfer asked", "zone", z->name, NULL);
+	act(z, sec_zone_sm_retransfer(&z->sm, fol_now_ms()));
+	reschedule(f);
+}
+
 void dns_follow_free(dns_follow_t *f)
 {
 	if (!f)
@@ -557,6 +575,18 @@ uint32_t dns_follow_serial(const dns_follow_t *f, size_t i)
 uint64_t dns_follow_last_contact(const dns_follow_t *f, size_t i)
 {
 	return i < f->n ? f->zones[i].sm.last_contact_ms : 0;
+}
+
+bool dns_follow_busy(const dns_follow_t *f, size_t i)
+{
+	return i < f->n && f->zones[i].sm.op != SEC_OP_NONE;
+}
+
+uint64_t dns_follow_expire_at(const dns_follow_t *f, size_t i)
+{
+	if (i >= f->n || !f->zones[i].sm.has_data)
+		return 0;
+	return f->zones[i].sm.last_contact_ms + (uint64_t)f->zones[i].sm.expire_s * 1000u;
 }
 
 bool dns_follow_registered(const dns_follow_t *f, size_t i)

@@ -71,6 +71,24 @@ static unsigned start_soa(sec_zone_sm_t *sm)
 	return SEC_ACT_SOA_QUERY;
 }
 
+static unsigned start_axfr(sec_zone_sm_t *sm)
+{
+	sm->op = SEC_OP_TRANSFER;
+	sm->xfr_ixfr = false;
+	sm->force_axfr = false;
+	return SEC_ACT_TRANSFER;
+}
+
+unsigned sec_zone_sm_retransfer(sec_zone_sm_t *sm, uint64_t now)
+{
+	(void)now;
+	if (sm->op != SEC_OP_NONE) {
+		sm->force_axfr = true;
+		return 0;
+	}
+	return start_axfr(sm);
+}
+
 unsigned sec_zone_sm_tick(sec_zone_sm_t *sm, uint64_t now)
 {
 	unsigned acts = 0;
@@ -125,9 +143,12 @@ static unsigned contact(sec_zone_sm_t *sm, uint64_t now)
 	return acts;
 }
 
-/* After an operation ended: a NOTIFY that came meanwhile gets its check. */
+/* After an operation ended: a retransfer asked meanwhile runs, else a
+ * NOTIFY that came meanwhile gets its check. */
 static unsigned pending_notify(sec_zone_sm_t *sm)
 {
+	if (sm->force_axfr)
+		return start_axfr(sm);
 	return sm->notified ? start_soa(sm) : 0;
 }
 
@@ -139,12 +160,14 @@ unsigned sec_zone_sm_soa_result(sec_zone_sm_t *sm, bool ok, uint32_t serial, uin
 	if (!ok) {
 		sm->next_check_ms = after(now, retry_of(sm));
 		sm->notified = false;
-		return 0;
+		return sm->force_axfr ? start_axfr(sm) : 0;
 	}
 	if (!sm->has_data || dns_serial_gt(serial, sm->serial)) {
-		sm->op = SEC_OP_TRANSFER;
-		sm->xfr_ixfr = sm->has_data;
 		sm->notified = false;
+		if (sm->force_axfr || !sm->has_data)
+			return start_axfr(sm);
+		sm->op = SEC_OP_TRANSFER;
+		sm->xfr_ixfr = true;
 		return SEC_ACT_TRANSFER;
 	}
 	unsigned acts = contact(sm, now);
@@ -168,9 +191,7 @@ unsigned sec_zone_sm_xfr_result(sec_zone_sm_t *sm, bool ok, bool uptodate, uint3
 		if (sm->xfr_ixfr) {
 			/* RFC 1995 §4: a server that cannot do IXFR may answer
 			 * with an error; fall back to AXFR at once. */
-			sm->xfr_ixfr = false;
-			sm->op = SEC_OP_TRANSFER;
-			return SEC_ACT_TRANSFER;
+			return start_axfr(sm);
 		}
 		sm->next_check_ms = after(now, retry_of(sm));
 		return pending_notify(sm);

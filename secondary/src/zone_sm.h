@@ -58,6 +58,7 @@ typedef struct sec_zone_sm {
 	sec_op_t op;               /* what runs now */
 	bool xfr_ixfr;             /* the running/next transfer is IXFR (else AXFR) */
 	bool notified;             /* a NOTIFY came in while busy: check again after */
+	bool force_axfr;           /* a retransfer was asked while busy: AXFR after */
 	bool has_hint;             /* the last NOTIFY carried a serial newer than ours */
 	uint32_t hint;
 	unsigned hint_tries;       /* quick rechecks made for that hint */
@@ -94,6 +95,13 @@ uint64_t sec_zone_sm_deadline(const sec_zone_sm_t *sm);
  * check answers an older serial than that, it is repeated a few times
  * shortly after). */
 unsigned sec_zone_sm_notify(sec_zone_sm_t *sm, bool has_serial, uint32_t serial, uint64_t now);
+
+/*
+ * An operator asks for the whole zone again (`dns-ctl retransfer`): an
+ * AXFR at once, whatever the serials say, or right after the operation
+ * that runs now.
+ */
+unsigned sec_zone_sm_retransfer(sec_zone_sm_t *sm, uint64_t now);
 
 /*
  * The SOA query ended: @ok with the primary's @serial, or failed.  A newer

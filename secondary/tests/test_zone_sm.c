@@ -272,6 +272,48 @@ static void test_unexpected_results_ignored(void **state)
 	assert_int_equal(sm.serial, 10);
 }
 
+/* dns-ctl retransfer: an AXFR now, whatever the serials say; asked while
+ * busy, right after what runs (once, and an IXFR then becomes AXFR). */
+static void test_retransfer(void **state)
+{
+	sec_zone_sm_t sm;
+	uint64_t t;
+	fresh_zone(&sm, &t);
+	assert_int_equal(sec_zone_sm_retransfer(&sm, t + S), SEC_ACT_TRANSFER);
+	assert_false(sm.xfr_ixfr);
+	assert_int_equal(sec_zone_sm_state(&sm), SEC_ZONE_REFRESHING);
+	/* the same serial comes back whole: served again, timers restart */
+	assert_int_equal(sec_zone_sm_xfr_result(&sm, true, false, 10, 100, 20, 300, t + 2 * S),
+	                 SEC_ACT_PUBLISH | SEC_ACT_PERSIST);
+	assert_int_equal(sec_zone_sm_state(&sm), SEC_ZONE_FRESH);
+
+	/* while an SOA query runs: the AXFR follows its answer, even "current" */
+	assert_int_equal(sec_zone_sm_notify(&sm, false, 0, t + 3 * S), SEC_ACT_SOA_QUERY);
+	assert_int_equal(sec_zone_sm_retransfer(&sm, t + 3 * S), 0);
+	assert_int_equal(sec_zone_sm_soa_result(&sm, true, 10, t + 4 * S),
+	                 SEC_ACT_SAVE_STATE | SEC_ACT_TRANSFER);
+	assert_false(sm.xfr_ixfr);
+	assert_int_equal(sec_zone_sm_xfr_result(&sm, true, false, 10, 100, 20, 300, t + 5 * S),
+	                 SEC_ACT_PUBLISH | SEC_ACT_PERSIST);   /* once: nothing after */
+
+	/* a newer serial found while a retransfer waits: AXFR, not IXFR */
+	assert_int_equal(sec_zone_sm_notify(&sm, false, 0, t + 6 * S), SEC_ACT_SOA_QUERY);
+	sec_zone_sm_retransfer(&sm, t + 6 * S);
+	assert_int_equal(sec_zone_sm_soa_result(&sm, true, 11, t + 7 * S), SEC_ACT_TRANSFER);
+	assert_false(sm.xfr_ixfr);
+	sec_zone_sm_xfr_result(&sm, true, false, 11, 100, 20, 300, t + 8 * S);
+
+	/* the primary does not answer the SOA query: the AXFR is still tried */
+	sec_zone_sm_notify(&sm, false, 0, t + 9 * S);
+	sec_zone_sm_retransfer(&sm, t + 9 * S);
+	assert_int_equal(sec_zone_sm_soa_result(&sm, false, 0, t + 10 * S), SEC_ACT_TRANSFER);
+	assert_false(sm.xfr_ixfr);
+	assert_int_equal(sec_zone_sm_xfr_result(&sm, false, false, 0, 0, 0, 0, t + 11 * S), 0);
+	assert_int_equal(sec_zone_sm_state(&sm), SEC_ZONE_FRESH);
+	assert_int_equal(sm.serial, 11);   /* the old copy stays served */
+	assert_true(sec_zone_sm_serving(&sm));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_loaded_from_state),
 		cmocka_unit_test(test_timer_clamps),
 		cmocka_unit_test(test_unexpected_results_ignored),
+		cmocka_unit_test(test_retransfer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

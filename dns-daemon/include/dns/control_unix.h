@@ -40,6 +40,16 @@ typedef struct dns_ctl_server dns_ctl_server_t;
 dns_err_t dns_ctl_server_start(struct event_base *base, const dns_ctl_server_config_t *cfg,
                                dns_ctl_server_t **out, char *err, size_t errlen);
 
+/*
+ * A daemon's control socket: at @path when given (any failure is an
+ * error), else at <@state_dir>/control.sock when @state_dir is given (a
+ * path too long for a socket address is logged, and the daemon runs
+ * without one), else none (*out NULL).  The socket in use is logged.
+ */
+dns_err_t dns_ctl_server_open(struct event_base *base, const char *path, const char *state_dir,
+                              const dns_ctl_table_t *table, dns_ctl_server_t **out, char *err,
+                              size_t errlen);
+
 /* On @base's thread: close every connection (calls still held by
  * handlers are detached), remove the socket file; NULL is fine. */
 void dns_ctl_server_free(dns_ctl_server_t *s);

@@ -128,6 +128,14 @@ void dns_follow_start(dns_follow_t *f);
 /* A verified NOTIFY for zone @i (@serial, a hint, when @has_serial). */
 void dns_follow_notify(dns_follow_t *f, size_t i, bool has_serial, uint32_t serial);
 
+/* An operator asks (dns-ctl refresh): check the primary's serial now, as a
+ * NOTIFY would (after the operation that runs, if one does). */
+void dns_follow_refresh(dns_follow_t *f, size_t i);
+
+/* An operator asks (dns-ctl retransfer): transfer the whole zone (AXFR)
+ * now, whatever the serials say, or right after the operation that runs. */
+void dns_follow_retransfer(dns_follow_t *f, size_t i);
+
 /* Stop everything (no more events) and free; NULL is fine. */
 void dns_follow_free(dns_follow_t *f);
 
@@ -144,6 +152,10 @@ dns_follow_state_t dns_follow_state(const dns_follow_t *f, size_t i);
 const char *dns_follow_state_name(dns_follow_state_t st);
 uint32_t dns_follow_serial(const dns_follow_t *f, size_t i);
 uint64_t dns_follow_last_contact(const dns_follow_t *f, size_t i);
+/* Whether an SOA query or a transfer of zone @i runs (or is due at once). */
+bool dns_follow_busy(const dns_follow_t *f, size_t i);
+/* When zone @i expires without contact (wall-clock ms); 0 without data. */
+uint64_t dns_follow_expire_at(const dns_follow_t *f, size_t i);
 /* Hidden: whether the kept connection is registered now. */
 bool dns_follow_registered(const dns_follow_t *f, size_t i);
 
