@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "dns/control.h"
+#include "dns/metrics_text.h"
 
 static const char *const status_names[DNS_CTL_STATUS_COUNT_] = {
 	[DNS_CTL_OK] = "ok",
@@ -268,10 +269,10 @@ uint64_t dns_ctl_mono_s(void)
 	return (uint64_t)ts.tv_sec;
 }
 
-json_t *dns_ctl_status_base(const char *program, const char *version, uint64_t started_s)
+json_t *dns_ctl_status_base(const char *program, uint64_t started_s)
 {
 	uint64_t now = dns_ctl_mono_s();
-	return json_pack("{s:s,s:s,s:I,s:I}", "program", program, "version", version, "pid",
+	return json_pack("{s:s,s:s,s:I,s:I}", "program", program, "version", dns_suite_version(), "pid",
 	                 (json_int_t)getpid(), "uptime_seconds",
 	                 (json_int_t)(now > started_s ? now - started_s : 0));
 }

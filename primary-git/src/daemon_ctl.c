@@ -14,10 +14,6 @@
 #include "dns/log.h"
 #include "gitrepo.h"
 
-#ifndef PG_VERSION
-#define PG_VERSION "0"
-#endif
-
 /* A `reload` call waiting for reload number @gen. */
 typedef struct reload_wait {
 	struct reload_wait *next;
@@ -73,7 +69,7 @@ static void cmd_status(void *ctx, dns_ctl_call_t *call, unsigned argc, const cha
 	daemon_t *d = ctx;
 	(void)argc;
 	(void)argv;
-	json_t *r = dns_ctl_status_base("dns-primary-git", PG_VERSION, d->started_s);
+	json_t *r = dns_ctl_status_base("dns-primary-git", d->started_s);
 	snapshot_t *s = view(d);
 	size_t failed = 0, served = 0;
 	for (size_t i = 0; s && i < s->ninfo; i++) {

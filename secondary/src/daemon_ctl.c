@@ -13,10 +13,6 @@
 #include "daemon_int.h"
 #include "dns/log.h"
 
-#ifndef SEC_VERSION
-#define SEC_VERSION "0"
-#endif
-
 /* A refresh or retransfer call waiting for zone @zone's next outcome. */
 typedef struct sec_wait {
 	struct sec_wait *next;
@@ -61,7 +57,7 @@ static void cmd_status(void *ctx, dns_ctl_call_t *call, unsigned argc, const cha
 		expired += dns_follow_state(d->follow, i) == DNS_FOLLOW_EXPIRED_STATE;
 		failing += d->zones[i].last_error[0] != '\0';
 	}
-	json_t *r = dns_ctl_status_base("dns-secondary", SEC_VERSION, d->started_s);
+	json_t *r = dns_ctl_status_base("dns-secondary", d->started_s);
 	json_object_set_new(r, "zones", json_integer((json_int_t)d->nzones));
 	json_object_set_new(r, "zones_serving", json_integer((json_int_t)serving));
 	json_object_set_new(r, "zones_expired", json_integer((json_int_t)expired));

@@ -160,9 +160,9 @@ json_t *dns_ctl_text(const char *s);
 /* A UNIX time (seconds) as "2026-05-01T12:00:00Z"; JSON null for 0. */
 json_t *dns_ctl_time(uint64_t unix_s);
 
-/* The members every `status` starts with: program, version, pid and
- * uptime_seconds (from @started_s, a CLOCK_MONOTONIC time in seconds). */
-json_t *dns_ctl_status_base(const char *program, const char *version, uint64_t started_s);
+/* The members every `status` starts with: program, version (the suite's),
+ * pid and uptime_seconds (from @started_s, CLOCK_MONOTONIC seconds). */
+json_t *dns_ctl_status_base(const char *program, uint64_t started_s);
 
 /* CLOCK_MONOTONIC seconds, for dns_ctl_status_base. */
 uint64_t dns_ctl_mono_s(void);
