@@ -325,6 +325,8 @@ static void usage(FILE *f)
 	      "  --propagation-timeout S   wait at most S seconds for propagation (default 120)\n"
 	      "  --max-orders N            orders in flight at most (default 4)\n"
 	      "  --metrics ADDR:PORT       Prometheus text metrics at /metrics\n"
+	      "  --control PATH            control socket for dns-ctl (status, stop; mode 0600;\n"
+	      "                            default: none)\n"
 	      "  --log-level LEVEL         debug, info, warn or error (default info)\n"
 	      "  --help                    this text\n",
 	      f);
@@ -360,7 +362,7 @@ static bool add_key(les_config_t *c, const char *text)
 
 enum { O_PRIMARY = 256, O_KEY, O_DIR, O_PROD, O_CAFILE, O_AKEY, O_ASEED, O_ATYPE, O_EMAIL,
        O_EABKID, O_EABKEY, O_CHAIN, O_PROFILE, O_CAA, O_CHECK, O_CHECKONLY, O_PTIMEOUT,
-       O_MAXORD, O_METRICS, O_LOGLEVEL, O_HELP };
+       O_MAXORD, O_METRICS, O_LOGLEVEL, O_HELP, O_CONTROL };
 
 static int parse_args(int argc, char **argv, les_config_t *c)
 {
@@ -374,7 +376,8 @@ static int parse_args(int argc, char **argv, les_config_t *c)
 		{"caa-identity", 1, 0, O_CAA}, {"check", 1, 0, O_CHECK},
 		{"check-only", 0, 0, O_CHECKONLY}, {"propagation-timeout", 1, 0, O_PTIMEOUT},
 		{"max-orders", 1, 0, O_MAXORD}, {"metrics", 1, 0, O_METRICS},
-		{"log-level", 1, 0, O_LOGLEVEL}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+		{"log-level", 1, 0, O_LOGLEVEL}, {"help", 0, 0, O_HELP},
+		{"control", 1, 0, O_CONTROL}, {0, 0, 0, 0}};
 	bool have_primary = false, prod = false;
 	dns_log_level_t lvl;
 	int o;
@@ -407,6 +410,7 @@ static int parse_args(int argc, char **argv, les_config_t *c)
 		case O_PTIMEOUT: c->propagation_timeout_s = (unsigned)atoi(optarg); ok = atoi(optarg) > 0; break;
 		case O_MAXORD: c->max_orders = (unsigned)atoi(optarg); ok = atoi(optarg) > 0; break;
 		case O_METRICS: c->metrics = optarg; break;
+		case O_CONTROL: c->control = optarg; ok = *optarg != '\0'; break;
 		case O_LOGLEVEL: ok = dns_log_level_parse(optarg, &lvl); if (ok) dns_log_set_level(lvl); break;
 		case O_HELP: usage(stdout); exit(0);
 		default: ok = false;
@@ -455,7 +459,11 @@ static EVP_PKEY *account_key(const les_config_t *c)
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
-	les_daemon_t *d = arg;
+	les_daemon_stop(arg);
+}
+
+void les_daemon_stop(les_daemon_t *d)
+{
 	if (d->stopping) {
 		dns_log(DNS_LOG_INFO, "stopping now", NULL);
 		event_base_loopbreak(d->base);
@@ -520,7 +528,7 @@ int main(int argc, char **argv)
 		return rc;
 	signal(SIGPIPE, SIG_IGN);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	les_daemon_t d = {.cfg = &cfg};
+	les_daemon_t d = {.cfg = &cfg, .started_s = dns_ctl_mono_s()};
 	pthread_mutex_init(&d.metrics.mu, NULL);
 	d.account_key = account_key(&cfg);
 	d.http_share = acme_http_share_new();   /* NULL: every request connects anew */
@@ -532,7 +540,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	dns_metrics_http_t *mh = start_metrics(&d);
-	if (cfg.metrics && !mh)
+	if ((cfg.metrics && !mh) || les_ctl_start(&d) != 0)
 		return 1;
 	struct event *sigs[2] = {evsignal_new(d.base, SIGINT, on_signal, &d),
 	                         evsignal_new(d.base, SIGTERM, on_signal, &d)};
@@ -542,6 +550,7 @@ int main(int argc, char **argv)
 	snprintf(nz, sizeof nz, "%zu", cfg.nzones);
 	dns_log(DNS_LOG_INFO, "started", "zones", nz, "directory", cfg.directory, NULL);
 	event_base_dispatch(d.base);
+	les_ctl_stop(&d);
 	dns_metrics_http_stop(mh);
 	dns_follow_free(d.follow);
 	/* orders still running after the grace period are abandoned as they

@@ -16,6 +16,7 @@
 #include "acme/ari.h"
 #include "acme/http.h"
 #include "acme/solver.h"
+#include "dns/control.h"
 #include "dns/follow.h"
 #include "dns/keys.h"
 #include "dns/net.h"
@@ -44,6 +45,7 @@ typedef struct les_config {
 	unsigned propagation_timeout_s;
 	unsigned max_orders;
 	const char *metrics;
+	const char *control;      /* --control: dns-ctl's socket, or NULL */
 } les_config_t;
 
 /* How long a name waits, after its certificate was written back, for the
@@ -92,6 +94,9 @@ typedef struct les_daemon {
 	les_metrics_t metrics;
 	size_t nvalid;            /* certificates for the metrics */
 	struct { char host[DNS_CERTIFY_NAME_LEN]; int64_t not_after; } *certs;
+	struct dns_ctl_server *ctl;    /* the control socket (daemon_ctl.c) */
+	dns_ctl_table_t ctl_table;
+	uint64_t started_s;       /* CLOCK_MONOTONIC */
 } les_daemon_t;
 
 int64_t les_now_ms(void);
@@ -102,6 +107,15 @@ void les_daemon_zones(les_daemon_t *d, les_zone_t *out);
 /* Run a sweep soon (at most @ms from now). */
 void les_daemon_sweep_in(les_daemon_t *d, int64_t ms);
 void les_metrics_add(les_daemon_t *d, const char *result, double prop_wait);
+/* Stop as SIGTERM does: orders in flight clean up (bounded), then the loop
+ * ends; a second call ends it at once. */
+void les_daemon_stop(les_daemon_t *d);
+
+/* ---- the control socket (daemon_ctl.c) ---- */
+
+/* Open it when --control is given; 0, or 1 (fatal). */
+int les_ctl_start(les_daemon_t *d);
+void les_ctl_stop(les_daemon_t *d);
 
 /* ---- orders (daemon_order.c) ---- */
 

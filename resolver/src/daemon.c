@@ -29,6 +29,7 @@
 #include "dns/zonefile.h"
 #include "resolver/engine.h"
 #include "acl.h"
+#include "ctl.h"
 #include "local.h"
 #include "dot.h"
 #include "fwdopt.h"
@@ -57,6 +58,7 @@ typedef struct config {
 	size_t relay;                 /* the internal listener DoT relays to */
 	dns_net_addr_t tls_listen;    /* --tls-listen (DNS over TLS) */
 	const char *tls_cert, *tls_key;
+	const char *control;          /* --control: dns-ctl's socket */
 	unsigned nlocal;
 } config_t;
 
@@ -86,7 +88,8 @@ typedef struct daemon {
 	pthread_t thread;
 	dns_net_server_t *srv;
 	dns_zoneset_t *local;
-	dns_net_tls_t *tls;           /* DoT front end, on the control loop */         /* --local-zone zones (read-only once serving) */
+	dns_net_tls_t *tls;           /* DoT front end, on the control loop */
+	res_ctl_t *ctl;               /* the control socket, on the control loop */         /* --local-zone zones (read-only once serving) */
 	atomic_ullong acl_refused;    /* queries from clients --allow does not list */
 	uint8_t out[65535];           /* resolver thread's answer buffer */
 } daemon_t;
@@ -477,7 +480,9 @@ static const char usage[] =
 	"                         records (RFC 8198 is on by default)\n"
 	"  --use-0x20             random letter case in query names, which replies must echo\n"
 	"                         (spoofing resistance; servers that do not echo are not used)\n"
-	"  --dir DIR              state directory (accepted; nothing is stored yet)\n"
+	"  --dir DIR              state directory (holds the control socket; nothing else yet)\n"
+	"  --control PATH         control socket for dns-ctl (status, stop; mode 0600);\n"
+	"                         default DIR/control.sock with --dir, none without\n"
 	"  --metrics ADDR:PORT    Prometheus text on GET /metrics\n"
 	"  --log-level LEVEL      debug, info, warn, error (default info)\n"
 	"  --help\n"
@@ -574,6 +579,9 @@ static int parse_args(config_t *c, int argc, char **argv)
 				c->insecure[c->ninsecure++] = v;
 		} else if (!strcmp(o, "--dir")) {
 			c->dir = v;
+		} else if (!strcmp(o, "--control")) {
+			ok = *v != '\0';
+			c->control = v;
 		} else if (!strcmp(o, "--cache-size")) {
 			ok = parse_size(v, &c->rc.cache.max_bytes);
 		} else if (!strcmp(o, "--max-ttl")) {
@@ -739,6 +747,7 @@ static void teardown(daemon_t *d, bool thread)
 	if (d->efd >= 0)
 		close(d->efd);
 	dns_net_tls_free(d->tls);
+	res_ctl_free(d->ctl);
 	dns_net_server_free(d->srv);
 	res_engine_free(d->e);
 	dns_zoneset_free(d->local);
@@ -799,6 +808,13 @@ int main(int argc, char **argv)
 		const dns_net_addr_t *a = dns_net_bound_addr(d->srv, i);
 		dns_net_addr_format((const struct sockaddr *)&a->ss, at, sizeof at);
 		dns_log(DNS_LOG_INFO, "listening", "addr", at, NULL);
+	}
+	if (rc == 0 && res_ctl_start(d->cfg.control, d->cfg.dir, d->e, &d->mu, d->srv, &d->ctl, err,
+	                             sizeof err) != DNS_OK) {
+		dns_log(DNS_LOG_ERROR, "cannot open the control socket", "error", err, NULL);
+		fprintf(stderr, "dns-resolver: %s\n", err);
+		dns_net_stop(d->srv);
+		rc = 1;
 	}
 	if (!d->cfg.has_metrics || ms)
 		dns_net_run(d->srv);

@@ -3,7 +3,8 @@
 # tests/integration/lib.sh, and dns-ctl.
 #
 # Each script is run by meson as
-#     script.sh DNS_PRIMARY_GIT DNS_NOTIFY DNS_ZONE DNS_CTL DNS_SECONDARY
+#     script.sh DNS_PRIMARY_GIT DNS_NOTIFY DNS_ZONE DNS_CTL DNS_SECONDARY \
+#               DNS_RESOLVER DNS_LETSENCRYPT_SECONDARY
 
 OPS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../integration/lib.sh
@@ -14,10 +15,13 @@ ops_init() {
 	local name=$1
 	shift
 	it_init "$name" "$@"
-	[ $# -ge 5 ] || fail "usage: $name.sh DNS_PRIMARY_GIT DNS_NOTIFY DNS_ZONE DNS_CTL DNS_SECONDARY"
+	[ $# -ge 7 ] || fail "usage: $name.sh DNS_PRIMARY_GIT DNS_NOTIFY DNS_ZONE DNS_CTL DNS_SECONDARY DNS_RESOLVER DNS_LETSENCRYPT_SECONDARY"
 	CTL=$(realpath -m "$4") SECONDARY=$(realpath -m "$5")
+	RESOLVER=$(realpath -m "$6") LES=$(realpath -m "$7")
 	need_bin "$CTL" dns-ctl
 	need_bin "$SECONDARY" dns-secondary
+	need_bin "$RESOLVER" dns-resolver
+	need_bin "$LES" dns-letsencrypt-secondary
 	need_tool kdig knot-dnsutils
 	need_tool git git
 }
