@@ -3,7 +3,10 @@
  * not offered: the engine's cache, negative and NSEC stores have no
  * removal by name yet.
  */
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "ctl.h"
 #include "dns/control_unix.h"
@@ -67,6 +70,10 @@ dns_err_t res_ctl_start(const char *path, const char *dir, res_engine_t *e, pthr
 	*out = NULL;
 	if (!path && !dir)
 		return DNS_OK;
+	if (!path && mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "--dir %s: %s", dir, strerror(errno));
+		return DNS_EIO;
+	}
 	res_ctl_t *c = calloc(1, sizeof *c);
 	if (!c) {
 		snprintf(err, errlen, "control socket: out of memory");

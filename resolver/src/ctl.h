@@ -14,7 +14,8 @@ typedef struct res_ctl res_ctl_t;
 
 /*
  * Open the control socket: at @path (--control), else <@dir>/control.sock
- * when --dir is given, else none (*out NULL).  The engine is read under
+ * when --dir is given (the directory is made if missing), else none (*out
+ * NULL).  The engine is read under
  * @mu.  On failure @err says why.
  */
 dns_err_t res_ctl_start(const char *path, const char *dir, res_engine_t *e, pthread_mutex_t *mu,

@@ -10,9 +10,8 @@ pick_ports 3
 R=${PORTS[0]} R2=${PORTS[1]} P=${PORTS[2]}
 RSOCK=$IT_TMP/rdir/control.sock
 LSOCK=$IT_TMP/les.sock
-mkdir -p "$IT_TMP/rdir"
 
-# ---- dns-resolver: the socket lives in --dir ----
+# ---- dns-resolver: the socket lives in --dir (made when missing) ----
 start resolver "$RESOLVER" --port $R --dir "$IT_TMP/rdir"
 RPID=$STARTED_PID
 wait_until 30 "the resolver's control socket" test -S "$RSOCK"
