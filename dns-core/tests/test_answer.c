@@ -495,7 +495,9 @@ static void test_cookie(void **state)
 	                               0x1f, 0x81, 0x30, 0xc3, 0xee, 0xe2, 0x94, 0x80};
 	struct sockaddr_in sin = {.sin_family = AF_INET};
 	inet_pton(AF_INET, "198.51.100.100", &sin.sin_addr);
-	dns_answer_opts_t o = {.cookie_secret = secret, .now = 1559731985};
+	dns_cookie_secrets_t cs;
+	assert_int_equal(dns_cookie_secrets_init(&cs, secret, NULL, false), DNS_OK);
+	dns_answer_opts_t o = {.cookies = &cs, .now = 1559731985};
 	uint8_t q[512];
 	size_t ql = query(q, 0, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, 1232, 0, opt, 12);
 	size_t len;
@@ -508,12 +510,46 @@ static void test_cookie(void **state)
 	assert_memory_equal(m.opt->rr.rdata, want, sizeof(want));
 	dns_msg_free(&m);
 	/* no secret: no cookie */
-	o.cookie_secret = NULL;
+	o.cookies = NULL;
 	assert_int_equal(dns_answer(zones, q, ql, DNS_TRANSPORT_UDP, (struct sockaddr *)&sin, &o,
 	                            resp, sizeof(resp), &len, NULL), DNS_OK);
 	assert_int_equal(dns_msg_parse(&m, resp, len), DNS_OK);
 	assert_int_equal(m.opt->rr.rdlen, 0);
 	dns_msg_free(&m);
+	dns_cookie_secrets_destroy(&cs);
+}
+
+/* The kind of each response and the name it is about (rate limiting keys on them). */
+static void kind_is(const char *qname, uint16_t qtype, dns_answer_kind_t kind, const char *about)
+{
+	uint8_t q[512], n[DNS_NAME_MAX];
+	dns_msg_t m;
+	dns_answer_info_t info;
+	size_t ql = query(q, 0, qname, qtype, DNS_CLASS_IN, -1, 0, NULL, 0);
+	run(q, ql, DNS_TRANSPORT_UDP, NULL, &m, &info);
+	dns_msg_free(&m);
+	assert_int_equal(info.kind, kind);
+	if (about) {
+		assert_non_null(info.kind_name);
+		assert_true(dns_name_equal(info.kind_name, N(about, n)));
+	} else {
+		assert_null(info.kind_name);
+	}
+}
+
+static void test_kind(void **state)
+{
+	kind_is("www.example.com.", DNS_TYPE_A, DNS_ANSWER_KIND_POSITIVE, "www.example.com.");
+	kind_is("alias.example.com.", DNS_TYPE_A, DNS_ANSWER_KIND_POSITIVE, "alias.example.com.");
+	kind_is("a.dz.example.com.", DNS_TYPE_A, DNS_ANSWER_KIND_POSITIVE, "dz.example.com.");
+	kind_is("x.wild.example.com.", DNS_TYPE_TXT, DNS_ANSWER_KIND_WILDCARD, "*.wild.example.com.");
+	kind_is("nope.example.com.", DNS_TYPE_A, DNS_ANSWER_KIND_NXDOMAIN, "example.com.");
+	kind_is("other-nope.example.com.", DNS_TYPE_A, DNS_ANSWER_KIND_NXDOMAIN, "example.com.");
+	kind_is("www.example.com.", DNS_TYPE_MX, DNS_ANSWER_KIND_NODATA, "example.com.");
+	kind_is("a.b.sub.example.com.", DNS_TYPE_A, DNS_ANSWER_KIND_REFERRAL, "sub.example.com.");
+	kind_is("sub.example.com.", DNS_TYPE_DS, DNS_ANSWER_KIND_POSITIVE, "sub.example.com.");
+	kind_is("www.example.org.", DNS_TYPE_A, DNS_ANSWER_KIND_ERROR, NULL);
+	kind_is("example.com.", DNS_TYPE_AXFR, DNS_ANSWER_KIND_ERROR, "example.com.");
 }
 
 static void test_any_and_additional(void **state)
@@ -596,6 +632,7 @@ int main(void)
 		cmocka_unit_test(test_notimp),
 		cmocka_unit_test(test_edns),
 		cmocka_unit_test(test_cookie),
+		cmocka_unit_test(test_kind),
 		cmocka_unit_test(test_any_and_additional),
 		cmocka_unit_test(test_truncation),
 	};

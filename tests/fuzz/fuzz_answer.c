@@ -100,15 +100,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!zones)
 		zones = make_zones();
 	static const uint8_t secret[16] = "0123456789abcdef";
+	static dns_cookie_secrets_t cookies, required;
+	if (!cookies.mac_) {
+		dns_cookie_secrets_init(&cookies, secret, secret, false);
+		dns_cookie_secrets_init(&required, secret, NULL, true);
+	}
 	dns_answer_opts_t plain = { 0 };
 	dns_answer_opts_t rich = { .udp_max = 4096, .nsid = (const uint8_t *)"fuzz",
-	                           .nsid_len = 4, .cookie_secret = secret, .now = 1700000000,
+	                           .nsid_len = 4, .cookies = &cookies, .now = 1700000000,
 	                           .reserve = 100 };
+	dns_answer_opts_t strict = { .cookies = &required, .now = 1700000000 };
 	/* the batch hint reads the same untrusted bytes first */
 	const uint8_t *reqs[2] = { data, data };
 	size_t lens[2] = { size, size / 2 };
 	dns_answer_prefetch(zones, reqs, lens, 2);
 	answer_once(data, size, DNS_TRANSPORT_UDP, &plain);
 	answer_once(data, size, DNS_TRANSPORT_TCP, &rich);
+	answer_once(data, size, DNS_TRANSPORT_UDP, &strict);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "dns/cookie.h"
 #include "dns/error.h"
 #include "dns/zoneset.h"
 
@@ -23,7 +24,7 @@ typedef struct dns_answer_opts {
 	uint16_t udp_max;            /* cap on UDP responses (0 means 1232) */
 	const uint8_t *nsid;         /* NSID to send when asked (RFC 5001), or NULL */
 	uint16_t nsid_len;
-	const uint8_t *cookie_secret; /* 16-byte server secret for RFC 7873/9018 cookies, or NULL */
+	const dns_cookie_secrets_t *cookies; /* server cookies (RFC 7873/9018), or NULL: none */
 	uint32_t now;                /* seconds since the epoch (cookie timestamps) */
 	uint16_t reserve;            /* bytes kept free at the end of the response, within the
 	                                size limit, for a record the caller appends (the TSIG
@@ -31,12 +32,32 @@ typedef struct dns_answer_opts {
 	                                the limit were that much smaller */
 } dns_answer_opts_t;
 
-/* What happened, for metrics and logs. */
+/* What kind of response it was, as response rate limiting tells them
+ * apart (dns/rrl.h). */
+typedef enum dns_answer_kind {
+	DNS_ANSWER_KIND_NONE = 0,    /* not made by dns_answer (the caller's own reply) */
+	DNS_ANSWER_KIND_POSITIVE,    /* data for the name (CNAME and DNAME chains too) */
+	DNS_ANSWER_KIND_WILDCARD,    /* data synthesized from a wildcard */
+	DNS_ANSWER_KIND_NXDOMAIN,
+	DNS_ANSWER_KIND_NODATA,
+	DNS_ANSWER_KIND_REFERRAL,
+	DNS_ANSWER_KIND_ERROR,       /* REFUSED, FORMERR, NOTIMP, BADVERS, BADCOOKIE... */
+} dns_answer_kind_t;
+
+/* What happened, for metrics, logs and rate limiting. */
 typedef struct dns_answer_info {
 	uint16_t qtype;
 	uint16_t rcode;              /* the full (extended) rcode sent */
 	bool truncated;
 	const dns_zone_t *zone;      /* the zone that answered, or NULL */
+	dns_answer_kind_t kind;
+	/* The name the kind is about, in the zone's memory (valid while the
+	 * zone lives): the owner of the data (POSITIVE), the wildcard
+	 * (WILDCARD), the zone cut (REFERRAL), the zone (NXDOMAIN, NODATA,
+	 * errors inside a zone); NULL for errors outside any zone. */
+	const uint8_t *kind_name;
+	dns_cookie_status_t cookie;  /* the request's COOKIE option (dns/cookie.h) */
+	uint16_t opt_off;            /* offset of the response's OPT RR, 0 if none */
 } dns_answer_info_t;
 
 /*
@@ -46,7 +67,9 @@ typedef struct dns_answer_info {
  * short for a header, or a response).  @client may be NULL.  @info may be
  * NULL.  Opcodes other than QUERY get NOTIMP; AXFR/IXFR are the caller's
  * (they get REFUSED here).  @opts may be NULL (defaults: 1232, no NSID,
- * no cookies, nothing reserved).
+ * no cookies, nothing reserved).  With cookies set, a request with a
+ * COOKIE option gets our server cookie back (dns/cookie.h), or BADCOOKIE
+ * over UDP without a valid one when the secrets say cookies are required.
  */
 dns_err_t dns_answer(const dns_zoneset_t *zones, const uint8_t *req, size_t reqlen,
                      dns_transport_t transport, const struct sockaddr *client,

@@ -7,19 +7,12 @@
  */
 #include <string.h>
 
-#include <netinet/in.h>
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
-
 #include "dns/edns.h"
 #include "dns/rrtype.h"
 #include "answer_impl.h"
 #include "internal/rdata_priv.h"
 
 #define NSID_MAX 512 /* longest NSID we send */
-#define COOKIE_CLIENT 8
-#define COOKIE_SERVER 16
 
 typedef struct request {
 	uint16_t id, flags;
@@ -66,41 +59,10 @@ static bool parse_records(request_t *q, dns_rbuf_t *r)
 	return true;
 }
 
-/* RFC 9018 §4: version 1, reserved, timestamp, SipHash-2-4 of all that with the client. */
-static bool server_cookie(const dns_answer_opts_t *o, const uint8_t *client_cookie,
-                          const struct sockaddr *sa, uint8_t out[COOKIE_SERVER])
-{
-	uint8_t msg[COOKIE_CLIENT + 8 + 16];
-	size_t n = 0;
-	out[0] = 1;
-	out[1] = out[2] = out[3] = 0;
-	dns_put32(out + 4, o->now);
-	memcpy(msg, client_cookie, COOKIE_CLIENT);
-	memcpy(msg + COOKIE_CLIENT, out, 8);
-	n = COOKIE_CLIENT + 8;
-	if (sa && sa->sa_family == AF_INET) {
-		memcpy(msg + n, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-		n += 4;
-	} else if (sa && sa->sa_family == AF_INET6) {
-		memcpy(msg + n, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
-		n += 16;
-	}
-	/* only queries that carry a cookie pay for these allocations */
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "SIPHASH", NULL);
-	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-	size_t size = 8, len = 0;
-	OSSL_PARAM params[] = {OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &size),
-	                       OSSL_PARAM_construct_end()};
-	bool ok = ctx && EVP_MAC_init(ctx, o->cookie_secret, 16, params) &&
-	          EVP_MAC_update(ctx, msg, n) && EVP_MAC_final(ctx, out + 8, &len, 8) && len == 8;
-	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(mac);
-	return ok;
-}
-
 /* The options of our OPT: NSID when asked (RFC 5001 §2.3), COOKIE (RFC 7873 §5.2). */
 static size_t response_options(const request_t *q, const dns_answer_opts_t *o,
-                               const struct sockaddr *client, uint8_t *buf, size_t cap)
+                               const struct sockaddr *client, uint8_t *buf, size_t cap,
+                               dns_cookie_status_t *cookie)
 {
 	dns_wbuf_t w;
 	dns_wbuf_init(&w, buf, cap);
@@ -109,12 +71,12 @@ static size_t response_options(const request_t *q, const dns_answer_opts_t *o,
 	if (o->nsid && dns_edns_option_find(&q->edns, DNS_EDNS_NSID, &data, &len))
 		(void)dns_edns_option_put(&w, DNS_EDNS_NSID, o->nsid,
 		                          o->nsid_len > NSID_MAX ? NSID_MAX : o->nsid_len);
-	if (o->cookie_secret && dns_edns_option_find(&q->edns, DNS_EDNS_COOKIE, &data, &len) &&
-	    len >= COOKIE_CLIENT) {
-		uint8_t cookie[COOKIE_CLIENT + COOKIE_SERVER];
-		memcpy(cookie, data, COOKIE_CLIENT);
-		if (server_cookie(o, data, client, cookie + COOKIE_CLIENT))
-			(void)dns_edns_option_put(&w, DNS_EDNS_COOKIE, cookie, sizeof(cookie));
+	if (o->cookies && dns_edns_option_find(&q->edns, DNS_EDNS_COOKIE, &data, &len)) {
+		uint8_t c[DNS_COOKIE_OPT_LEN];
+		bool ok;
+		*cookie = dns_cookie_server(o->cookies, data, len, client, o->now, c, &ok);
+		if (ok)
+			(void)dns_edns_option_put(&w, DNS_EDNS_COOKIE, c, sizeof(c));
 	}
 	return w.len;
 }
@@ -130,7 +92,8 @@ static size_t size_limit(const request_t *q, dns_transport_t transport, uint16_t
 	return want < udp_max ? want : udp_max;
 }
 
-static void fill_info(dns_answer_info_t *info, const request_t *q, const answer_t *a)
+static void fill_info(dns_answer_info_t *info, const request_t *q, const answer_t *a,
+                      dns_cookie_status_t cookie, size_t opt_off)
 {
 	if (!info)
 		return;
@@ -138,6 +101,12 @@ static void fill_info(dns_answer_info_t *info, const request_t *q, const answer_
 	info->rcode = a->rcode;
 	info->truncated = a->tc;
 	info->zone = a->zone;
+	info->kind = a->kind;
+	info->kind_name = a->kind_name;
+	if (a->kind == DNS_ANSWER_KIND_ERROR)
+		info->kind_name = a->zone ? dns_zone_origin(a->zone) : NULL;
+	info->cookie = cookie;
+	info->opt_off = (uint16_t)opt_off;
 }
 
 dns_err_t dns_answer(const dns_zoneset_t *zones, const uint8_t *req, size_t reqlen,
@@ -172,6 +141,8 @@ dns_err_t dns_answer(const dns_zoneset_t *zones, const uint8_t *req, size_t reql
 	a.rcode = DNS_RCODE_NOERROR;
 	a.aa = a.tc = false;
 	a.nadditional = 0;
+	a.kind = DNS_ANSWER_KIND_ERROR;
+	a.kind_name = NULL;
 	size_t limit = wellformed ? size_limit(&q, transport, udp_max) : DNS_UDP_MIN;
 	dns_msg_builder_init(&a.mb, resp, cap, limit);
 	if (dns_msg_builder_header(&a.mb, q.id, 0) != DNS_OK)
@@ -181,8 +152,9 @@ dns_err_t dns_answer(const dns_zoneset_t *zones, const uint8_t *req, size_t reql
 		return DNS_ESPACE;
 
 	unsigned opcode = dns_flags_opcode(q.flags);
-	uint8_t options[4 + NSID_MAX + 4 + COOKIE_CLIENT + COOKIE_SERVER];
-	size_t optlen = 0;
+	uint8_t options[4 + NSID_MAX + 4 + DNS_COOKIE_OPT_LEN];
+	size_t optlen = 0, opt_off = 0;
+	dns_cookie_status_t cookie = DNS_COOKIE_NONE;
 	if (!wellformed) {
 		a.rcode = DNS_RCODE_FORMERR;
 		q.has_opt = false; /* the OPT may be what is wrong */
@@ -192,12 +164,16 @@ dns_err_t dns_answer(const dns_zoneset_t *zones, const uint8_t *req, size_t reql
 		a.rcode = DNS_RCODE_BADVERS; /* RFC 6891 §6.1.3 */
 	} else {
 		if (q.has_opt)
-			optlen = response_options(&q, o, client, options, sizeof(options));
+			optlen = response_options(&q, o, client, options, sizeof(options), &cookie);
 		size_t hold = (q.has_opt ? dns_edns_wire_size(optlen) : 0) + o->reserve;
 		dns_msg_builder_reserve(&a.mb, hold);
 		a.zone = dns_zoneset_find(zones, q.qname);
-		if (!a.zone || dns_zone_class(a.zone) != q.qclass || q.qtype == DNS_TYPE_AXFR ||
-		    q.qtype == DNS_TYPE_IXFR) {
+		if (cookie == DNS_COOKIE_CLIENT && o->cookies->require &&
+		    transport == DNS_TRANSPORT_UDP) {
+			/* RFC 7873 §5.2.3: no answer until the client shows it gets ours */
+			a.rcode = DNS_RCODE_BADCOOKIE;
+		} else if (!a.zone || dns_zone_class(a.zone) != q.qclass ||
+		           q.qtype == DNS_TYPE_AXFR || q.qtype == DNS_TYPE_IXFR) {
 			a.rcode = DNS_RCODE_REFUSED;
 			a.zone = a.zone && dns_zone_class(a.zone) == q.qclass ? a.zone : NULL;
 		} else {
@@ -215,13 +191,14 @@ dns_err_t dns_answer(const dns_zoneset_t *zones, const uint8_t *req, size_t reql
 	flags = dns_flags_set_rcode(flags, a.rcode & 0xF);
 	dns_msg_builder_set_flags(&a.mb, flags);
 	if (q.has_opt) {
+		opt_off = a.mb.w.len;
 		/* room was held back for it; an error here means the limit is absurdly small */
 		if (dns_edns_write(&a.mb, udp_max, a.rcode, q.edns.do_bit, optlen ? options : NULL,
 		                   optlen) != DNS_OK)
 			return DNS_ESPACE;
 	}
 	*resplen = dns_msg_builder_finish(&a.mb);
-	fill_info(info, &q, &a);
+	fill_info(info, &q, &a, cookie, opt_off);
 	return DNS_OK;
 }
 

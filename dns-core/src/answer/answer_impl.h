@@ -22,6 +22,8 @@ typedef struct answer {
 	uint16_t qtype;
 	uint16_t rcode;         /* full rcode */
 	bool aa, tc;
+	dns_answer_kind_t kind;     /* set by answer_resolve (ERROR before) */
+	const uint8_t *kind_name;
 	/* names from MX/SRV/NS rdata of the zone (stable while the zone lives) */
 	const uint8_t *additional[ANSWER_ADDITIONAL_MAX];
 	unsigned nadditional;

@@ -209,15 +209,45 @@ static const uint8_t *answer_dname(answer_t *a, const dns_node_t *n, const uint8
 	return buf;
 }
 
+/* The kind of response, from the first lookup and what came of the chain
+ * (for rate limiting: dns/answer.h). */
+static void classify(answer_t *a, dns_lookup_kind_t first, const dns_node_t *node)
+{
+	const uint8_t *origin = dns_zone_origin(a->zone);
+	a->kind_name = origin;
+	if (a->rcode == DNS_RCODE_NXDOMAIN) {
+		a->kind = DNS_ANSWER_KIND_NXDOMAIN;
+	} else if (a->rcode != DNS_RCODE_NOERROR || !node) {
+		a->kind = DNS_ANSWER_KIND_ERROR;
+	} else if (a->mb.count[DNS_SEC_ANSWER] > 0 || a->tc) {
+		a->kind = first == DNS_LOOKUP_WILDCARD ? DNS_ANSWER_KIND_WILDCARD
+		                                       : DNS_ANSWER_KIND_POSITIVE;
+		a->kind_name = dns_node_name(node);
+	} else if (!a->aa) {
+		a->kind = DNS_ANSWER_KIND_REFERRAL;
+		a->kind_name = dns_node_name(node);
+	} else {
+		a->kind = DNS_ANSWER_KIND_NODATA;
+	}
+}
+
 void answer_resolve(answer_t *a)
 {
 	const uint8_t *name = a->qname;
 	const dns_node_t *seen[ANSWER_CHAIN_MAX + 1];
+	dns_lookup_kind_t first = DNS_LOOKUP_OUTSIDE;
+	const dns_node_t *first_node = NULL;
 	a->aa = true;
 	for (unsigned hop = 0; name; hop++) {
 		dns_lookup_t res;
 		const uint8_t *next = NULL;
-		switch (dns_zone_lookup(a->zone, name, &res)) {
+		dns_lookup_kind_t kind = dns_zone_lookup(a->zone, name, &res);
+		if (hop == 0) {
+			first = kind;
+			if (kind != DNS_LOOKUP_NXDOMAIN && kind != DNS_LOOKUP_OUTSIDE)
+				first_node = res.node;
+		}
+		switch (kind) {
 		case DNS_LOOKUP_MATCH:
 			next = answer_node(a, res.node, name);
 			break;
@@ -258,4 +288,5 @@ void answer_resolve(answer_t *a)
 		name = next;
 	}
 	add_additional(a);
+	classify(a, first, first_node);
 }
