@@ -45,6 +45,7 @@ void pg_config_usage(FILE *out)
 "  --control PATH           control socket for dns-ctl (mode 0600); default\n"
 "                           STATE-DIR/control.sock\n"
 "  --log-level LEVEL        debug, info, warn or error (default info)\n"
+DNS_GUARD_USAGE
 "  --help                   show this help and exit\n"
 "  --version                show the version and exit\n"
 "\n"
@@ -82,6 +83,7 @@ static const struct option long_opts[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "control", required_argument, NULL, OPT_CONTROL },
+	DNS_GUARD_LONG_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -109,6 +111,7 @@ pg_cli_t pg_config_parse(pg_config_t *cfg, int argc, char **argv, char *err, siz
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->state_dir = "./dns-primary-git-state";
 	cfg->log_level = DNS_LOG_INFO;
+	dns_guard_config_init(&cfg->guard);
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -183,6 +186,10 @@ pg_cli_t pg_config_parse(pg_config_t *cfg, int argc, char **argv, char *err, siz
 			printf("dns-primary-git %s\n", PG_VERSION);
 			return PG_CLI_EXIT_OK;
 		default:
+			if (dns_guard_option(&cfg->guard, c, optarg, err, errlen) == DNS_OK)
+				break;
+			if (c >= DNS_GUARD_OPT_RRL && c <= DNS_GUARD_OPT_COOKIE_REQUIRE)
+				return PG_CLI_USAGE;
 			if (optopt)
 				return usage(err, errlen, "option needs an argument or is unknown",
 				             argv[optind - 1]);

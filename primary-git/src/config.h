@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dns/guard.h"
 #include "dns/net.h"
 #include "dns/log.h"
 
@@ -33,6 +34,7 @@ typedef struct pg_config {
 	uint16_t nsid_len;
 	dns_log_level_t log_level;
 	const char *control;         /* --control; NULL: <state_dir>/control.sock */
+	dns_guard_config_t guard;    /* --rrl*, --cookie-* */
 } pg_config_t;
 
 typedef enum pg_cli {

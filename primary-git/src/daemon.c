@@ -374,6 +374,26 @@ static void prefetch(void *ctx, const dns_net_request_t *reqs, unsigned n)
 		dns_daemon_answer_prefetch(s->zones, reqs, n);
 }
 
+/* A signed request that changes or transfers something must not come twice
+ * (RFC 8945 §5.2.3): a replay is dropped unanswered, not acted upon.  A
+ * client that retransmits the very same message (nsupdate over UDP while
+ * the push takes its time) still gets the first one's answer. */
+static bool replayed(daemon_t *d, const dns_net_request_t *req, dns_net_reply_t *out,
+                     pg_action_t *act, const pg_dispatch_info_t *info, uint64_t now)
+{
+	const char *what = act->kind == PG_ACT_UPDATE   ? "update"
+	                   : act->kind == PG_ACT_RELOAD ? "notify"
+	                   : info->is_xfr               ? "transfer"
+	                                                : NULL;
+	if (!what || !dns_guard_replayed(&d->guard, &act->treq, now, req->peer, what))
+		return false;
+	out->len = 0;
+	if (act->kind == PG_ACT_STREAM)
+		dns_xfr_out_free(act->xfr);
+	act->kind = PG_ACT_NONE;
+	return true;
+}
+
 static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *out)
 {
 	daemon_t *d = ctx;
@@ -388,12 +408,16 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 	old_ctx_t oc = { d, s };
 	pg_view_t v = { s->zones, s->keys, d->cfg->axfr, d->cfg->nsid_len ? d->cfg->nsid : NULL,
 	                d->cfg->nsid_len, old_zone, &oc, (const uint8_t(*)[DNS_NAME_MAX])s->removed,
-	                s->nremoved };
+	                s->nremoved, &d->guard.cookies };
 	pg_action_t act;
 	pg_dispatch_info_t info;
 	dns_transport_t tr = req->transport == DNS_NET_TCP ? DNS_TRANSPORT_TCP : DNS_TRANSPORT_UDP;
-	pg_dispatch(&v, (uint64_t)time(NULL), req->peer, tr, req->data, req->len, out->buf,
-	            out->cap, &out->len, &act, &info);
+	uint64_t now = (uint64_t)time(NULL);
+	pg_dispatch(&v, now, req->peer, tr, req->data, req->len, out->buf, out->cap, &out->len, &act,
+	            &info);
+	if (act.signed_ && replayed(d, req, out, &act, &info, now))
+		return;
+	dns_guard_reply(&d->guard, req, out, &info.answer, act.signed_);
 	if (d->metrics && !info.dropped) {
 		pg_metrics_query(d->metrics, req->worker, info.qtype, info.rcode, tr == DNS_TRANSPORT_TCP);
 		if (info.is_xfr && tr == DNS_TRANSPORT_UDP) {
@@ -473,6 +497,11 @@ static dns_err_t open_repo(daemon_t *d, gitrepo_oid_t *head)
 	return DNS_OK;
 }
 
+static void guard_metrics(void *ctx, FILE *out)
+{
+	dns_guard_metrics(ctx, out);
+}
+
 static int start(daemon_t *d)
 {
 	const pg_config_t *cfg = d->cfg;
@@ -487,8 +516,16 @@ static int start(daemon_t *d)
 		dns_log(DNS_LOG_ERROR, "cannot create the server", "error", err, NULL);
 		return 1;
 	}
+	if (dns_guard_init(&d->guard, &cfg->guard, dns_net_workers(d->srv), err, sizeof(err)) !=
+	    DNS_OK) {
+		dns_log(DNS_LOG_ERROR, "cannot start", "error", err, NULL);
+		return 1;
+	}
+	d->guard_ready = true;
 	if (cfg->have_metrics) {
 		d->metrics = pg_metrics_new(dns_net_workers(d->srv));
+		if (d->metrics)
+			pg_metrics_extra(d->metrics, guard_metrics, &d->guard);
 		if (!d->metrics || pg_metrics_serve(d->metrics, &cfg->metrics, err, sizeof(err)) != DNS_OK) {
 			dns_log(DNS_LOG_ERROR, "cannot serve metrics", "error", d->metrics ? err : "out of memory",
 			       NULL);
@@ -571,6 +608,8 @@ static void stop(daemon_t *d)
 	if (d->srv)
 		dns_net_server_free(d->srv);
 	pg_metrics_free(d->metrics);
+	if (d->guard_ready)
+		dns_guard_destroy(&d->guard);
 	dns_notify_sched_free(d->sched);
 	dns_notify_udp_close(&d->udp);
 	pg_snapshot_unref(d->view);

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "dispatch.h"
 #include "dns/control_unix.h"
+#include "dns/guard.h"
 #include "dns/net.h"
 #include "dns/notify.h"
 #include "dns/notify_udp.h"
@@ -70,6 +71,8 @@ typedef struct daemon {
 	const pg_config_t *cfg;
 	dns_net_server_t *srv;
 	pg_metrics_t *metrics;
+	dns_guard_t guard;        /* rate limiting, cookies, TSIG replays */
+	bool guard_ready;
 
 	/* the repository: the reload thread, and IXFR loads of old versions */
 	pthread_mutex_t repo_lock;

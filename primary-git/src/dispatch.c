@@ -78,7 +78,7 @@ static bool plain_query(const uint8_t *q, size_t len)
 static void set_info_rcode(req_ctx_t *r, unsigned rcode)
 {
 	if (r->info)
-		r->info->rcode = (uint16_t)rcode;
+		r->info->rcode = r->info->answer.rcode = (uint16_t)rcode;
 }
 
 /* A reply with only the header and the question echoed. */
@@ -170,7 +170,7 @@ static void query(req_ctx_t *r)
 		return;
 	}
 	dns_answer_opts_t opts = { .nsid = r->v->nsid, .nsid_len = r->v->nsid_len,
-	                           .now = (uint32_t)r->now };
+	                           .cookies = r->v->cookies, .now = (uint32_t)r->now };
 	if (r->signed_ || r->tsig_failed)
 		opts.reserve = (uint16_t)dns_tsig_space(r->treq.key);
 	dns_answer_info_t ai;
@@ -183,6 +183,8 @@ static void query(req_ctx_t *r)
 			r->info->dropped = true;
 		return;
 	}
+	if (r->info)
+		r->info->answer = ai;
 	set_info_rcode(r, ai.rcode);
 	sign_reply(r);
 	/* A hidden secondary announces itself with a signed SOA query over TCP
@@ -384,6 +386,8 @@ static void dispatch_parsed(req_ctx_t *r)
 		dns_err_t e = dns_tsig_verify_request(&r->m, r->v->keys, r->now, &r->treq, &terr);
 		if (e == DNS_OK) {
 			r->signed_ = true;
+			r->act->signed_ = true;
+			r->act->treq = r->treq;
 		} else if (e == DNS_ETSIG) {
 			/* RFC 8945 §5.2: NOTAUTH, the TSIG error in the TSIG RR. */
 			r->tsig_failed = true;
@@ -423,6 +427,7 @@ void pg_dispatch(const pg_view_t *v, uint64_t now, const struct sockaddr *peer,
 	act->kind = PG_ACT_NONE;
 	act->xfr = NULL;
 	act->has_key = false;
+	act->signed_ = false;
 	act->zone[0] = 0;
 	if (info)
 		memset(info, 0, sizeof(*info));
@@ -433,16 +438,16 @@ void pg_dispatch(const pg_view_t *v, uint64_t now, const struct sockaddr *peer,
 	}
 	if (plain_query(req, len)) {
 		dns_answer_opts_t opts = { .nsid = v->nsid, .nsid_len = v->nsid_len,
-		                           .now = (uint32_t)now };
-		dns_answer_info_t ai;
-		if (dns_answer(v->zones, req, len, transport, peer, &opts, resp, cap, resplen, &ai) !=
+		                           .cookies = v->cookies, .now = (uint32_t)now };
+		dns_answer_info_t *ai = info ? &info->answer : &(dns_answer_info_t){0};
+		if (dns_answer(v->zones, req, len, transport, peer, &opts, resp, cap, resplen, ai) !=
 		    DNS_OK) {
 			*resplen = 0;
 			if (info)
 				info->dropped = true;
 		} else if (info) {
-			info->qtype = ai.qtype;
-			info->rcode = ai.rcode;
+			info->qtype = ai->qtype;
+			info->rcode = ai->rcode;
 		}
 		return;
 	}

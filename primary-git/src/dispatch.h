@@ -60,6 +60,7 @@ typedef struct pg_view {
 	void *old_zone_ctx;
 	const uint8_t (*removed)[DNS_NAME_MAX]; /* zones whose file was removed */
 	size_t nremoved;
+	const dns_cookie_secrets_t *cookies;  /* server cookies (dns/cookie.h), or NULL */
 } pg_view_t;
 
 typedef enum pg_action_kind {
@@ -83,8 +84,10 @@ typedef struct pg_action {
 	pg_xfr_kind_t xfr_kind;       /* STREAM, and UDP IXFR answers */
 	dns_tsig_key_t key;           /* KEEP, UPDATE: the key (a copy) */
 	bool has_key;
-	dns_tsig_req_t treq;          /* UPDATE: to sign the answer (treq.key points
-	                               * into the view's store: re-point it at a copy) */
+	bool signed_;                 /* the request's TSIG verified: treq is set */
+	dns_tsig_req_t treq;          /* its TSIG (for the replay check; UPDATE: to sign
+	                               * the answer: treq.key points into the view's
+	                               * store, re-point it at a copy) */
 } pg_action_t;
 
 /* For metrics and logs. */
@@ -97,6 +100,8 @@ typedef struct pg_dispatch_info {
 	bool is_xfr;         /* an AXFR/IXFR request answered with data */
 	bool removed_zone;   /* answered NOTAUTH: a secondary asked for a removed
 	                      * zone (act->zone names it) */
+	dns_answer_info_t answer;  /* a reply made by dns_answer; kind NONE otherwise
+	                            * (rate limiting reads it, dns/rrl.h) */
 } pg_dispatch_info_t;
 
 /*

@@ -63,6 +63,8 @@ struct pg_metrics {
 	xfr_m_t *xfrs;
 	size_t nxfrs;
 	dns_metrics_http_t *http;    /* the /metrics endpoint, when serving */
+	void (*extra)(void *ctx, FILE *out);  /* more text after ours (the guard) */
+	void *extra_ctx;
 };
 
 pg_metrics_t *pg_metrics_new(unsigned workers)
@@ -427,6 +429,14 @@ void pg_metrics_write(pg_metrics_t *m, FILE *out)
 	             "dns_update_push_seconds_count %llu\n",
 	        (double)atomic_load(&m->upd_push_ms) / 1000.0,
 	        (unsigned long long)atomic_load(&m->upd_pushes));
+	if (m->extra)
+		m->extra(m->extra_ctx, out);
+}
+
+void pg_metrics_extra(pg_metrics_t *m, void (*fn)(void *ctx, FILE *out), void *ctx)
+{
+	m->extra = fn;
+	m->extra_ctx = ctx;
 }
 
 /* ---- HTTP ---- */

@@ -69,6 +69,9 @@ void pg_metrics_transfer(pg_metrics_t *m, const char *zone, const char *kind);
 void pg_metrics_updates(pg_metrics_t *m, uint64_t accepted, uint64_t refused, uint64_t commits,
                         uint64_t retries, uint64_t rebases, uint64_t push_ms, bool pushed);
 
+/* Before serving: @fn writes more metrics after ours (the guard's). */
+void pg_metrics_extra(pg_metrics_t *m, void (*fn)(void *ctx, FILE *out), void *ctx);
+
 /* Write the whole text exposition. */
 void pg_metrics_write(pg_metrics_t *m, FILE *out);
 

@@ -19,7 +19,8 @@ const char sec_config_usage[] =
 	"                     [--transfer-key name:alg:secret]... [--notify ADDR[:PORT]]...\n"
 	"                     [--listen ADDR:PORT]... [--workers N] [--state-dir DIR]\n"
 	"                     [--metrics ADDR:PORT] [--log-level debug|info|warn|error]\n"
-	"                     [--control PATH] [--hidden] [--help]\n"
+	"                     [--control PATH] [--hidden] [--rrl RATE ...]\n"
+	"                     [--cookie-secret HEX ...] [--help]\n"
 	"\n"
 	"Follows primaries by NOTIFY, IXFR and AXFR (TSIG-signed with the zone's key)\n"
 	"and answers for the zones.  Downstream secondaries may AXFR/IXFR a zone\n"
@@ -40,7 +41,9 @@ const char sec_config_usage[] =
 	"Key names and what they allow:\n"
 	"docs/repository.md in the source tree.\n"
 	"Defaults: --listen 0.0.0.0:53 and [::]:53,\n"
-	"one worker per CPU, no state directory.\n";
+	"one worker per CPU, no state directory.\n"
+	"Rate limiting and cookies:\n"
+	DNS_GUARD_USAGE;
 
 dns_err_t sec_parse_primary(const char *text, dns_net_addr_t *out)
 {
@@ -203,6 +206,7 @@ sec_config_status_t sec_config_parse(sec_config_t *c, int argc, char **argv, cha
 {
 	memset(c, 0, sizeof *c);
 	c->log_level = DNS_LOG_INFO;
+	dns_guard_config_init(&c->guard);
 	sec_zone_conf_t *cur = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *opt = argv[i];
@@ -210,6 +214,18 @@ sec_config_status_t sec_config_parse(sec_config_t *c, int argc, char **argv, cha
 			return SEC_CONFIG_HELP;
 		if (strcmp(opt, "--hidden") == 0) {
 			c->hidden = true;
+			continue;
+		}
+		bool has_arg;
+		int code = dns_guard_option_code(opt, &has_arg);
+		if (code) {
+			if (has_arg && i + 1 >= argc) {
+				snprintf(err, errlen, "%s: missing value", opt);
+				return SEC_CONFIG_ERROR;
+			}
+			if (dns_guard_option(&c->guard, code, has_arg ? argv[++i] : NULL, err, errlen) !=
+			    DNS_OK)
+				return SEC_CONFIG_ERROR;
 			continue;
 		}
 		if (i + 1 >= argc) {

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dns/guard.h"
 #include "dns/keys.h"
 #include "dns/name.h"
 #include "dns/net.h"
@@ -69,6 +70,7 @@ typedef struct sec_config {
 	bool has_metrics;
 	dns_log_level_t log_level;
 	bool hidden;             /* --hidden: kept connections to the primaries */
+	dns_guard_config_t guard;  /* --rrl*, --cookie-* */
 } sec_config_t;
 
 /* Result of parsing. */

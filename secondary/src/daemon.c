@@ -92,7 +92,8 @@ static void publish(sec_daemon_t *d)
 	free(zs);
 	s->down = down;
 	s->view = (sec_view_t){ .zones = s->set, .down = down, .ndown = nd, .keys = d->keys,
-	                        .confs = d->cfg.zones, .nconfs = d->cfg.nzones };
+	                        .confs = d->cfg.zones, .nconfs = d->cfg.nzones,
+	                        .cookies = &d->guard.cookies };
 	if (dns_net_publish(d->srv, s, snap_free) != DNS_OK)
 		dns_log(DNS_LOG_ERROR, "cannot publish the zones", NULL);
 	return;
@@ -286,9 +287,20 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 		return;
 	sec_daction_t a;
 	sec_dinfo_t info;
-	sec_dispatch(&s->view, (uint64_t)time(NULL), req->peer,
+	uint64_t now = (uint64_t)time(NULL);
+	sec_dispatch(&s->view, now, req->peer,
 	             req->transport == DNS_NET_TCP ? DNS_TRANSPORT_TCP : DNS_TRANSPORT_UDP,
 	             req->data, req->len, out->buf, out->cap, &out->len, &a, &info);
+	/* a replayed signed NOTIFY or transfer request (RFC 8945 §5.2.3): dropped */
+	if (a.signed_ && (a.kind == SEC_DACT_NOTIFY || info.is_xfr) &&
+	    dns_guard_replayed(&d->guard, &a.treq, now, req->peer,
+	                       a.kind == SEC_DACT_NOTIFY ? "notify" : "transfer")) {
+		out->len = 0;
+		if (a.kind == SEC_DACT_STREAM)
+			dns_xfr_out_free(a.xfr);
+		return;
+	}
+	dns_guard_reply(&d->guard, req, out, &info.answer, a.signed_);
 	if (!info.dropped) {
 		atomic_fetch_add_explicit(&d->m_queries, 1, memory_order_relaxed);
 		if (info.rcode == DNS_RCODE_SERVFAIL)
@@ -319,6 +331,7 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 static void write_metrics(void *ctx, FILE *f)
 {
 	sec_daemon_t *d = ctx;
+	dns_guard_metrics(&d->guard, f);
 	fprintf(f, "# TYPE dns_queries_total counter\ndns_queries_total %" PRIu64 "\n",
 	        atomic_load(&d->m_queries));
 	fprintf(f, "# TYPE dns_servfail_total counter\ndns_servfail_total %" PRIu64 "\n",
@@ -475,6 +488,12 @@ static int setup(sec_daemon_t *d)
 		dns_log(DNS_LOG_ERROR, "cannot start the server", "error", err, NULL);
 		return 1;
 	}
+	if (dns_guard_init(&d->guard, &d->cfg.guard, dns_net_workers(d->srv), err, sizeof err) !=
+	    DNS_OK) {
+		dns_log(DNS_LOG_ERROR, "cannot start", "error", err, NULL);
+		return 1;
+	}
+	d->guard_ready = true;
 	if (setup_follow(d) != 0)
 		return 1;
 	if (dns_net_start(d->srv, err, sizeof err) != DNS_OK) {
@@ -520,6 +539,8 @@ static void teardown(sec_daemon_t *d)
 	dns_notify_udp_close(&d->udp);
 	if (d->srv)
 		dns_net_server_free(d->srv);
+	if (d->guard_ready)
+		dns_guard_destroy(&d->guard);
 	free(d->zones);
 	dns_keystore_free(d->keys);
 	sec_config_free(&d->cfg);

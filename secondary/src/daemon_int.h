@@ -12,6 +12,7 @@
 #include "config.h"
 #include "dns/control_unix.h"
 #include "dns/follow.h"
+#include "dns/guard.h"
 #include "dns/net.h"
 #include "dns/notify.h"
 #include "dns/notify_udp.h"
@@ -54,6 +55,8 @@ struct sec_daemon {
 	uint64_t started_s;         /* CLOCK_MONOTONIC */
 	struct sec_wait *waiters;   /* refresh/retransfer calls waiting for an outcome */
 	dns_net_timer_t *ctl_timer; /* looks at them once the follower is done */
+	dns_guard_t guard;          /* rate limiting, cookies, TSIG replays */
+	bool guard_ready;
 };
 
 /* ---- daemon_ctl.c (control loop) ---- */

@@ -80,7 +80,7 @@ static void reply_rcode(req_t *r, unsigned rcode)
 	if (r->m.has_question)
 		dns_msg_builder_question(&b, r->m.qname, r->m.qtype, r->m.qclass);
 	*r->resplen = dns_msg_builder_finish(&b);
-	r->info->rcode = (uint16_t)rcode;
+	r->info->rcode = r->info->answer.rcode = (uint16_t)rcode;
 	sign(r);
 }
 
@@ -106,7 +106,7 @@ static void handle_query(req_t *r)
 		reply_rcode(r, DNS_RCODE_SERVFAIL);
 		return;
 	}
-	dns_answer_opts_t opts = { .now = (uint32_t)r->now };
+	dns_answer_opts_t opts = { .cookies = r->v->cookies, .now = (uint32_t)r->now };
 	opts.reserve = (uint16_t)tsig_reserve(r);
 	dns_answer_info_t ai;
 	dns_err_t e = dns_answer(r->v->zones, r->wire, r->len, r->transport, r->peer, &opts,
@@ -117,6 +117,7 @@ static void handle_query(req_t *r)
 		return;
 	}
 	r->info->rcode = ai.rcode;
+	r->info->answer = ai;
 	sign(r);
 }
 
@@ -140,6 +141,8 @@ static void handle_xfr(req_t *r)
 		if (dns_xfr_ixfr_udp(NULL, zone, &r->m, &r->treq, r->now, r->resp, r->cap, 512,
 		                     r->resplen) != DNS_OK)
 			reply_rcode(r, DNS_RCODE_FORMERR);
+		else
+			r->info->is_xfr = true;
 		return;
 	}
 	/* Without history every IXFR gets the AXFR-style answer (RFC 1995 §4). */
@@ -151,6 +154,7 @@ static void handle_xfr(req_t *r)
 	r->act->kind = SEC_DACT_STREAM;
 	r->act->xfr = x;
 	r->info->rcode = DNS_RCODE_NOERROR;
+	r->info->is_xfr = true;
 }
 
 static void handle_notify(req_t *r)
@@ -206,6 +210,8 @@ static bool check_tsig(req_t *r)
 	dns_err_t e = dns_tsig_verify_request(&r->m, r->v->keys, r->now, &r->treq, &terr);
 	if (e == DNS_OK) {
 		r->signed_ = true;
+		r->act->signed_ = true;
+		r->act->treq = r->treq;
 		return true;
 	}
 	if (e == DNS_ETSIG) {

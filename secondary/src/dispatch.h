@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 
 #include "dns/answer.h"
+#include "dns/cookie.h"
 #include "dns/keys.h"
 #include "dns/xfr.h"
 #include "dns/zoneset.h"
@@ -38,6 +39,7 @@ typedef struct sec_view {
 	const dns_keystore_t *keys;      /* every configured key */
 	const sec_zone_conf_t *confs;    /* the configured zones */
 	size_t nconfs;
+	const dns_cookie_secrets_t *cookies;  /* server cookies, or NULL */
 } sec_view_t;
 
 typedef enum sec_dact {
@@ -52,6 +54,8 @@ typedef struct sec_daction {
 	bool has_serial;        /* NOTIFY: the serial it announced (a hint) */
 	uint32_t serial;
 	dns_xfr_out_t *xfr;     /* STREAM: the daemon owns it */
+	bool signed_;           /* the request's TSIG verified: treq is set */
+	dns_tsig_req_t treq;    /* (for the replay check) */
 } sec_daction_t;
 
 typedef struct sec_dinfo {
@@ -59,6 +63,8 @@ typedef struct sec_dinfo {
 	uint16_t qtype;
 	uint16_t rcode;
 	bool dropped;
+	bool is_xfr;                /* a transfer answered with data */
+	dns_answer_info_t answer;   /* a reply made by dns_answer; kind NONE otherwise */
 } sec_dinfo_t;
 
 void sec_dispatch(const sec_view_t *v, uint64_t now, const struct sockaddr *peer,

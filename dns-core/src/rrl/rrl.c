@@ -31,7 +31,7 @@
 #define UNIT 64          /* token units per response, and ticks per second */
 #define STAMP_MASK 0xFFFFFu
 #define TOKEN_MASK 0xFFFFFu
-#define TRIES 16         /* CAS attempts before letting a response through */
+#define TRIES 1000       /* CAS attempts before letting a response through */
 
 /* Response classes: the kinds of dns/answer.h, with ANY apart. */
 enum { CLASS_ANY = 16, CLASS_OTHER };
@@ -208,14 +208,19 @@ static bool take_token(dns_rrl_t *r, uint64_t h, uint32_t now, bool *slip)
 {
 	_Atomic uint64_t *set = r->slots + ((h & 0xFFFFFFFFu) * r->nsets >> 32) * WAYS;
 	uint64_t tag = w_tag(h) ? w_tag(h) : 1;
+	uint64_t w[WAYS];
+	int hit = -1;
 	for (int attempt = 0; attempt < TRIES; attempt++) {
-		uint64_t w[WAYS];
 		*slip = false;
-		int hit = -1;
-		for (int i = 0; i < WAYS; i++) {
-			w[i] = atomic_load_explicit(&set[i], memory_order_relaxed);
-			if (w_tag(w[i]) == tag)
-				hit = i;
+		/* a failed CAS left the bucket's new value in w[hit]: no need to
+		 * read the set again unless the bucket changed hands */
+		if (hit < 0 || w_tag(w[hit]) != tag) {
+			hit = -1;
+			for (int i = 0; i < WAYS; i++) {
+				w[i] = atomic_load_explicit(&set[i], memory_order_relaxed);
+				if (w_tag(w[i]) == tag)
+					hit = i;
+			}
 		}
 		if (hit < 0) {
 			/* a new key takes the fullest bucket: a full one holds nothing to lose */
@@ -252,7 +257,7 @@ static bool take_token(dns_rrl_t *r, uint64_t h, uint32_t now, bool *slip)
 			return ok;
 	}
 	*slip = false;
-	return true; /* contended: let it through rather than spin */
+	return true; /* never seen: every failed CAS means another thread succeeded */
 }
 
 dns_rrl_action_t dns_rrl_check(dns_rrl_t *r, unsigned worker, uint64_t now_ms,
