@@ -16,6 +16,7 @@
 #include "dns/guard.h"
 #include "dns/log.h"
 #include "dns/name.h"
+#include "dns/refusal.h"
 
 #define RRL_LOG_MS 10000   /* at most one "rate limiting" line per 10 s */
 
@@ -162,26 +163,6 @@ static uint64_t monotonic_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* "192.0.2.0/24" or "2001:db8::/56": what rate limiting counts by. */
-static void client_net(const struct sockaddr *sa, char *out, size_t cap)
-{
-	uint8_t a[16];
-	char text[INET6_ADDRSTRLEN];
-	if (sa->sa_family == AF_INET) {
-		memcpy(a, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-		a[3] = 0;
-		inet_ntop(AF_INET, a, text, sizeof(text));
-		snprintf(out, cap, "%s/24", text);
-	} else if (sa->sa_family == AF_INET6) {
-		memcpy(a, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
-		memset(a + 7, 0, 9);
-		inet_ntop(AF_INET6, a, text, sizeof(text));
-		snprintf(out, cap, "%s/56", text);
-	} else {
-		snprintf(out, cap, "-");
-	}
-}
-
 static const char *kind_text(const dns_answer_info_t *ai)
 {
 	static const char *const names[] = { "other", "answer", "wildcard", "nxdomain",
@@ -203,7 +184,7 @@ static void rrl_log(dns_guard_t *g, uint64_t now, const dns_net_request_t *req,
 	if (!atomic_compare_exchange_strong(&g->rrl_log_ms, &last, now))
 		return;
 	char net[80], name[DNS_NAME_TEXT_MAX], dropped[24], slipped[24];
-	client_net(req->peer, net, sizeof(net));
+	dns_client_net(req->peer, net, sizeof(net));
 	if (ai->kind_name)
 		dns_name_to_text(ai->kind_name, name, sizeof(name));
 	dns_rrl_stats_t st;
@@ -225,7 +206,8 @@ void dns_guard_rrl(dns_guard_t *g, const dns_net_request_t *req, dns_net_reply_t
 }
 
 bool dns_guard_replayed(dns_guard_t *g, const dns_tsig_req_t *treq, uint64_t now,
-                        const struct sockaddr *peer, const char *what)
+                        const dns_net_request_t *req, unsigned opcode, uint16_t qtype,
+                        const uint8_t *zone)
 {
 	pthread_mutex_lock(&g->replay_lock);
 	dns_err_t e = dns_tsig_replay_check(g->replay, treq, now);
@@ -233,19 +215,13 @@ bool dns_guard_replayed(dns_guard_t *g, const dns_tsig_req_t *treq, uint64_t now
 	if (e != DNS_EEXIST)
 		return false;
 	atomic_fetch_add(&g->replays, 1);
-	/* a flood of replays writes one line a second */
-	uint64_t last = atomic_load(&g->replay_log_s);
-	if (last == now || !atomic_compare_exchange_strong(&g->replay_log_s, &last, now)) {
-		atomic_fetch_add(&g->replay_quiet, 1);
-		return true;
-	}
-	char key[DNS_NAME_TEXT_MAX], client[DNS_NET_ADDR_TEXT_MAX], quiet[24];
-	dns_name_to_text(treq->keyname, key, sizeof(key));
-	dns_net_addr_format(peer, client, sizeof(client));
-	uint64_t q = atomic_exchange(&g->replay_quiet, 0);
-	snprintf(quiet, sizeof(quiet), "%" PRIu64, q);
-	dns_log(DNS_LOG_WARN, "request refused", "reason", "tsig_replay", "request", what, "key", key,
-	        "client", client, "suppressed", q ? quiet : NULL, NULL);
+	if (g->req_metrics)
+		dns_req_metrics_refused(g->req_metrics, DNS_REFUSAL_TSIG_REPLAY);
+	dns_refusal_event_t ev = { .reason = DNS_REFUSAL_TSIG_REPLAY, .peer = req->peer,
+	                           .tcp = req->transport == DNS_NET_TCP, .opcode = opcode,
+	                           .qtype = qtype, .zone = zone, .key = treq->keyname,
+	                           .rcode = DNS_REFUSAL_DROPPED };
+	dns_refusal_log(&ev);
 	return true;
 }
 
@@ -263,8 +239,9 @@ void dns_guard_metrics(dns_guard_t *g, FILE *f)
 		fprintf(f, "# TYPE dns_rrl_exempt_total counter\ndns_rrl_exempt_total %" PRIu64 "\n",
 		        st.exempt);
 	}
-	fprintf(f,
-	        "# TYPE dns_tsig_replays_refused_total counter\n"
-	        "dns_tsig_replays_refused_total %" PRIu64 "\n",
-	        atomic_load(&g->replays));
+	if (!g->req_metrics)
+		fprintf(f,
+		        "# TYPE dns_tsig_replays_refused_total counter\n"
+		        "dns_tsig_replays_refused_total %" PRIu64 "\n",
+		        atomic_load(&g->replays));
 }

@@ -31,6 +31,7 @@ static const char *const names[DNS_REFUSAL_COUNT] = {
 	[DNS_REFUSAL_MALFORMED] = "malformed",
 	[DNS_REFUSAL_BUSY] = "busy",
 	[DNS_REFUSAL_ACL] = "acl",
+	[DNS_REFUSAL_TSIG_REPLAY] = "tsig_replay",
 };
 
 const char *dns_refusal_name(dns_refusal_t r)
@@ -117,7 +118,9 @@ void dns_refusal_log(const dns_refusal_event_t *ev)
 	                net, "client", client, "proto", ev->tcp ? "tcp" : "udp", "opcode",
 	                dns_opcode_text(ev->opcode, op, sizeof(op)), is_zone ? "zone" : "qname", ev->zone ? zone : NULL,
 	                "qtype", ev->qtype ? qt : NULL, "key", ev->key ? key : NULL, "rcode",
-	                dns_rcode_text(ev->rcode, rc, sizeof(rc)), "tsig_error",
+	                ev->rcode == DNS_REFUSAL_DROPPED ? "none"
+	                                                 : dns_rcode_text(ev->rcode, rc, sizeof(rc)),
+	                "tsig_error",
 	                ev->tsig_error ? dns_tsig_error_text(ev->tsig_error, te, sizeof(te)) : NULL,
 	                NULL);
 }

@@ -381,11 +381,9 @@ static void prefetch(void *ctx, const dns_net_request_t *reqs, unsigned n)
 static bool replayed(daemon_t *d, const dns_net_request_t *req, dns_net_reply_t *out,
                      pg_action_t *act, const pg_dispatch_info_t *info, uint64_t now)
 {
-	const char *what = act->kind == PG_ACT_UPDATE   ? "update"
-	                   : act->kind == PG_ACT_RELOAD ? "notify"
-	                   : info->is_xfr               ? "transfer"
-	                                                : NULL;
-	if (!what || !dns_guard_replayed(&d->guard, &act->treq, now, req->peer, what))
+	bool changes = act->kind == PG_ACT_UPDATE || act->kind == PG_ACT_RELOAD || info->is_xfr;
+	if (!changes || !dns_guard_replayed(&d->guard, &act->treq, now, req, info->opcode, info->qtype,
+	                                 act->zone[0] ? act->zone : NULL))
 		return false;
 	out->len = 0;
 	if (act->kind == PG_ACT_STREAM)

@@ -293,8 +293,9 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 	             req->data, req->len, out->buf, out->cap, &out->len, &a, &info);
 	/* a replayed signed NOTIFY or transfer request (RFC 8945 §5.2.3): dropped */
 	if (a.signed_ && (a.kind == SEC_DACT_NOTIFY || info.is_xfr) &&
-	    dns_guard_replayed(&d->guard, &a.treq, now, req->peer,
-	                       a.kind == SEC_DACT_NOTIFY ? "notify" : "transfer")) {
+	    dns_guard_replayed(&d->guard, &a.treq, now, req, info.opcode, info.qtype,
+	                       a.kind == SEC_DACT_NOTIFY ? d->cfg.zones[a.zone_index].origin
+	                                                 : NULL)) {
 		out->len = 0;
 		if (a.kind == SEC_DACT_STREAM)
 			dns_xfr_out_free(a.xfr);

@@ -34,6 +34,7 @@
 #include "dns/answer.h"
 #include "dns/cookie.h"
 #include "dns/net.h"
+#include "dns/req_metrics.h"
 #include "dns/rrl.h"
 #include "dns/tsig.h"
 #include "dns/tsig_replay.h"
@@ -116,8 +117,10 @@ typedef struct dns_guard {
 	dns_tsig_replay_t *replay;
 	_Atomic uint64_t replays;        /* replays refused */
 	_Atomic uint64_t rrl_log_ms;     /* when rate limiting was last logged */
-	_Atomic uint64_t replay_log_s;   /* when a replay was last logged */
-	_Atomic uint64_t replay_quiet;   /* replays not logged since */
+	/* where replays are counted as dns_requests_refused_total{reason=
+	 * "tsig_replay"}: the daemon's counters, set before serving; without
+	 * them the guard writes dns_tsig_replays_refused_total itself */
+	dns_req_metrics_t *req_metrics;
 } dns_guard_t;
 
 /* Set up @g for @workers worker threads; @err says why on failure.  Call
@@ -145,19 +148,20 @@ static inline void dns_guard_reply(dns_guard_t *g, const dns_net_request_t *req,
 }
 
 /*
- * A request verified with TSIG that is about to change or transfer
- * something (@what: "update", "notify", "transfer"): true when it is a
- * replay (RFC 8945 §5.2.3), which the caller must refuse without acting
- * on it.  Replays are logged (at most one line a second, with the count
- * of those not logged) and counted.  Any thread.
+ * A request verified with TSIG (@treq) that is about to change or
+ * transfer something: true when it is a replay (RFC 8945 §5.2.3), which
+ * the caller must drop without acting on it.  @opcode, @qtype and @zone
+ * (may be NULL) describe it for the log line (dns_refusal_log, rate
+ * limited); replays are counted.  Any thread.
  */
 bool dns_guard_replayed(dns_guard_t *g, const dns_tsig_req_t *treq, uint64_t now,
-                        const struct sockaddr *peer, const char *what);
+                        const dns_net_request_t *req, unsigned opcode, uint16_t qtype,
+                        const uint8_t *zone);
 
 /* The guard's metrics in Prometheus text:
  *   dns_rrl_limited_total, dns_rrl_dropped_total, dns_rrl_slipped_total,
  *   dns_rrl_exempt_total (when rate limiting is on),
- *   dns_tsig_replays_refused_total. */
+ *   dns_tsig_replays_refused_total (without req_metrics). */
 void dns_guard_metrics(dns_guard_t *g, FILE *f);
 
 #endif

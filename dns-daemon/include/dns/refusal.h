@@ -34,8 +34,12 @@ typedef enum dns_refusal {
 	DNS_REFUSAL_MALFORMED,          /* FORMERR */
 	DNS_REFUSAL_BUSY,               /* too much waiting (update queue full) */
 	DNS_REFUSAL_ACL,                /* client not allowed (resolver --allow) */
+	DNS_REFUSAL_TSIG_REPLAY,        /* a signed request seen before (RFC 8945 §5.2.3) */
 	DNS_REFUSAL_COUNT
 } dns_refusal_t;
+
+/* dns_refusal_event_t.rcode of a request dropped without an answer. */
+#define DNS_REFUSAL_DROPPED 0xFFFFu
 
 /* The label value: "unsigned", "badsig", ... ("" for NONE). */
 const char *dns_refusal_name(dns_refusal_t r);
@@ -55,7 +59,8 @@ typedef struct dns_refusal_event {
 	uint16_t qtype;          /* 0: none */
 	const uint8_t *zone;     /* the question's name (the zone of UPDATE/NOTIFY); NULL: none */
 	const uint8_t *key;      /* TSIG key name; NULL: unsigned */
-	unsigned rcode;          /* what we answered (a TSIG failure: NOTAUTH) */
+	unsigned rcode;          /* what we answered (a TSIG failure: NOTAUTH), or
+	                            DNS_REFUSAL_DROPPED: nothing */
 	unsigned tsig_error;     /* 0: none */
 } dns_refusal_event_t;
 
