@@ -22,6 +22,7 @@
 #include "dns/net_query.h"
 
 #define HDR_LEN 12
+#define RBUF_INITIAL (2 + 512)
 #define DEFAULT_TIMEOUT_MS 5000
 #define DEFAULT_UDP_TRIES 3
 #define DEFAULT_TCP_TRIES 2
@@ -68,7 +69,9 @@ struct dns_netq_query {
 	int udp_refused;           /* an ICMP error seen on UDP (errno), 0 if none */
 	size_t qend;               /* end of the question in msg (HDR_LEN when none) */
 	size_t wpos;               /* TCP bytes of frame written */
-	uint8_t *rbuf;             /* TCP: the answer being read (with prefix) */
+	uint8_t *rbuf;             /* TCP: the answer being read (with prefix), grown to
+	                            * the frame's length once known: a query in flight
+	                            * holds RBUF_INITIAL bytes, not 64 KiB */
 	size_t rlen, rcap;
 	/* streams */
 	dns_netq_msg_fn on_msg;    /* non-NULL: this is a stream */
@@ -291,6 +294,15 @@ static void tcp_read_cb(evutil_socket_t fd, short what, void *arg)
 			tcp_lost(h, EPROTO);   /* a zero-length frame: not a DNS message */
 			return;
 		}
+		if (want > h->rcap) {
+			uint8_t *n = realloc(h->rbuf, want);
+			if (n == NULL) {
+				finish(h, DNS_NETQ_ERROR, ENOMEM, NULL, 0);
+				return;
+			}
+			h->rbuf = n;
+			h->rcap = want;
+		}
 		if (h->rlen == want && h->on_msg != NULL) {
 			if (!stream_frame(h, want - 2))
 				return;
@@ -489,7 +501,7 @@ static dns_netq_query_t *query_new(dns_netq_t *q, const dns_net_addr_t *server,
 	if (h == NULL)
 		return NULL;
 	h->fd = -1;
-	h->rcap = 65535 + 2;
+	h->rcap = RBUF_INITIAL;
 	h->rbuf = mode == DNS_NETQ_UDP_ONLY ? NULL : malloc(h->rcap);
 	h->timer = evtimer_new(q->base, timer_cb, h);
 	if (h->timer == NULL || (mode != DNS_NETQ_UDP_ONLY && h->rbuf == NULL)) {

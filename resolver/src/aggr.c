@@ -8,7 +8,9 @@
  * file only keeps the records and picks the ones an answer needs.
  *
  * Bounded: AGGR_ZONES zones of at most AGGR_RECS RRsets each (the least
- * recently used zone, and a zone's soonest-expiring record, give way).
+ * recently used zone, and a zone's soonest-expiring record, give way), each
+ * kept RRset (with its RRSIGs) at most AGGR_BLOB_MAX bytes: at most
+ * 64 x 17 x 4 KiB, whatever upstream sends.
  * Records live no longer than their TTL nor the zone's negative TTL
  * (RFC 8198 §5.4).
  */
@@ -22,6 +24,7 @@
 #define AGGR_ZONES 64
 #define AGGR_RECS 16
 #define AGGR_RRS 64          /* denial RRs handed to one proof */
+#define AGGR_BLOB_MAX 4096   /* bytes of one kept RRset with its RRSIGs */
 
 typedef struct arec {
 	uint8_t *blob;           /* one packed authority entry (result.h): owner, set, sigs */
@@ -71,7 +74,8 @@ void res_aggr_free(res_aggr_t *a)
 	free(a);
 }
 
-/* One RRset (with its RRSIGs) packed as a result's authority entry. */
+/* One RRset (with its RRSIGs) packed as a result's authority entry; NULL
+ * when it is bigger than AGGR_BLOB_MAX (a normal one is a few hundred). */
 static uint8_t *pack(const uint8_t *owner, const dns_rrset_t *set, const dns_rrset_t *sigs,
                      size_t *len)
 {
@@ -81,7 +85,7 @@ static uint8_t *pack(const uint8_t *owner, const dns_rrset_t *set, const dns_rrs
 		res_result_free(&t);
 		return NULL;
 	}
-	uint8_t *p = malloc(t.sec[1].len);
+	uint8_t *p = t.sec[1].len <= AGGR_BLOB_MAX ? malloc(t.sec[1].len) : NULL;
 	if (p) {
 		memcpy(p, t.sec[1].p, t.sec[1].len);
 		*len = t.sec[1].len;

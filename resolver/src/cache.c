@@ -6,7 +6,8 @@
  * (newer data of sufficient rank replaces older).  "The name does not
  * exist" is the key (owner, RES_TYPE_NXDOMAIN).  Every entry is one
  * allocation holding its owner and data, on an LRU list; the byte count
- * includes the entry header so the bound is what the process really holds.
+ * includes the entry headers and the bucket array, so the bound is what
+ * the process really holds (but for malloc's own overhead).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,7 @@ res_cache_t *res_cache_new(const res_cache_config_t *cfg)
 		free(c);
 		return NULL;
 	}
+	c->bytes = c->nbuckets * sizeof *c->buckets;
 	return c;
 }
 
@@ -141,6 +143,7 @@ static void grow(res_cache_t *c)
 		}
 	}
 	free(c->buckets);
+	c->bytes += (n - c->nbuckets) * sizeof *b;
 	c->buckets = b;
 	c->nbuckets = n;
 }

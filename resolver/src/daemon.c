@@ -36,6 +36,9 @@
 
 #define MAX_LISTEN 16
 #define MAX_QUERY 4096    /* client queries longer than this get FORMERR */
+#define SRC_BUCKETS 65536
+#define DEF_MAX_OUTSTANDING 20000  /* the engine's defaults (engine.h) */
+#define DEF_MAX_CLIENT_QUERIES 100
 
 typedef struct config {
 	dns_net_addr_t listen[MAX_LISTEN];
@@ -91,6 +94,14 @@ typedef struct daemon {
 	dns_net_tls_t *tls;           /* DoT front end, on the control loop */
 	res_ctl_t *ctl;               /* the control socket, on the control loop */         /* --local-zone zones (read-only once serving) */
 	atomic_ullong acl_refused;    /* queries from clients --allow does not list */
+	/* Client queries handed to the resolver thread and not answered yet (in
+	 * the inbox or in the engine), in all and per client address bucket:
+	 * bounded here, before the inbox, so that a flood faster than the
+	 * resolver thread cannot grow it (the engine checks the same limits
+	 * only when it takes a query). */
+	size_t nitems;
+	uint16_t *src_items;          /* SRC_BUCKETS counters */
+	atomic_ullong items_refused;
 	uint8_t out[65535];           /* resolver thread's answer buffer */
 } daemon_t;
 
@@ -129,8 +140,14 @@ static void on_netq(void *arg, const dns_netq_result_t *res)
 	pthread_mutex_unlock(&d->mu);
 }
 
+static uint16_t src_bucket(uint32_t src) { return (uint16_t)((src * 0x9E3779B1u) >> 16); }
+
+/* The item is answered or dropped: off the list, its slots free (mutex held). */
 static void item_unlink(daemon_t *d, item_t *it)
 {
+	d->nitems--;
+	if (d->src_items[src_bucket(it->src)])
+		d->src_items[src_bucket(it->src)]--;
 	if (it->prev)
 		it->prev->next = it->next;
 	else
@@ -277,6 +294,59 @@ static uint32_t peer_key(const struct sockaddr *sa)
 	return h ? h : 1;
 }
 
+/* A query the cache cannot answer goes to the resolver thread, unless its
+ * client, or all clients, have as many waiting as they may: SERVFAIL. */
+static void hand_over(daemon_t *d, const dns_net_request_t *req, const dns_msg_t *q,
+                      dns_net_reply_t *out, bool tcp)
+{
+	uint32_t src = peer_key(req->peer);
+	size_t max_all = d->cfg.rc.max_clients ? d->cfg.rc.max_clients : DEF_MAX_OUTSTANDING;
+	unsigned max_src = d->cfg.rc.max_client_queries ? d->cfg.rc.max_client_queries
+	                                                : DEF_MAX_CLIENT_QUERIES;
+	pthread_mutex_lock(&d->mu);
+	bool full = d->nitems >= max_all || d->src_items[src_bucket(src)] >= max_src;
+	if (!full) {
+		d->nitems++;
+		d->src_items[src_bucket(src)]++;
+	}
+	pthread_mutex_unlock(&d->mu);
+	item_t *it = full ? NULL : malloc(sizeof *it + req->len);
+	dns_net_deferred_t *df = it ? dns_net_reply_defer(req) : NULL;
+	if (!df) {
+		if (full) {
+			atomic_fetch_add(&d->items_refused, 1);
+		} else {
+			pthread_mutex_lock(&d->mu);
+			d->nitems--;
+			d->src_items[src_bucket(src)]--;
+			pthread_mutex_unlock(&d->mu);
+		}
+		free(it);
+		out->len = res_write_servfail(q, -1, out->buf, out->cap);
+		return;
+	}
+	memset(it, 0, sizeof *it);
+	it->d = df;
+	it->tcp = tcp;
+	it->src = src;
+	it->len = req->len;
+	memcpy(it->q, req->data, req->len);
+	pthread_mutex_lock(&d->mu);
+	it->next = d->items;
+	if (d->items)
+		d->items->prev = it;
+	d->items = it;
+	if (d->inbox_tail)
+		d->inbox_tail->inext = it;
+	else
+		d->inbox_head = it;
+	d->inbox_tail = it;
+	pthread_mutex_unlock(&d->mu);
+	uint64_t one = 1;
+	if (write(d->efd, &one, sizeof one) < 0)
+		dns_log(DNS_LOG_WARN, "eventfd write failed", NULL);
+}
+
 static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *out)
 {
 	daemon_t *d = ctx;
@@ -336,33 +406,7 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 		if (out->len >= 4)
 			out->buf[3] = (uint8_t)((out->buf[3] & 0xF0) | DNS_RCODE_REFUSED);
 	} else {
-		item_t *it = malloc(sizeof *it + req->len);
-		dns_net_deferred_t *df = it ? dns_net_reply_defer(req) : NULL;
-		if (!df) {
-			free(it);
-			out->len = res_write_servfail(&q, -1, out->buf, out->cap);
-		} else {
-			memset(it, 0, sizeof *it);
-			it->d = df;
-			it->tcp = tcp;
-			it->src = peer_key(req->peer);
-			it->len = req->len;
-			memcpy(it->q, req->data, req->len);
-			pthread_mutex_lock(&d->mu);
-			it->next = d->items;
-			if (d->items)
-				d->items->prev = it;
-			d->items = it;
-			if (d->inbox_tail)
-				d->inbox_tail->inext = it;
-			else
-				d->inbox_head = it;
-			d->inbox_tail = it;
-			pthread_mutex_unlock(&d->mu);
-			uint64_t one = 1;
-			if (write(d->efd, &one, sizeof one) < 0)
-				dns_log(DNS_LOG_WARN, "eventfd write failed", NULL);
-		}
+		hand_over(d, req, &q, out, tcp);
 	}
 	dns_msg_free(&q);
 }
@@ -435,7 +479,7 @@ static void write_metrics(void *ctx, FILE *f)
 	           "dns_resolver_clients_waiting %zu\n"
 	           "# TYPE dns_resolver_signature_verifications_total counter\n"
 	           "dns_resolver_signature_verifications_total %llu\n",
-	        (unsigned long long)st.clients_refused, st.clients,
+	        (unsigned long long)(st.clients_refused + atomic_load(&d->items_refused)), st.clients,
 	        (unsigned long long)st.sig_verifications);
 }
 
@@ -679,7 +723,8 @@ static int setup_engine(daemon_t *d)
 	d->cfg.rc.clock_offset_ms =
 		(int64_t)rt.tv_sec * 1000 + rt.tv_nsec / 1000000 - (int64_t)now_ms();
 	d->e = res_engine_new(&d->cfg.rc);
-	if (!d->e) {
+	d->src_items = calloc(SRC_BUCKETS, sizeof *d->src_items);
+	if (!d->e || !d->src_items) {
 		fprintf(stderr, "dns-resolver: out of memory\n");
 		return 1;
 	}
@@ -737,6 +782,7 @@ static void teardown(daemon_t *d, bool thread)
 		dns_net_deferred_drop(it->d);
 		free(it);
 	}
+	free(d->src_items);
 	dns_netq_free(d->nq);
 	if (d->wake_ev)
 		event_free(d->wake_ev);

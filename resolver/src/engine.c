@@ -761,9 +761,16 @@ res_engine_t *res_engine_new(const res_config_t *cfg)
 	e->cfg.max_rrset_rrs = DEF(e->cfg.max_rrset_rrs, 100);
 	e->cfg.max_rrset_bytes = DEF(e->cfg.max_rrset_bytes, 32768);
 	e->next_tx = cfg->random(cfg->random_ctx) | 1;
-	e->cache = res_cache_new(&e->cfg.cache);
+	/* --cache-size bounds the record cache (7/8) and the key cache (1/8). */
+	size_t total = e->cfg.cache.max_bytes ? e->cfg.cache.max_bytes : 64u << 20;
+	size_t keys_bytes = total / 8;
+	if (keys_bytes < (256u << 10))
+		keys_bytes = total / 2 < (256u << 10) ? total / 2 : 256u << 10;
+	res_cache_config_t cc = e->cfg.cache;
+	cc.max_bytes = total - keys_bytes;
+	e->cache = res_cache_new(&cc);
 	e->infra = res_infra_new(4096);
-	e->keys = res_keys_new(20000);
+	e->keys = res_keys_new(20000, keys_bytes);
 	e->anchors = res_anchors_new();
 	e->aggr = res_aggr_new();
 	e->src_count = calloc(SRC_BUCKETS, sizeof *e->src_count);

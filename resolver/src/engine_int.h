@@ -6,6 +6,7 @@
 #ifndef RESOLVER_ENGINE_INT_H
 #define RESOLVER_ENGINE_INT_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -48,8 +49,16 @@ typedef struct waiter {
 	fetch_t *parent;
 } waiter_t;
 
+/* An IPv4 or IPv6 server address in the room it needs (a fetch keeps
+ * MAX_TRIED of them: sockaddr_storage would be most of a fetch's size). */
+typedef union res_sa {
+	struct sockaddr sa;
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+} res_sa_t;
+
 typedef struct tried {
-	struct sockaddr_storage ss;
+	res_sa_t addr;
 	uint8_t tries;      /* queries sent at this step */
 	bool dead;          /* lame/refused/unreachable: don't retry at this cut */
 } tried_t;

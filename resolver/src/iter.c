@@ -147,7 +147,7 @@ static void gather(res_engine_t *e, fetch_t *f, uint64_t now, gathered_t *g)
 static tried_t *tried_find(fetch_t *f, const struct sockaddr_storage *ss)
 {
 	for (unsigned i = 0; i < f->ntried; i++)
-		if (res_addr_equal((const struct sockaddr *)&f->tried[i].ss, (const struct sockaddr *)ss))
+		if (res_addr_equal(&f->tried[i].addr.sa, (const struct sockaddr *)ss))
 			return &f->tried[i];
 	return NULL;
 }
@@ -278,7 +278,7 @@ static bool send_to(res_engine_t *e, fetch_t *f, uint64_t now, const cand_t *c)
 	if (!t && f->ntried < MAX_TRIED) {
 		t = &f->tried[f->ntried++];
 		memset(t, 0, sizeof *t);
-		t->ss = c->ss;
+		memcpy(&t->addr, &c->ss, c->len <= sizeof t->addr ? c->len : sizeof t->addr);
 	}
 	if (t)
 		t->tries++;

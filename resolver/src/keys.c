@@ -2,9 +2,10 @@
  * keys.c - the key cache and the trust anchors (keys.h), and the engine
  * calls that set anchors (engine.h).
  *
- * The key cache is a hash table bounded by an entry count; when it is
- * full, expired entries go first, then everything (the chain of trust is
- * then simply rebuilt, so this only costs queries).
+ * The key cache is a hash table bounded by an entry count and by bytes
+ * (entries with their DNSKEY or DS data); when it is full, expired entries
+ * go first, then everything (the chain of trust is then simply rebuilt, so
+ * this only costs queries).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,14 +34,32 @@ typedef struct kent {
 struct res_keys {
 	kent_t *tab[KEY_BUCKETS];
 	size_t n, max;
+	size_t bytes, max_bytes;
 };
 
-res_keys_t *res_keys_new(size_t max_entries)
+res_keys_t *res_keys_new(size_t max_entries, size_t max_bytes)
 {
 	res_keys_t *k = calloc(1, sizeof *k);
-	if (k)
+	if (k) {
 		k->max = max_entries ? max_entries : 10000;
+		k->max_bytes = max_bytes ? max_bytes : 8u << 20;
+	}
 	return k;
+}
+
+static size_t kent_bytes(const kent_t *x)
+{
+	return sizeof *x + x->set.size;
+}
+
+/* Unlink and free the entry at @p. */
+static void kent_drop(res_keys_t *k, kent_t **p)
+{
+	kent_t *x = *p;
+	*p = x->next;
+	k->n--;
+	k->bytes -= kent_bytes(x);
+	free(x);
 }
 
 static void drop(res_keys_t *k, uint64_t now, bool all)
@@ -48,10 +67,7 @@ static void drop(res_keys_t *k, uint64_t now, bool all)
 	for (size_t b = 0; b < KEY_BUCKETS; b++)
 		for (kent_t **p = &k->tab[b]; *p;) {
 			if (all || (*p)->expires <= now) {
-				kent_t *x = *p;
-				*p = x->next;
-				free(x);
-				k->n--;
+				kent_drop(k, p);
 			} else {
 				p = &(*p)->next;
 			}
@@ -80,10 +96,7 @@ bool res_keys_get(res_keys_t *k, uint64_t now, const uint8_t *zone, res_kentry_t
 	if (!*p)
 		return false;
 	if ((*p)->expires <= now) {
-		kent_t *x = *p;
-		*p = x->next;
-		free(x);
-		k->n--;
+		kent_drop(k, p);
 		return false;
 	}
 	out->st = (*p)->st;
@@ -97,18 +110,17 @@ dns_err_t res_keys_put(res_keys_t *k, uint64_t now, const uint8_t *zone, res_kst
                        int ede, const char *why, const dns_rrset_t *set, uint32_t ttl_s)
 {
 	kent_t **p = slot(k, zone);
-	if (*p) {
-		kent_t *x = *p;
-		*p = x->next;
-		free(x);
-		k->n--;
-	}
-	if (k->n >= k->max) {
+	if (*p)
+		kent_drop(k, p);
+	size_t size = set ? set->size : 0;
+	size_t need = sizeof(kent_t) + size;
+	if (need > k->max_bytes)
+		return DNS_ELIMIT;
+	if (k->n >= k->max || k->bytes + need > k->max_bytes) {
 		drop(k, now, false);
-		if (k->n >= k->max)
+		if (k->n >= k->max || k->bytes + need > k->max_bytes)
 			drop(k, now, true);
 	}
-	size_t size = set ? set->size : 0;
 	kent_t *x = calloc(1, sizeof *x + size);
 	if (!x)
 		return DNS_ENOMEM;
@@ -126,6 +138,7 @@ dns_err_t res_keys_put(res_keys_t *k, uint64_t now, const uint8_t *zone, res_kst
 	x->next = *b;
 	*b = x;
 	k->n++;
+	k->bytes += kent_bytes(x);
 	return DNS_OK;
 }
 

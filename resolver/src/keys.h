@@ -32,7 +32,8 @@ typedef struct res_kentry {
 
 typedef struct res_keys res_keys_t;
 
-res_keys_t *res_keys_new(size_t max_entries);
+/* At most @max_entries zones and @max_bytes bytes (0: 10000, 8 MiB). */
+res_keys_t *res_keys_new(size_t max_entries, size_t max_bytes);
 void res_keys_free(res_keys_t *k);
 /* A live entry for @zone (now in ms). */
 bool res_keys_get(res_keys_t *k, uint64_t now, const uint8_t *zone, res_kentry_t *out);

@@ -94,6 +94,12 @@ static void test_negative(void **state)
 static void test_lru_bound(void **state)
 {
 	(void)state;
+	res_cache_t *empty = res_cache_new(NULL);
+	res_cache_stats_t st0;
+	res_cache_stats(empty, &st0);
+	assert_int_equal(st0.entries, 0);
+	assert_true(st0.bytes >= 1024 * sizeof(void *));  /* its bucket array counts */
+	res_cache_free(empty);
 	res_cache_config_t cfg = {.max_bytes = 64 * 1024};
 	res_cache_t *c = res_cache_new(&cfg);
 	uint8_t d[6];
@@ -110,6 +116,8 @@ static void test_lru_bound(void **state)
 	res_cache_stats(c, &st);
 	assert_true(st.bytes <= cfg.max_bytes);
 	assert_true(st.evictions > 0);
+	/* the count includes the hash table itself: above what the entries hold */
+	assert_true(st.bytes > st.entries * (sizeof(void *) * 4 + 6));
 	assert_false(res_cache_get(c, 0, name("h1.example."), DNS_TYPE_A, &hit));
 	assert_true(res_cache_get(c, 0, name("h4999.example."), DNS_TYPE_A, &hit));
 	res_cache_free(c);
