@@ -504,7 +504,7 @@ static const char usage[] =
 	"                         starts from (default: IANA's root KSKs)\n"
 	"  --insecure ZONE        negative trust anchor: ZONE and below are not validated\n"
 	"  --no-dnssec            no validation at all (answers never carry AD)\n"
-	"  --cache-size BYTES     record cache bound, K/M/G suffixes (default 64M)\n"
+	"  --cache-size BYTES     bound on the record and key caches, K/M/G suffixes (default 64M)\n"
 	"  --max-ttl S            cap on cached TTLs (default 86400)\n"
 	"  --min-ttl S            floor on cached TTLs (default 0)\n"
 	"  --serve-stale S        answer with data expired up to S seconds ago when no server\n"
