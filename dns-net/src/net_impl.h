@@ -12,9 +12,18 @@
 #include <event2/bufferevent.h>
 
 #include "dns/net.h"
+#include "tcp_guard.h"
 
-/* Per-client TCP connection counters: striped by a seeded hash of the IP. */
-#define NET_CLIENT_BUCKETS 16384
+/* Per-prefix TCP connection counters: striped by a seeded hash of the
+ * client's prefix (two prefixes may share a bucket: rarely, and then they
+ * share its limit). */
+#define NET_CLIENT_BUCKETS 65536
+
+/* Per-worker counters (dns_net_stats_t); one writer each: the worker. */
+enum net_stat {
+	NET_ST_ACCEPTED, NET_ST_OPEN, NET_ST_IDLE, NET_ST_DEADLINE, NET_ST_EVICTED,
+	NET_ST_PREFIX, NET_ST_FULL, NET_ST_FDS, NET_ST_ACCEPT_ERR, NET_ST_COUNT,
+};
 
 /* A loop that other threads can wake: an eventfd plus a locked queue. */
 typedef enum mail_kind {
@@ -95,12 +104,18 @@ struct net_worker {
 	uint8_t *tcpbuf;         /* 2 + DNS_NET_MSG_MAX: prefix + reply */
 	dns_net_conn_t *conns;   /* open connections (list) */
 	unsigned nconns;
+	net_guard_t guard;       /* idle and partial connections, in expiry order */
+	struct event *guard_ev;  /* fires when the first of them runs out */
+	uint64_t guard_at;       /* when guard_ev fires (UINT64_MAX: not armed) */
+	char pad0_[64];
+	atomic_uint_fast64_t stats[NET_ST_COUNT];
 	char pad_[64];           /* keep `online` off the neighbours' cache lines */
 	atomic_uint_fast64_t online;  /* 0: quiescent, else epoch */
 	char pad2_[64];
 };
 
 struct dns_net_conn {
+	net_guard_link_t guard;  /* first: tcp.c finds the connection from it */
 	atomic_uint refs;
 	atomic_bool open;
 	net_worker_t *w;
@@ -110,6 +125,7 @@ struct dns_net_conn {
 	socklen_t peer_len, local_len;
 	unsigned bucket;
 	bool eof, blocked, kept;
+	bool fresh;              /* a message was taken since the last tracking */
 	unsigned deferred;       /* deferred replies not yet sent or dropped */
 	dns_net_stream_t stream;
 	bool streaming;
@@ -138,9 +154,10 @@ struct dns_net_server {
 	atomic_uint_fast64_t epoch;
 	pthread_mutex_t retired_lock;
 	dns_net_snap_t *retired;
-	/* TCP per-client limit */
+	/* TCP per-prefix limit */
 	uint64_t hash_seed;
 	atomic_uint *client_conns;
+	int fd_ceiling;          /* accepted descriptors at or above: reserve reached */
 };
 
 /* snapshot.c */
@@ -163,6 +180,7 @@ void net_udp_readable(evutil_socket_t fd, short what, void *arg);
 /* tcp.c */
 void net_tcp_acceptable(evutil_socket_t fd, short what, void *arg);
 void net_tcp_retry(evutil_socket_t fd, short what, void *arg);
+void net_tcp_guard_fire(evutil_socket_t fd, short what, void *arg);
 void net_conn_deliver(net_worker_t *w, mail_t *m);
 void net_conn_close_all(net_worker_t *w);
 void net_conn_unref(dns_net_conn_t *c);

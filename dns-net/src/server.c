@@ -150,8 +150,16 @@ dns_err_t dns_net_server_new(const dns_net_config_t *cfg, dns_net_server_t **out
 		c->tcp_idle_ms = 10000;
 	if (c->tcp_max_conns == 0)
 		c->tcp_max_conns = 1024;
-	if (c->tcp_max_per_client == 0)
-		c->tcp_max_per_client = 32;
+	if (c->tcp_msg_ms == 0)
+		c->tcp_msg_ms = 3000;
+	if (c->tcp_max_per_prefix == 0)
+		c->tcp_max_per_prefix = 32;
+	if (c->tcp_prefix_v4 == 0 || c->tcp_prefix_v4 > 32)
+		c->tcp_prefix_v4 = c->tcp_prefix_v4 ? 32 : 24;
+	if (c->tcp_prefix_v6 == 0 || c->tcp_prefix_v6 > 128)
+		c->tcp_prefix_v6 = c->tcp_prefix_v6 ? 128 : 56;
+	if (c->fd_reserve == 0)
+		c->fd_reserve = 128;
 	if (c->tcp_max_queue == 0)
 		c->tcp_max_queue = 256 * 1024;
 	if (c->udp_batch == 0)
@@ -200,6 +208,21 @@ struct event_base *dns_net_control_base(dns_net_server_t *srv)
 unsigned dns_net_workers(const dns_net_server_t *srv)
 {
 	return srv->nworkers;
+}
+
+void dns_net_stats(const dns_net_server_t *srv, dns_net_stats_t *out)
+{
+	uint64_t sum[NET_ST_COUNT] = { 0 };
+	for (unsigned i = 0; i < srv->nworkers; i++)
+		for (int k = 0; k < NET_ST_COUNT; k++)
+			sum[k] += atomic_load_explicit(&srv->workers[i].stats[k], memory_order_relaxed);
+	*out = (dns_net_stats_t){
+		.tcp_accepted = sum[NET_ST_ACCEPTED], .tcp_open = sum[NET_ST_OPEN],
+		.tcp_closed_idle = sum[NET_ST_IDLE], .tcp_closed_deadline = sum[NET_ST_DEADLINE],
+		.tcp_evicted = sum[NET_ST_EVICTED], .tcp_refused_prefix = sum[NET_ST_PREFIX],
+		.tcp_refused_full = sum[NET_ST_FULL], .tcp_refused_fds = sum[NET_ST_FDS],
+		.tcp_accept_errors = sum[NET_ST_ACCEPT_ERR],
+	};
 }
 
 const dns_net_addr_t *dns_net_bound_addr(const dns_net_server_t *srv, size_t i)

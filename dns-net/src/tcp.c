@@ -1,7 +1,8 @@
 /*
- * tcp.c - DNS over TCP (RFC 7766): accept with per-worker and per-client
- * limits, 2-byte length framing, pipelined queries answered in order,
- * response streams paced by the output queue, idle timeouts, and
+ * tcp.c - DNS over TCP (RFC 7766): accept with per-worker and per-prefix
+ * limits and eviction, 2-byte length framing, pipelined queries answered
+ * in order, response streams paced by the output queue, idle timeouts and
+ * message deadlines (the policy is tcp_guard.c, applied here), and
  * server-initiated messages on kept connections.
  *
  * Buffering is bounded: a connection whose output queue reaches
@@ -14,6 +15,7 @@
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -22,25 +24,30 @@
 
 static void conn_service(dns_net_conn_t *c);
 
-static unsigned client_bucket(const dns_net_server_t *srv, const struct sockaddr *sa)
+static uint64_t now_ms(void)
 {
-	const uint8_t *p;
-	size_t n;
-	if (sa->sa_family == AF_INET6) {
-		p = (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
-		n = 16;
-	} else {
-		p = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
-		n = 4;
-	}
-	/* FNV-1a from a random seed, then a final mix: peers cannot aim at a bucket */
-	uint64_t h = srv->hash_seed;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return (unsigned)(h % NET_CLIENT_BUCKETS);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* One writer per counter (the worker): no read-modify-write needed. */
+static void stat_add(net_worker_t *w, enum net_stat k, int64_t d)
+{
+	uint64_t v = atomic_load_explicit(&w->stats[k], memory_order_relaxed);
+	atomic_store_explicit(&w->stats[k], v + (uint64_t)d, memory_order_relaxed);
+}
+
+/* Make the guard timer fire by the time the first tracked connection runs out. */
+static void guard_arm(net_worker_t *w, uint64_t now)
+{
+	uint64_t next = net_guard_next(&w->guard);
+	if (next == UINT64_MAX || next >= w->guard_at)
+		return;   /* nothing tracked, or the timer fires early enough already */
+	uint64_t ms = next > now ? next - now : 0;
+	struct timeval tv = { .tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000 };
+	w->guard_at = next;
+	evtimer_add(w->guard_ev, &tv);
 }
 
 void net_conn_unref(dns_net_conn_t *c)
@@ -72,6 +79,8 @@ static void conn_close(dns_net_conn_t *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	w->nconns--;
+	stat_add(w, NET_ST_OPEN, -1);
+	net_guard_set(&w->guard, &c->guard, NET_GUARD_OFF, 0, false);
 	atomic_fetch_sub(&w->srv->client_conns[c->bucket], 1);
 	stream_end(c);
 	bufferevent_free(c->bev);   /* closes the socket; safe inside its callbacks */
@@ -168,6 +177,7 @@ static bool conn_queries(dns_net_conn_t *c)
 		                          .transport_ = DNS_NET_TCP };
 		srv->cfg.handler(srv->cfg.handler_ctx, &req, &reply);
 		evbuffer_drain(in, 2 + mlen);
+		c->fresh = true;
 		if (reply.len > 0 && reply.len <= DNS_NET_MSG_MAX)
 			conn_add(c, reply.len);
 		if (reply.stream_.next != NULL) {
@@ -196,6 +206,42 @@ static void conn_reading(dns_net_conn_t *c)
 		bufferevent_disable(c->bev, EV_READ);
 }
 
+/*
+ * Track the connection by what is pending now: nothing (idle), part of a
+ * message (partial), or work on our side, a kept connection or a peer that
+ * finished sending (untracked: see tcp_guard.h).
+ */
+static void conn_track(dns_net_conn_t *c)
+{
+	net_worker_t *w = c->w;
+	net_guard_state_t st = NET_GUARD_OFF;
+	if (!c->kept && !c->streaming && c->deferred == 0 && !c->eof &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		st = evbuffer_get_length(bufferevent_get_input(c->bev)) > 0 ? NET_GUARD_PARTIAL
+		                                                             : NET_GUARD_IDLE;
+	bool fresh = c->fresh;
+	c->fresh = false;
+	if (st == NET_GUARD_OFF && c->guard.state == NET_GUARD_OFF)
+		return;
+	uint64_t now = now_ms();
+	net_guard_set(&w->guard, &c->guard, st, now, fresh);
+	guard_arm(w, now);
+}
+
+/* Close the connections whose idle time or message deadline ran out. */
+void net_tcp_guard_fire(evutil_socket_t fd, short what, void *arg)
+{
+	net_worker_t *w = arg;
+	uint64_t now = now_ms();
+	net_guard_link_t *l;
+	w->guard_at = UINT64_MAX;
+	while ((l = net_guard_expired(&w->guard, now)) != NULL) {
+		stat_add(w, l->state == NET_GUARD_PARTIAL ? NET_ST_DEADLINE : NET_ST_IDLE, 1);
+		conn_close((dns_net_conn_t *)(void *)l);   /* the link is its first member */
+	}
+	guard_arm(w, now);
+}
+
 static void conn_service(dns_net_conn_t *c)
 {
 	for (;;) {
@@ -212,11 +258,13 @@ static void conn_service(dns_net_conn_t *c)
 	if (c->eof && !c->streaming && c->deferred == 0) {
 		/* the peer is done sending: close once everything is written */
 		struct evbuffer *out = bufferevent_get_output(c->bev);
-		if (evbuffer_get_length(out) == 0)
+		if (evbuffer_get_length(out) == 0) {
 			conn_close(c);
-		else
-			bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+			return;
+		}
+		bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	}
+	conn_track(c);
 }
 
 static void conn_read_cb(struct bufferevent *bev, void *arg)
@@ -237,23 +285,48 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		conn_service(c);
 		return;
 	}
-	conn_close(c);   /* error, idle timeout, or a peer that stopped reading */
+	conn_close(c);   /* error, or a peer that stopped reading (write timeout) */
+}
+
+/*
+ * Room for a newcomer on @fd: false (and @fd closed) when its prefix has
+ * its share, or when the table is full or descriptors run short and no
+ * connection may be evicted for it.
+ */
+static bool conn_admit(net_worker_t *w, int fd, unsigned bucket)
+{
+	dns_net_server_t *srv = w->srv;
+	if (atomic_fetch_add(&srv->client_conns[bucket], 1) >= srv->cfg.tcp_max_per_prefix) {
+		atomic_fetch_sub(&srv->client_conns[bucket], 1);
+		stat_add(w, NET_ST_PREFIX, 1);
+		close(fd);
+		return false;
+	}
+	bool short_of_fds = fd >= srv->fd_ceiling;
+	if (!short_of_fds && w->nconns < srv->cfg.tcp_max_conns)
+		return true;
+	net_guard_link_t *victim = net_guard_victim(&w->guard);
+	if (victim == NULL) {
+		/* every slot busy on our side: refuse at once rather than hang */
+		atomic_fetch_sub(&srv->client_conns[bucket], 1);
+		stat_add(w, short_of_fds ? NET_ST_FDS : NET_ST_FULL, 1);
+		close(fd);
+		return false;
+	}
+	stat_add(w, NET_ST_EVICTED, 1);
+	conn_close((dns_net_conn_t *)(void *)victim);
+	return true;
 }
 
 static void conn_accept(net_worker_t *w, int fd, const struct sockaddr_storage *peer,
                         socklen_t plen)
 {
 	dns_net_server_t *srv = w->srv;
-	if (w->nconns >= srv->cfg.tcp_max_conns) {
-		close(fd);   /* over the limit: refuse at once rather than hang */
+	unsigned bucket = net_prefix_bucket(srv->hash_seed, (const struct sockaddr *)peer,
+	                                    srv->cfg.tcp_prefix_v4, srv->cfg.tcp_prefix_v6,
+	                                    NET_CLIENT_BUCKETS);
+	if (!conn_admit(w, fd, bucket))
 		return;
-	}
-	unsigned bucket = client_bucket(srv, (const struct sockaddr *)peer);
-	if (atomic_fetch_add(&srv->client_conns[bucket], 1) >= srv->cfg.tcp_max_per_client) {
-		atomic_fetch_sub(&srv->client_conns[bucket], 1);
-		close(fd);
-		return;
-	}
 	dns_net_conn_t *c = calloc(1, sizeof(*c));
 	struct bufferevent *bev = NULL;
 	if (c != NULL)
@@ -266,6 +339,7 @@ static void conn_accept(net_worker_t *w, int fd, const struct sockaddr_storage *
 	}
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	net_guard_link_init(&c->guard);
 	atomic_init(&c->refs, 1);
 	atomic_init(&c->open, true);
 	c->w = w;
@@ -281,14 +355,18 @@ static void conn_accept(net_worker_t *w, int fd, const struct sockaddr_storage *
 		w->conns->prev = c;
 	w->conns = c;
 	w->nconns++;
+	stat_add(w, NET_ST_ACCEPTED, 1);
+	stat_add(w, NET_ST_OPEN, 1);
 
+	/* reading is timed by the guard (idle, message deadline); writing here */
 	uint32_t ms = srv->cfg.tcp_idle_ms;
 	struct timeval idle = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
 	bufferevent_setcb(bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
 	bufferevent_setwatermark(bev, EV_WRITE, srv->cfg.tcp_max_queue / 2, 0);
 	bufferevent_setwatermark(bev, EV_READ, 0, 2 * (2 + DNS_NET_MSG_MAX));
-	bufferevent_set_timeouts(bev, &idle, &idle);
+	bufferevent_set_timeouts(bev, NULL, &idle);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	conn_track(c);
 }
 
 void net_tcp_acceptable(evutil_socket_t fd, short what, void *arg)
@@ -307,6 +385,7 @@ void net_tcp_acceptable(evutil_socket_t fd, short what, void *arg)
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
 			/* out of descriptors: pause accepting instead of spinning */
 			struct timeval tv = { 0, 100000 };
+			stat_add(l->w, NET_ST_ACCEPT_ERR, 1);
 			event_del(l->ev);
 			evtimer_add(l->retry, &tv);
 		}
@@ -350,6 +429,9 @@ void net_conn_deferred_done(dns_net_conn_t *c, const uint8_t *msg, size_t len)
 	}
 	if (c->eof)
 		conn_service(c);   /* the peer is done: close once everything is out */
+	else
+		conn_track(c);     /* idle again if that was all (the write callback
+		                      does it once a reply is written) */
 }
 
 dns_net_conn_t *dns_net_conn_keep(const dns_net_request_t *req, uint32_t idle_ms,
@@ -358,12 +440,14 @@ dns_net_conn_t *dns_net_conn_keep(const dns_net_request_t *req, uint32_t idle_ms
 	dns_net_conn_t *c = req != NULL ? req->conn : NULL;
 	if (c == NULL || c->kept || !atomic_load(&c->open))
 		return NULL;
-	c->kept = true;
+	c->kept = true;   /* untracked by the guard from now on: see net.h */
 	c->closed = closed;
 	c->closed_arg = arg;
+	if (idle_ms == 0)
+		idle_ms = c->w->srv->cfg.tcp_idle_ms;
 	if (idle_ms == UINT32_MAX) {
 		bufferevent_set_timeouts(c->bev, NULL, NULL);
-	} else if (idle_ms != 0) {
+	} else {
 		struct timeval idle = { .tv_sec = idle_ms / 1000, .tv_usec = (idle_ms % 1000) * 1000 };
 		bufferevent_set_timeouts(c->bev, &idle, &idle);
 	}

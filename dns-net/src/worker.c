@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "net_impl.h"
@@ -151,6 +152,11 @@ static int worker_init(net_worker_t *w)
 	w->tcpbuf = malloc(2 + DNS_NET_MSG_MAX);
 	if (w->udp == NULL || w->tcp == NULL || w->tcpbuf == NULL || net_udp_batch_new(w) != 0)
 		return -1;
+	net_guard_init(&w->guard, w->srv->cfg.tcp_idle_ms, w->srv->cfg.tcp_msg_ms);
+	w->guard_at = UINT64_MAX;
+	w->guard_ev = evtimer_new(w->loop.base, net_tcp_guard_fire, w);
+	if (w->guard_ev == NULL)
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		w->udp[i].fd = -1;
 		w->tcp[i].fd = -1;
@@ -209,6 +215,9 @@ static void worker_fini(net_worker_t *w)
 		if (w->tcp[i].fd >= 0)
 			close(w->tcp[i].fd);
 	}
+	if (w->guard_ev != NULL)
+		event_free(w->guard_ev);
+	w->guard_ev = NULL;
 	free(w->udp);
 	free(w->tcp);
 	free(w->tcpbuf);
@@ -257,6 +266,10 @@ dns_err_t dns_net_start(dns_net_server_t *srv, char *err, size_t errlen)
 	if (srv->started)
 		return DNS_EINVAL;
 	signal(SIGPIPE, SIG_IGN);   /* a peer that resets must not kill the server */
+	struct rlimit nofile;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) != 0 || nofile.rlim_cur == RLIM_INFINITY)
+		nofile.rlim_cur = INT32_MAX;
+	srv->fd_ceiling = net_fd_ceiling(nofile.rlim_cur, srv->cfg.fd_reserve);
 	for (unsigned k = 0; k < srv->nworkers; k++)
 		if (worker_init(&srv->workers[k]) != 0) {
 			if (err != NULL && errlen > 0)

@@ -147,9 +147,15 @@ typedef struct dns_net_config {
 	const dns_net_addr_t *listen;  /* each gets UDP and TCP on every worker */
 	size_t nlisten;
 	unsigned workers;              /* 0: one per online CPU */
-	uint32_t tcp_idle_ms;          /* 0: 10000; idle or stalled connections close */
+	/* TCP under abuse (slowloris, connection floods): see "TCP limits" below. */
+	uint32_t tcp_idle_ms;          /* 0: 10000; nothing pending this long: close */
+	uint32_t tcp_msg_ms;           /* 0: 3000; a message not whole this long after
+	                                  its first byte: close */
 	unsigned tcp_max_conns;        /* per worker; 0: 1024 */
-	unsigned tcp_max_per_client;   /* per client IP over all workers; 0: 32 */
+	unsigned tcp_max_per_prefix;   /* per client prefix over all workers; 0: 32 */
+	unsigned tcp_prefix_v4;        /* client prefix length, IPv4; 0: 24 */
+	unsigned tcp_prefix_v6;        /* client prefix length, IPv6; 0: 56 */
+	unsigned fd_reserve;           /* descriptors kept from TCP clients; 0: 128 */
 	size_t tcp_max_queue;          /* output bytes per connection before it stops
 	                                  reading queries; 0: 256 KiB */
 	unsigned udp_batch;            /* datagrams per recvmmsg; 0: 64 (max 256) */
@@ -164,6 +170,42 @@ typedef struct dns_net_config {
 	dns_net_fn on_sighup;          /* on the control loop; may be NULL */
 	void *sighup_arg;
 } dns_net_config_t;
+
+/*
+ * TCP limits.  A connection is idle while nothing is pending: no partial
+ * message in, no answer being written, no stream, no deferred reply; it
+ * closes after tcp_idle_ms idle.  Once the first byte of a message has
+ * arrived, the whole message must be in within tcp_msg_ms, however the
+ * bytes trickle (so one byte every few seconds cannot hold a slot).  A
+ * client prefix (/24, /56 by default) holds at most tcp_max_per_prefix
+ * connections; more are closed at accept.  When a worker's table is full
+ * (tcp_max_conns), or an accepted descriptor falls within the last
+ * fd_reserve of RLIMIT_NOFILE (read at dns_net_start; at most half is
+ * reserved), the idle or partial connection nearest its timeout is closed
+ * to make room for the newcomer; only when there is none (every one busy
+ * on our side, or kept) is the newcomer closed at once.  Connections with
+ * work in progress (an answer being written, a transfer, a deferred
+ * reply) are never closed for idleness or evicted: a peer that stops
+ * reading is closed after tcp_idle_ms without progress.  Kept connections
+ * (dns_net_conn_keep) are outside all this: the keeper authenticated and
+ * bounds them; they have the keeper's idle timeout and are never evicted.
+ * Accept errors (EMFILE, ENFILE) pause accepting for 100 ms.
+ */
+
+/* Counters since start, summed over the workers (any thread, relaxed). */
+typedef struct dns_net_stats {
+	uint64_t tcp_accepted;         /* connections taken in */
+	uint64_t tcp_open;             /* open now */
+	uint64_t tcp_closed_idle;      /* nothing pending for tcp_idle_ms */
+	uint64_t tcp_closed_deadline;  /* a message not whole within tcp_msg_ms */
+	uint64_t tcp_evicted;          /* closed to make room for a newcomer */
+	uint64_t tcp_refused_prefix;   /* newcomers over tcp_max_per_prefix */
+	uint64_t tcp_refused_full;     /* newcomers to a full table with none to evict */
+	uint64_t tcp_refused_fds;      /* newcomers within fd_reserve with none to evict */
+	uint64_t tcp_accept_errors;    /* accept() failures (EMFILE, ENFILE, ENOMEM) */
+} dns_net_stats_t;
+
+void dns_net_stats(const dns_net_server_t *srv, dns_net_stats_t *out);
 
 /*
  * Create a server (nothing is bound yet).  The config is copied (the
