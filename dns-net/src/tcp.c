@@ -288,6 +288,14 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	conn_close(c);   /* error, or a peer that stopped reading (write timeout) */
 }
 
+/* How many connections the prefix of a tracked connection holds. */
+static unsigned prefix_weight(void *ctx, const net_guard_link_t *l)
+{
+	const dns_net_server_t *srv = ctx;
+	const dns_net_conn_t *c = (const dns_net_conn_t *)(const void *)l;
+	return atomic_load_explicit(&srv->client_conns[c->bucket], memory_order_relaxed);
+}
+
 /*
  * Room for a newcomer on @fd: false (and @fd closed) when its prefix has
  * its share, or when the table is full or descriptors run short and no
@@ -305,7 +313,7 @@ static bool conn_admit(net_worker_t *w, int fd, unsigned bucket)
 	bool short_of_fds = fd >= srv->fd_ceiling;
 	if (!short_of_fds && w->nconns < srv->cfg.tcp_max_conns)
 		return true;
-	net_guard_link_t *victim = net_guard_victim(&w->guard);
+	net_guard_link_t *victim = net_guard_victim(&w->guard, prefix_weight, srv);
 	if (victim == NULL) {
 		/* every slot busy on our side: refuse at once rather than hang */
 		atomic_fetch_sub(&srv->client_conns[bucket], 1);

@@ -92,9 +92,31 @@ net_guard_link_t *net_guard_expired(const net_guard_t *g, uint64_t now)
 	return l && net_guard_expiry(g, l) <= now ? l : NULL;
 }
 
-net_guard_link_t *net_guard_victim(const net_guard_t *g)
+net_guard_link_t *net_guard_victim(const net_guard_t *g, net_guard_weight_fn weight, void *ctx)
 {
-	return first(g);
+	/* walk both lists merged in expiry order */
+	const net_guard_link_t *i = g->idle.next, *p = g->partial.next;
+	net_guard_link_t *best = NULL;
+	unsigned best_w = 0;
+	for (int k = 0; k < NET_GUARD_SAMPLE; k++) {
+		bool have_i = i != &g->idle, have_p = p != &g->partial;
+		if (!have_i && !have_p)
+			break;
+		const net_guard_link_t *l;
+		if (have_p && (!have_i || net_guard_expiry(g, p) <= net_guard_expiry(g, i))) {
+			l = p;
+			p = p->next;
+		} else {
+			l = i;
+			i = i->next;
+		}
+		unsigned w = weight ? weight(ctx, l) : 0;
+		if (!best || w > best_w) {
+			best = (net_guard_link_t *)l;
+			best_w = w;
+		}
+	}
+	return best;
 }
 
 /* Keep the first @bits bits of @in (n bytes) in @out, zero the rest. */

@@ -18,9 +18,9 @@
  * idleness here nor chosen for eviction.  The write timeout covers a peer
  * that stops reading; the keeper bounds its kept connections.
  *
- * When the worker's table is full (or descriptors run short), the
- * connection nearest its own timeout is closed to make room: the head of
- * one of the two lists, whichever runs out first.
+ * When the worker's table is full (or descriptors run short), one of the
+ * connections nearest their timeouts is closed to make room, preferring
+ * the most crowded client prefix (net_guard_victim).
  */
 #ifndef DNS_NET_TCP_GUARD_H
 #define DNS_NET_TCP_GUARD_H
@@ -66,10 +66,17 @@ uint64_t net_guard_next(const net_guard_t *g);
 /* A connection whose time ran out at @now, or NULL. */
 net_guard_link_t *net_guard_expired(const net_guard_t *g, uint64_t now);
 
-/* The connection to close for a newcomer when the table is full: the one
- * that runs out first (it would be closed soonest anyway), or NULL when
- * none may go. */
-net_guard_link_t *net_guard_victim(const net_guard_t *g);
+/*
+ * The connection to close for a newcomer when the table is full, or NULL
+ * when none may go: among the NET_GUARD_SAMPLE that run out first, the
+ * one whose client prefix holds the most connections (@weight, may be
+ * NULL), the first to run out on a tie.  A flood of connections from a
+ * few prefixes then makes room from its own, not from the lone client
+ * whose query is on its way.
+ */
+#define NET_GUARD_SAMPLE 8
+typedef unsigned (*net_guard_weight_fn)(void *ctx, const net_guard_link_t *l);
+net_guard_link_t *net_guard_victim(const net_guard_t *g, net_guard_weight_fn weight, void *ctx);
 
 /*
  * The per-client counter bucket of @sa: its address cut to @v4_bits

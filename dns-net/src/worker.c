@@ -261,15 +261,20 @@ static void shutdown_workers(dns_net_server_t *srv)
 	srv->started = false;
 }
 
+int dns_net_fd_ceiling(unsigned reserve)
+{
+	struct rlimit nofile;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) != 0 || nofile.rlim_cur == RLIM_INFINITY)
+		nofile.rlim_cur = INT32_MAX;
+	return net_fd_ceiling(nofile.rlim_cur, reserve);
+}
+
 dns_err_t dns_net_start(dns_net_server_t *srv, char *err, size_t errlen)
 {
 	if (srv->started)
 		return DNS_EINVAL;
 	signal(SIGPIPE, SIG_IGN);   /* a peer that resets must not kill the server */
-	struct rlimit nofile;
-	if (getrlimit(RLIMIT_NOFILE, &nofile) != 0 || nofile.rlim_cur == RLIM_INFINITY)
-		nofile.rlim_cur = INT32_MAX;
-	srv->fd_ceiling = net_fd_ceiling(nofile.rlim_cur, srv->cfg.fd_reserve);
+	srv->fd_ceiling = dns_net_fd_ceiling(srv->cfg.fd_reserve);
 	for (unsigned k = 0; k < srv->nworkers; k++)
 		if (worker_init(&srv->workers[k]) != 0) {
 			if (err != NULL && errlen > 0)

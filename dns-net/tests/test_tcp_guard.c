@@ -29,7 +29,7 @@ static void test_idle_and_partial(void **state)
 	net_guard_link_init(&a);
 	net_guard_link_init(&b);
 	assert_int_equal(net_guard_next(&g), UINT64_MAX);
-	assert_null(net_guard_victim(&g));
+	assert_null(net_guard_victim(&g, NULL, NULL));
 
 	net_guard_set(&g, &a, NET_GUARD_IDLE, 1000, false);
 	assert_int_equal(net_guard_next(&g), 1000 + IDLE);
@@ -42,7 +42,7 @@ static void test_idle_and_partial(void **state)
 	/* a partial message started later runs out first: its deadline is shorter */
 	net_guard_set(&g, &b, NET_GUARD_PARTIAL, 2000, false);
 	assert_int_equal(net_guard_next(&g), 2000 + MSG);
-	assert_ptr_equal(net_guard_victim(&g), &b);
+	assert_ptr_equal(net_guard_victim(&g, NULL, NULL), &b);
 	assert_ptr_equal(net_guard_expired(&g, 2000 + MSG), &b);
 
 	/* more bytes of the same message: the deadline stays where it was */
@@ -56,9 +56,9 @@ static void test_idle_and_partial(void **state)
 	/* busy on our side: untracked, never expired nor evicted */
 	net_guard_set(&g, &b, NET_GUARD_OFF, 4600, false);
 	assert_int_equal(net_guard_expiry(&g, &b), UINT64_MAX);
-	assert_ptr_equal(net_guard_victim(&g), &a);
+	assert_ptr_equal(net_guard_victim(&g, NULL, NULL), &a);
 	net_guard_set(&g, &a, NET_GUARD_OFF, 4600, false);
-	assert_null(net_guard_victim(&g));
+	assert_null(net_guard_victim(&g, NULL, NULL));
 	assert_null(net_guard_expired(&g, UINT64_MAX - 1));
 
 	/* idle again after the answer went out: the clock starts anew */
@@ -84,7 +84,7 @@ static void test_order_and_victims(void **state)
 	 * (3 s deadline), then the idle ones, oldest first */
 	uint64_t last = 0;
 	for (int k = 0; k < N; k++) {
-		net_guard_link_t *v = net_guard_victim(&g);
+		net_guard_link_t *v = net_guard_victim(&g, NULL, NULL);
 		assert_non_null(v);
 		uint64_t e = net_guard_expiry(&g, v);
 		assert_true(e >= last);
@@ -93,7 +93,7 @@ static void test_order_and_victims(void **state)
 		assert_int_equal(idx % 2, k < N / 2 ? 1 : 0);
 		net_guard_set(&g, v, NET_GUARD_OFF, 0, false);
 	}
-	assert_null(net_guard_victim(&g));
+	assert_null(net_guard_victim(&g, NULL, NULL));
 
 	/* a slowloris peer: one byte every 500 ms never moves its deadline */
 	net_guard_link_t s;
@@ -105,6 +105,48 @@ static void test_order_and_victims(void **state)
 		net_guard_set(&g, &s, NET_GUARD_PARTIAL, t, false);
 	}
 	assert_int_equal(t, 100000 + MSG);
+}
+
+/* Weight: the prefix count, stored per link by the test. */
+static unsigned weights[16];
+static net_guard_link_t wl[16];
+
+static unsigned weight_of(void *ctx, const net_guard_link_t *l)
+{
+	(void)ctx;
+	if ((uintptr_t)l < (uintptr_t)wl || (uintptr_t)l >= (uintptr_t)(wl + 16))
+		return 1;   /* a link of the test's own */
+	return weights[l - wl];
+}
+
+static void test_victim_prefers_crowded_prefix(void **state)
+{
+	(void)state;
+	net_guard_t g;
+	net_guard_init(&g, IDLE, MSG);
+	/* wl[0] is a lone client (its prefix holds 1), the nearest its
+	 * timeout; wl[1..15] come from a prefix that holds 15 */
+	for (int i = 0; i < 16; i++) {
+		net_guard_link_init(&wl[i]);
+		weights[i] = i == 0 ? 1 : 15;
+		net_guard_set(&g, &wl[i], NET_GUARD_IDLE, 1000 + (uint64_t)i, false);
+	}
+	assert_ptr_equal(net_guard_victim(&g, weight_of, NULL), &wl[1]);
+	/* without weights: the first to run out */
+	assert_ptr_equal(net_guard_victim(&g, NULL, NULL), &wl[0]);
+	/* only the NET_GUARD_SAMPLE nearest are looked at */
+	weights[NET_GUARD_SAMPLE + 2] = 1000;
+	assert_ptr_equal(net_guard_victim(&g, weight_of, NULL), &wl[1]);
+	weights[NET_GUARD_SAMPLE - 1] = 1000;
+	assert_ptr_equal(net_guard_victim(&g, weight_of, NULL), &wl[NET_GUARD_SAMPLE - 1]);
+	/* partial and idle are merged in expiry order: a partial message due
+	 * before every idle one is in the sample */
+	net_guard_link_t p;
+	net_guard_link_init(&p);
+	net_guard_set(&g, &p, NET_GUARD_PARTIAL, 5000, false);   /* due 8000 < 11000 */
+	for (int i = 0; i < 16; i++)
+		weights[i] = 1;
+	assert_ptr_equal(net_guard_victim(&g, weight_of, NULL), &p);
 }
 
 static struct sockaddr_storage v4(const char *text)
@@ -192,6 +234,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_idle_and_partial),
 		cmocka_unit_test(test_order_and_victims),
+		cmocka_unit_test(test_victim_prefers_crowded_prefix),
 		cmocka_unit_test(test_prefix_bucket),
 		cmocka_unit_test(test_fd_ceiling),
 	};

@@ -49,6 +49,10 @@ DNS_GUARD_USAGE
 "  --help                   show this help and exit\n"
 "  --version                show the version and exit\n"
 "\n"
+"Limits under abuse (README: \"Holding under abuse\"):\n", out);
+	fputs(dns_daemon_limits_usage, out);
+	fputs(
+"\n"
 "Signals: SIGHUP fetches and reloads; SIGTERM and SIGINT stop cleanly.\n"
 "Control: dns-ctl --state-dir STATE-DIR status|zones|reload|notify ZONE|stop.\n"
 "Reload on NOTIFY needs a TSIG key with notify (or higher) authority.\n"
@@ -63,7 +67,7 @@ DNS_GUARD_USAGE
 enum {
 	OPT_REMOTE = 256, OPT_STATE, OPT_LISTEN, OPT_WORKERS, OPT_AXFR, OPT_POLL, OPT_NOTIFY,
 	OPT_METRICS, OPT_SSH_KEY, OPT_SSH_PUB, OPT_KNOWN, OPT_NSID, OPT_LOGLEVEL, OPT_HELP,
-	OPT_VERSION, OPT_CONTROL,
+	OPT_VERSION, OPT_CONTROL, OPT_LIMIT,
 };
 
 static const struct option long_opts[] = {
@@ -84,6 +88,14 @@ static const struct option long_opts[] = {
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	DNS_GUARD_LONG_OPTIONS,
+	{ "tcp-idle-ms", required_argument, NULL, OPT_LIMIT },
+	{ "tcp-message-ms", required_argument, NULL, OPT_LIMIT },
+	{ "tcp-max-conns", required_argument, NULL, OPT_LIMIT },
+	{ "tcp-max-per-prefix", required_argument, NULL, OPT_LIMIT },
+	{ "tcp-prefix-v4", required_argument, NULL, OPT_LIMIT },
+	{ "tcp-prefix-v6", required_argument, NULL, OPT_LIMIT },
+	{ "fd-reserve", required_argument, NULL, OPT_LIMIT },
+	{ "metrics-max-conns", required_argument, NULL, OPT_LIMIT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -114,9 +126,14 @@ pg_cli_t pg_config_parse(pg_config_t *cfg, int argc, char **argv, char *err, siz
 	dns_guard_config_init(&cfg->guard);
 	optind = 1;
 	opterr = 0;
-	int c;
-	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+	int c, idx = 0;
+	while ((c = getopt_long(argc, argv, "", long_opts, &idx)) != -1) {
 		switch (c) {
+		case OPT_LIMIT:
+			if (dns_daemon_limits_option(&cfg->limits, long_opts[idx].name, optarg, err,
+			                             errlen) != 1)
+				return PG_CLI_USAGE;
+			break;
 		case OPT_REMOTE:
 			cfg->remote = optarg;
 			break;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "dns/guard.h"
+#include "dns/daemon_net.h"
 #include "dns/net.h"
 #include "dns/log.h"
 
@@ -35,6 +36,7 @@ typedef struct pg_config {
 	dns_log_level_t log_level;
 	const char *control;         /* --control; NULL: <state_dir>/control.sock */
 	dns_guard_config_t guard;    /* --rrl*, --cookie-* */
+	dns_daemon_limits_t limits;  /* --tcp-*, --fd-reserve, --metrics-max-conns */
 } pg_config_t;
 
 typedef enum pg_cli {

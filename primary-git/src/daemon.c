@@ -510,6 +510,8 @@ static int start(daemon_t *d)
 	dns_net_config_t nc = { .listen = cfg->listen, .nlisten = cfg->nlisten,
 	                        .workers = cfg->workers, .handler = handler, .prefetch = prefetch, .handler_ctx = d,
 	                        .on_sighup = on_sighup, .sighup_arg = d };
+	dns_daemon_limits_apply(&cfg->limits, &nc);
+	dns_daemon_raise_nofile();
 	if (dns_net_server_new(&nc, &d->srv, err, sizeof(err)) != DNS_OK) {
 		dns_log(DNS_LOG_ERROR, "cannot create the server", "error", err, NULL);
 		return 1;
@@ -521,10 +523,12 @@ static int start(daemon_t *d)
 	}
 	d->guard_ready = true;
 	if (cfg->have_metrics) {
+		dns_metrics_http_opts_t mo = dns_daemon_limits_metrics(&cfg->limits);
 		d->metrics = pg_metrics_new(dns_net_workers(d->srv));
 		if (d->metrics)
 			pg_metrics_extra(d->metrics, guard_metrics, &d->guard);
-		if (!d->metrics || pg_metrics_serve(d->metrics, &cfg->metrics, err, sizeof(err)) != DNS_OK) {
+		if (!d->metrics ||
+		    pg_metrics_serve(d->metrics, &cfg->metrics, d->srv, &mo, err, sizeof(err)) != DNS_OK) {
 			dns_log(DNS_LOG_ERROR, "cannot serve metrics", "error", d->metrics ? err : "out of memory",
 			       NULL);
 			return 1;
@@ -567,6 +571,7 @@ static int start(daemon_t *d)
 	if (pthread_create(&d->reload_thread, NULL, reload_main, d) != 0)
 		return 1;
 	d->reload_started = true;
+	d->net_watch = dns_daemon_net_watch_start(d->srv, 0);
 	d->notify_timer = dns_net_timer_new(d->srv, pg_notify_tick, d);
 	if (d->notify_timer)
 		dns_net_timer_arm(d->notify_timer, NOTIFY_TICK_MS, true);
@@ -595,6 +600,7 @@ static void stop(daemon_t *d)
 		pthread_join(d->reload_thread, NULL);
 	}
 	pg_ctl_stop(d);
+	dns_daemon_net_watch_free(d->net_watch);
 	dns_net_timer_free(d->notify_timer);
 	dns_net_timer_free(d->poll_timer);
 	dns_net_timer_free(d->retry_timer);
@@ -603,6 +609,7 @@ static void stop(daemon_t *d)
 		dns_net_conn_release(d->kept[i].conn);
 	d->nkept = 0;
 	pthread_mutex_unlock(&d->kept_lock);
+	pg_metrics_unserve(d->metrics);   /* a scrape reads the server's counters */
 	if (d->srv)
 		dns_net_server_free(d->srv);
 	pg_metrics_free(d->metrics);

@@ -17,6 +17,7 @@
 #include "dispatch.h"
 #include "dns/control_unix.h"
 #include "dns/guard.h"
+#include "dns/daemon_net.h"
 #include "dns/net.h"
 #include "dns/notify.h"
 #include "dns/notify_udp.h"
@@ -106,6 +107,7 @@ typedef struct daemon {
 	dns_notify_sched_t *sched;
 	dns_notify_udp_t udp;       /* NOTIFY out over UDP */
 	dns_net_timer_t *notify_timer, *poll_timer, *retry_timer;
+	dns_daemon_net_watch_t *net_watch;   /* logs what the TCP limits did */
 
 	/* dynamic updates: the group committer */
 	pg_writer_t *writer;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns/daemon_net.h"
 #include "dns/metrics_http.h"
 #include "dns/rrtype.h"
 #include "metrics.h"
@@ -65,6 +66,7 @@ struct pg_metrics {
 	dns_metrics_http_t *http;    /* the /metrics endpoint, when serving */
 	void (*extra)(void *ctx, FILE *out);  /* more text after ours (the guard) */
 	void *extra_ctx;
+	const dns_net_server_t *srv; /* its TCP counters */
 };
 
 pg_metrics_t *pg_metrics_new(unsigned workers)
@@ -443,12 +445,26 @@ void pg_metrics_extra(pg_metrics_t *m, void (*fn)(void *ctx, FILE *out), void *c
 
 static void write_text(void *ctx, FILE *out)
 {
-	pg_metrics_write(ctx, out);
+	pg_metrics_t *m = ctx;
+	pg_metrics_write(m, out);
+	if (m->srv)
+		dns_daemon_net_metrics(out, m->srv);
 }
 
-dns_err_t pg_metrics_serve(pg_metrics_t *m, const dns_net_addr_t *addr, char *err, size_t errlen)
+dns_err_t pg_metrics_serve(pg_metrics_t *m, const dns_net_addr_t *addr,
+                           const dns_net_server_t *srv, const dns_metrics_http_opts_t *opts,
+                           char *err, size_t errlen)
 {
-	m->http = dns_metrics_http_start((const struct sockaddr *)&addr->ss, addr->len, write_text, m,
-	                                 err, errlen);
+	m->srv = srv;
+	m->http = dns_metrics_http_start_opts((const struct sockaddr *)&addr->ss, addr->len,
+	                                      write_text, m, opts, err, errlen);
 	return m->http ? DNS_OK : DNS_EIO;
+}
+
+void pg_metrics_unserve(pg_metrics_t *m)
+{
+	if (!m)
+		return;
+	dns_metrics_http_stop(m->http);
+	m->http = NULL;
 }

@@ -21,6 +21,8 @@
  *   dns_update_batches_total, dns_update_commits_total   counters
  *   dns_update_push_retries_total{reason}    counter (unreachable, rejected)
  *   dns_update_push_seconds                  summary (sum, count)
+ *   dns_tcp_*, dns_metrics_http_*            the TCP and endpoint limits
+ *                                            (dns/daemon_net.h, metrics_http.h)
  *
  * pg_metrics_serve() serves them at /metrics (dns-daemon's metrics_http.h).
  */
@@ -32,6 +34,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dns/metrics_http.h"
 #include "dns/net.h"
 
 typedef struct pg_metrics pg_metrics_t;
@@ -75,7 +78,12 @@ void pg_metrics_extra(pg_metrics_t *m, void (*fn)(void *ctx, FILE *out), void *c
 /* Write the whole text exposition. */
 void pg_metrics_write(pg_metrics_t *m, FILE *out);
 
-/* Serve GET /metrics on @addr from a thread of its own. */
-dns_err_t pg_metrics_serve(pg_metrics_t *m, const dns_net_addr_t *addr, char *err, size_t errlen);
+/* Serve GET /metrics on @addr from a thread of its own, with the TCP
+ * counters of @srv (may be NULL). */
+dns_err_t pg_metrics_serve(pg_metrics_t *m, const dns_net_addr_t *addr,
+                           const dns_net_server_t *srv, const dns_metrics_http_opts_t *opts,
+                           char *err, size_t errlen);
+/* Stop serving (before the server of pg_metrics_serve is freed). */
+void pg_metrics_unserve(pg_metrics_t *m);
 
 #endif

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "dns/log.h"
+#include "dns/daemon_net.h"
 #include "dns/metrics_http.h"
 #include "dns/net.h"
 #include "dns/net_query.h"
@@ -52,6 +53,7 @@ typedef struct config {
 	res_config_t rc;
 	bool has_metrics;
 	dns_net_addr_t metrics;
+	dns_daemon_limits_t limits;   /* --tcp-*, --fd-reserve, --metrics-max-conns */
 	dns_log_level_t log_level;
 	res_acl_t allow;              /* --allow (default: loopback only) */
 	const char *local[64];        /* --local-zone files */
@@ -530,7 +532,8 @@ static const char usage[] =
 	"  --metrics ADDR:PORT    Prometheus text on GET /metrics\n"
 	"  --log-level LEVEL      debug, info, warn, error (default info)\n"
 	"  --help\n"
-	"Aliases (the resolver bench kit's template): --hints = --root-hints, --ta = --trust-anchor.\n";
+	"Aliases (the resolver bench kit's template): --hints = --root-hints, --ta = --trust-anchor.\n"
+	"Limits under abuse (README: \"Holding under abuse\"; --tcp-idle-ms defaults to 15000 here):\n";
 
 static bool parse_size(const char *s, size_t *out)
 {
@@ -585,6 +588,13 @@ static int parse_args(config_t *c, int argc, char **argv)
 		bool ok = true;
 		uint32_t u = 0;
 		char buf[80];
+		int lim = dns_daemon_limits_option(&c->limits, o, v, buf, sizeof buf);
+		if (lim < 0) {
+			fprintf(stderr, "dns-resolver: %s\n", buf);
+			return 1;
+		}
+		if (lim > 0)
+			continue;
 		if (!strcmp(o, "--listen") || !strcmp(o, "--port")) {
 			if (!strcmp(o, "--port")) {
 				snprintf(buf, sizeof buf, "127.0.0.1:%s", v);
@@ -808,6 +818,7 @@ int main(int argc, char **argv)
 	int rc = parse_args(&d->cfg, argc, argv);
 	if (rc == 2) {
 		fputs(usage, stdout);
+		fputs(dns_daemon_limits_usage, stdout);
 		return 0;
 	}
 	if (rc)
@@ -822,6 +833,8 @@ int main(int argc, char **argv)
 	                       .workers = d->cfg.workers, .handler = handler, .handler_ctx = d,
 	                       /* A TCP client waits for resolution: longer than its 10 s budget. */
 	                       .tcp_idle_ms = 15000};
+	dns_daemon_limits_apply(&d->cfg.limits, &nc);
+	dns_daemon_raise_nofile();
 	if (dns_net_server_new(&nc, &d->srv, err, sizeof err) != DNS_OK ||
 	    dns_net_start(d->srv, err, sizeof err) != DNS_OK) {
 		dns_log(DNS_LOG_ERROR, "cannot start the server", "error", err, NULL);
@@ -844,8 +857,10 @@ int main(int argc, char **argv)
 	}
 	dns_metrics_http_t *ms = NULL;
 	if (d->cfg.has_metrics) {
-		ms = dns_metrics_http_start((const struct sockaddr *)&d->cfg.metrics.ss,
-		                            d->cfg.metrics.len, write_metrics, d, err, sizeof err);
+		dns_metrics_http_opts_t mo = dns_daemon_limits_metrics(&d->cfg.limits);
+		ms = dns_metrics_http_start_opts((const struct sockaddr *)&d->cfg.metrics.ss,
+		                                 d->cfg.metrics.len, write_metrics, d, &mo, err,
+		                                 sizeof err);
 		if (!ms)
 			dns_log(DNS_LOG_ERROR, "cannot serve metrics", "error", err, NULL);
 	}

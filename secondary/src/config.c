@@ -20,7 +20,7 @@ const char sec_config_usage[] =
 	"                     [--listen ADDR:PORT]... [--workers N] [--state-dir DIR]\n"
 	"                     [--metrics ADDR:PORT] [--log-level debug|info|warn|error]\n"
 	"                     [--control PATH] [--hidden] [--rrl RATE ...]\n"
-	"                     [--cookie-secret HEX ...] [--help]\n"
+	"                     [--cookie-secret HEX ...] [--help] [limits...]\n"
 	"\n"
 	"Follows primaries by NOTIFY, IXFR and AXFR (TSIG-signed with the zone's key)\n"
 	"and answers for the zones.  Downstream secondaries may AXFR/IXFR a zone\n"
@@ -43,7 +43,9 @@ const char sec_config_usage[] =
 	"Defaults: --listen 0.0.0.0:53 and [::]:53,\n"
 	"one worker per CPU, no state directory.\n"
 	"Rate limiting and cookies:\n"
-	DNS_GUARD_USAGE;
+	DNS_GUARD_USAGE
+	"\n"
+	"Limits under abuse (README: \"Holding under abuse\"):\n";
 
 dns_err_t sec_parse_primary(const char *text, dns_net_addr_t *out)
 {
@@ -233,6 +235,11 @@ sec_config_status_t sec_config_parse(sec_config_t *c, int argc, char **argv, cha
 			return SEC_CONFIG_ERROR;
 		}
 		const char *val = argv[++i];
+		int lim = dns_daemon_limits_option(&c->limits, opt, val, err, errlen);
+		if (lim < 0)
+			return SEC_CONFIG_ERROR;
+		if (lim > 0)
+			continue;
 		if (strcmp(opt, "--zone") == 0) {
 			cur = new_zone(c, err, errlen);
 			if (!cur)

@@ -28,6 +28,7 @@
 #include "dns/guard.h"
 #include "dns/keys.h"
 #include "dns/name.h"
+#include "dns/daemon_net.h"
 #include "dns/net.h"
 
 #include "dns/log.h"
@@ -71,6 +72,7 @@ typedef struct sec_config {
 	dns_log_level_t log_level;
 	bool hidden;             /* --hidden: kept connections to the primaries */
 	dns_guard_config_t guard;  /* --rrl*, --cookie-* */
+	dns_daemon_limits_t limits;  /* --tcp-*, --fd-reserve, --metrics-max-conns */
 } sec_config_t;
 
 /* Result of parsing. */

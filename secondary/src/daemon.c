@@ -30,6 +30,7 @@
 #include "dns/answer_prefetch.h"
 #include "dns/follow.h"
 #include "dns/log.h"
+#include "dns/daemon_net.h"
 #include "dns/metrics_http.h"
 #include "dns/notify_udp.h"
 #include "notify_out.h"
@@ -366,6 +367,7 @@ static void write_metrics(void *ctx, FILE *f)
 	for (size_t i = 0; i < d->nzones; i++)
 		fprintf(f, "dns_notifies_total{zone=\"%s\"} %" PRIu64 "\n", d->zones[i].conf->name,
 		        atomic_load(&d->zones[i].m_notifies));
+	dns_daemon_net_metrics(f, d->srv);
 }
 
 /* ---- start and stop ---- */
@@ -485,6 +487,8 @@ static int setup(sec_daemon_t *d)
 	dns_net_config_t nc = { .listen = d->cfg.listen, .nlisten = d->cfg.nlisten,
 	                        .workers = d->cfg.workers, .handler = handler, .prefetch = prefetch,
 	                        .handler_ctx = d };
+	dns_daemon_limits_apply(&d->cfg.limits, &nc);
+	dns_daemon_raise_nofile();
 	if (dns_net_server_new(&nc, &d->srv, err, sizeof err) != DNS_OK) {
 		dns_log(DNS_LOG_ERROR, "cannot start the server", "error", err, NULL);
 		return 1;
@@ -503,6 +507,7 @@ static int setup(sec_daemon_t *d)
 	}
 	d->sched = dns_notify_sched_new(dns_notify_log_done, d);
 	d->notify_timer = dns_net_timer_new(d->srv, notify_tick, d);
+	d->net_watch = dns_daemon_net_watch_start(d->srv, 0);
 	if (!d->sched || !d->notify_timer)
 		return 1;
 	dns_notify_udp_open(&d->udp);
@@ -536,6 +541,7 @@ static void teardown(sec_daemon_t *d)
 	d->follow = NULL;
 	if (d->notify_timer)
 		dns_net_timer_free(d->notify_timer);
+	dns_daemon_net_watch_free(d->net_watch);
 	dns_notify_sched_free(d->sched);
 	dns_notify_udp_close(&d->udp);
 	if (d->srv)
@@ -557,9 +563,11 @@ int main(int argc, char **argv)
 	switch (sec_config_parse(&d->cfg, argc, argv, err, sizeof err)) {
 	case SEC_CONFIG_HELP:
 		fputs(sec_config_usage, stdout);
+		fputs(dns_daemon_limits_usage, stdout);
 		return 0;
 	case SEC_CONFIG_ERROR:
-		fprintf(stderr, "dns-secondary: %s\n%s", err, sec_config_usage);
+		fprintf(stderr, "dns-secondary: %s\n%s%s", err, sec_config_usage,
+		        dns_daemon_limits_usage);
 		sec_config_free(&d->cfg);
 		return 2;
 	case SEC_CONFIG_OK:
@@ -569,8 +577,10 @@ int main(int argc, char **argv)
 	int rc = setup(d);
 	dns_metrics_http_t *ms = NULL;
 	if (rc == 0 && d->cfg.has_metrics) {
-		ms = dns_metrics_http_start((const struct sockaddr *)&d->cfg.metrics.ss,
-		                            d->cfg.metrics.len, write_metrics, d, err, sizeof err);
+		dns_metrics_http_opts_t mo = dns_daemon_limits_metrics(&d->cfg.limits);
+		ms = dns_metrics_http_start_opts((const struct sockaddr *)&d->cfg.metrics.ss,
+		                                 d->cfg.metrics.len, write_metrics, d, &mo, err,
+		                                 sizeof err);
 		if (!ms) {
 			dns_log(DNS_LOG_ERROR, "cannot serve metrics", "error", err, NULL);
 			rc = 1;

@@ -13,6 +13,7 @@
 #include "dns/control_unix.h"
 #include "dns/follow.h"
 #include "dns/guard.h"
+#include "dns/daemon_net.h"
 #include "dns/net.h"
 #include "dns/notify.h"
 #include "dns/notify_udp.h"
@@ -47,6 +48,7 @@ struct sec_daemon {
 	dns_notify_udp_t udp;       /* NOTIFY out over UDP */
 	dns_net_timer_t *notify_timer;
 	bool notify_timer_armed;
+	dns_daemon_net_watch_t *net_watch;   /* logs what the TCP limits did */
 	_Atomic uint64_t m_queries, m_servfail;
 	_Atomic uint64_t m_notify_pending;
 	/* the control socket (control loop) */

@@ -1,20 +1,51 @@
 /*
  * metrics_http.h - the Prometheus text endpoint of the suite's daemons:
- * GET /metrics on one address, served by libevent's evhttp on a thread of
- * its own, the body written by the daemon's callback into a memory stream.
+ * GET /metrics on one address, served by a small HTTP/1.x responder on
+ * libevent bufferevents, on a thread of its own, the body written by the
+ * daemon's callback into a memory stream.
+ *
+ * Held under abuse: at most max_conns connections (a newcomer beyond that
+ * closes the oldest one still sending its request; none left: the
+ * newcomer is closed at once); the request head (at most 8 KiB) must be in
+ * within request_ms of the connection, the answer read within 10 s; one
+ * request per connection (Connection: close).  An accepted descriptor
+ * within the last fd_reserve of RLIMIT_NOFILE is treated like a full
+ * table, so the DNS and git work keep their descriptors.  accept()
+ * failing (EMFILE, ENFILE) pauses accepting for 250 ms instead of
+ * spinning.  Pressure is logged at most once per 10 s per kind, with a
+ * count, and counted in the exposition:
+ *
+ *   dns_metrics_http_connections_closed_total{reason}  counter: timeout,
+ *                                                      evicted, fd_reserve,
+ *                                                      busy
+ *   dns_metrics_http_accept_errors_total               counter
  */
 #ifndef DNS_DAEMON_METRICS_HTTP_H
 #define DNS_DAEMON_METRICS_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/socket.h>
 
 typedef void (*dns_metrics_write_fn)(void *ctx, FILE *out);
 typedef struct dns_metrics_http dns_metrics_http_t;
 
+typedef struct dns_metrics_http_opts {
+	unsigned max_conns;     /* 0: 64 */
+	uint32_t request_ms;    /* 0: 5000 */
+	unsigned fd_reserve;    /* 0: 128 */
+} dns_metrics_http_opts_t;
+
 /* Bind @addr and serve; NULL with @err set (e.g. "metrics: bind 127.0.0.1:9300:
- * Address already in use") on failure.  @write runs on the HTTP thread. */
+ * Address already in use") on failure.  @write runs on the HTTP thread.
+ * @opts may be NULL (the defaults). */
+dns_metrics_http_t *dns_metrics_http_start_opts(const struct sockaddr *addr, socklen_t addrlen,
+                                                dns_metrics_write_fn write, void *ctx,
+                                                const dns_metrics_http_opts_t *opts, char *err,
+                                                size_t errlen);
+
+/* The same with the default limits. */
 dns_metrics_http_t *dns_metrics_http_start(const struct sockaddr *addr, socklen_t addrlen,
                                            dns_metrics_write_fn write, void *ctx, char *err,
                                            size_t errlen);

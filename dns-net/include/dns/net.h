@@ -181,9 +181,10 @@ typedef struct dns_net_config {
  * connections; more are closed at accept.  When a worker's table is full
  * (tcp_max_conns), or an accepted descriptor falls within the last
  * fd_reserve of RLIMIT_NOFILE (read at dns_net_start; at most half is
- * reserved), the idle or partial connection nearest its timeout is closed
- * to make room for the newcomer; only when there is none (every one busy
- * on our side, or kept) is the newcomer closed at once.  Connections with
+ * reserved), an idle or partial connection is closed to make room for the
+ * newcomer: of the 8 nearest their timeouts, the one whose prefix holds
+ * the most connections.  Only when there is none (every one busy on our
+ * side, or kept) is the newcomer closed at once.  Connections with
  * work in progress (an answer being written, a transfer, a deferred
  * reply) are never closed for idleness or evicted: a peer that stops
  * reading is closed after tcp_idle_ms without progress.  Kept connections
@@ -206,6 +207,15 @@ typedef struct dns_net_stats {
 } dns_net_stats_t;
 
 void dns_net_stats(const dns_net_server_t *srv, dns_net_stats_t *out);
+
+/*
+ * The descriptor number from which an accepted connection means that at
+ * most @reserve descriptors of RLIMIT_NOFILE (read now) are left: Linux
+ * hands out the lowest free number, so a listener that closes (or makes
+ * room for) such a connection keeps @reserve for other work.  At most half
+ * the limit is reserved.  Any thread.
+ */
+int dns_net_fd_ceiling(unsigned reserve);
 
 /*
  * Create a server (nothing is bound yet).  The config is copied (the
