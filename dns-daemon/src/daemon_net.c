@@ -83,7 +83,8 @@ int dns_daemon_limits_option(dns_daemon_limits_t *l, const char *name, const cha
 	return 1;
 }
 
-void dns_daemon_limits_apply(const dns_daemon_limits_t *l, dns_net_config_t *nc)
+void dns_daemon_limits_apply(const dns_daemon_limits_t *l, dns_net_fd_budget_t *budget,
+                             dns_net_config_t *nc)
 {
 #define SET(f) if (l->f) nc->f = l->f
 	SET(tcp_idle_ms);
@@ -94,15 +95,17 @@ void dns_daemon_limits_apply(const dns_daemon_limits_t *l, dns_net_config_t *nc)
 	SET(tcp_prefix_v6);
 	SET(fd_reserve);
 #undef SET
+	nc->fd_budget = budget;
 }
 
-dns_metrics_http_opts_t dns_daemon_limits_metrics(const dns_daemon_limits_t *l)
+dns_metrics_http_opts_t dns_daemon_limits_metrics(const dns_daemon_limits_t *l,
+                                                  dns_net_fd_budget_t *budget)
 {
 	return (dns_metrics_http_opts_t){ .max_conns = l->metrics_max_conns,
-	                                  .fd_reserve = l->fd_reserve };
+	                                  .fd_reserve = l->fd_reserve, .fd_budget = budget };
 }
 
-void dns_daemon_raise_nofile(void)
+static void raise_nofile(void)
 {
 	struct rlimit r;
 	if (getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur >= r.rlim_max)
@@ -117,6 +120,12 @@ void dns_daemon_raise_nofile(void)
 	else
 		dns_log(DNS_LOG_WARN, "cannot raise the descriptor limit", "limit", a, "error",
 		        strerror(errno), NULL);
+}
+
+dns_net_fd_budget_t *dns_daemon_fd_budget(const dns_daemon_limits_t *l)
+{
+	raise_nofile();
+	return dns_net_fd_budget_new(l->fd_reserve ? l->fd_reserve : 128);
 }
 
 /* ---- the watch ---- */

@@ -50,7 +50,7 @@ struct dns_metrics_http {
 	dns_metrics_write_fn write;
 	void *ctx;
 	dns_metrics_http_opts_t opts;
-	int fd_ceiling;
+	dns_net_fd_budget_t *budget, *own_budget;   /* one unit per connection */
 	struct event_base *base;
 	evutil_socket_t fd;
 	struct event *accept_ev, *resume_ev, *log_ev;
@@ -113,6 +113,7 @@ static void conn_free(conn_t *c)
 	else
 		h->tail = c->prev;
 	h->nconns--;
+	dns_net_fd_budget_give(h->budget);
 	if (c->deadline)
 		event_free(c->deadline);
 	if (c->bev)
@@ -254,18 +255,24 @@ static conn_t *victim(dns_metrics_http_t *h)
 	return NULL;
 }
 
-static void admit(dns_metrics_http_t *h, evutil_socket_t fd)
+/* Take in @fd; true if another connection was closed to make room. */
+static bool admit(dns_metrics_http_t *h, evutil_socket_t fd)
 {
-	bool short_of_fds = fd >= h->fd_ceiling;
-	if (short_of_fds || h->nconns >= h->opts.max_conns) {
+	bool has_unit = dns_net_fd_budget_take(h->budget, fd), evicted = false;
+	if (!has_unit || h->nconns >= h->opts.max_conns) {
 		conn_t *v = victim(h);
 		if (!v) {
+			if (has_unit)
+				dns_net_fd_budget_give(h->budget);
 			evutil_closesocket(fd);
-			note(h, short_of_fds ? C_FDS : C_BUSY);
-			return;
+			note(h, has_unit ? C_BUSY : C_FDS);
+			return false;
 		}
-		conn_free(v);
-		note(h, short_of_fds ? C_FDS : C_EVICTED);
+		conn_free(v);   /* gives its unit back */
+		if (!has_unit)
+			dns_net_fd_budget_force(h->budget);
+		note(h, has_unit ? C_EVICTED : C_FDS);
+		evicted = true;
 	}
 	conn_t *c = calloc(1, sizeof *c);
 	if (c) {
@@ -281,7 +288,8 @@ static void admit(dns_metrics_http_t *h, evutil_socket_t fd)
 		if (c && c->deadline)
 			event_free(c->deadline);
 		free(c);
-		return;
+		dns_net_fd_budget_give(h->budget);
+		return evicted;
 	}
 	c->prev = h->tail;
 	if (h->tail)
@@ -294,6 +302,7 @@ static void admit(dns_metrics_http_t *h, evutil_socket_t fd)
 	bufferevent_setwatermark(c->bev, EV_READ, 0, HEAD_MAX + 1);
 	bufferevent_enable(c->bev, EV_READ);
 	arm(c, h->opts.request_ms);
+	return evicted;
 }
 
 static void on_accept(evutil_socket_t lfd, short what, void *arg)
@@ -302,7 +311,10 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
 	for (int k = 0; k < ACCEPT_BATCH; k++) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
-			admit(h, fd);
+			/* a connection closed for this one is closed by libevent on
+			 * its next loop iteration: one at a time under pressure */
+			if (admit(h, fd))
+				return;
 			continue;
 		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -378,8 +390,11 @@ dns_metrics_http_t *dns_metrics_http_start_opts(const struct sockaddr *addr, soc
 		h->opts.max_conns = 64;
 	if (!h->opts.request_ms)
 		h->opts.request_ms = 5000;
-	h->fd_ceiling = dns_net_fd_ceiling(h->opts.fd_reserve ? h->opts.fd_reserve : 128);
-	h->base = event_base_new();
+	h->budget = h->opts.fd_budget;
+	if (!h->budget)
+		h->budget = h->own_budget =
+			dns_net_fd_budget_new(h->opts.fd_reserve ? h->opts.fd_reserve : 128);
+	h->base = h->budget ? event_base_new() : NULL;
 	if ((h->fd = listen_on(addr, addrlen, err, errlen)) < 0) {
 		dns_metrics_http_stop(h);
 		return NULL;
@@ -432,5 +447,6 @@ void dns_metrics_http_stop(dns_metrics_http_t *h)
 		evutil_closesocket(h->fd);
 	if (h->base)
 		event_base_free(h->base);
+	dns_net_fd_budget_free(h->own_budget);
 	free(h);
 }

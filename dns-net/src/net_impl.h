@@ -126,6 +126,7 @@ struct dns_net_conn {
 	unsigned bucket;
 	bool eof, blocked, kept;
 	bool fresh;              /* a message was taken since the last tracking */
+	                         /* each open connection holds a budget unit */
 	unsigned deferred;       /* deferred replies not yet sent or dropped */
 	dns_net_stream_t stream;
 	bool streaming;
@@ -157,7 +158,8 @@ struct dns_net_server {
 	/* TCP per-prefix limit */
 	uint64_t hash_seed;
 	atomic_uint *client_conns;
-	int fd_ceiling;          /* accepted descriptors at or above: reserve reached */
+	dns_net_fd_budget_t *budget;      /* cfg.fd_budget or own_budget */
+	dns_net_fd_budget_t *own_budget;
 };
 
 /* snapshot.c */

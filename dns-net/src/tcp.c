@@ -82,6 +82,7 @@ static void conn_close(dns_net_conn_t *c)
 	stat_add(w, NET_ST_OPEN, -1);
 	net_guard_set(&w->guard, &c->guard, NET_GUARD_OFF, 0, false);
 	atomic_fetch_sub(&w->srv->client_conns[c->bucket], 1);
+	dns_net_fd_budget_give(w->srv->budget);
 	stream_end(c);
 	bufferevent_free(c->bev);   /* closes the socket; safe inside its callbacks */
 	c->bev = NULL;
@@ -298,10 +299,12 @@ static unsigned prefix_weight(void *ctx, const net_guard_link_t *l)
 
 /*
  * Room for a newcomer on @fd: false (and @fd closed) when its prefix has
- * its share, or when the table is full or descriptors run short and no
- * connection may be evicted for it.
+ * its share, or when the table is full or the descriptor budget has none
+ * left and no connection may be evicted for it.  On true the newcomer
+ * holds a unit of the budget, and *evicted says whether another connection
+ * was closed for it.
  */
-static bool conn_admit(net_worker_t *w, int fd, unsigned bucket)
+static bool conn_admit(net_worker_t *w, int fd, unsigned bucket, bool *evicted)
 {
 	dns_net_server_t *srv = w->srv;
 	if (atomic_fetch_add(&srv->client_conns[bucket], 1) >= srv->cfg.tcp_max_per_prefix) {
@@ -310,40 +313,48 @@ static bool conn_admit(net_worker_t *w, int fd, unsigned bucket)
 		close(fd);
 		return false;
 	}
-	bool short_of_fds = fd >= srv->fd_ceiling;
-	if (!short_of_fds && w->nconns < srv->cfg.tcp_max_conns)
+	bool has_unit = dns_net_fd_budget_take(srv->budget, fd);
+	if (has_unit && w->nconns < srv->cfg.tcp_max_conns)
 		return true;
 	net_guard_link_t *victim = net_guard_victim(&w->guard, prefix_weight, srv);
 	if (victim == NULL) {
 		/* every slot busy on our side: refuse at once rather than hang */
+		if (has_unit)
+			dns_net_fd_budget_give(srv->budget);
 		atomic_fetch_sub(&srv->client_conns[bucket], 1);
-		stat_add(w, short_of_fds ? NET_ST_FDS : NET_ST_FULL, 1);
+		stat_add(w, has_unit ? NET_ST_FULL : NET_ST_FDS, 1);
 		close(fd);
 		return false;
 	}
 	stat_add(w, NET_ST_EVICTED, 1);
-	conn_close((dns_net_conn_t *)(void *)victim);
+	*evicted = true;
+	conn_close((dns_net_conn_t *)(void *)victim);   /* gives its unit back */
+	if (!has_unit)
+		dns_net_fd_budget_force(srv->budget);
 	return true;
 }
 
-static void conn_accept(net_worker_t *w, int fd, const struct sockaddr_storage *peer,
+/* Take in @fd; true if another connection was closed to make room. */
+static bool conn_accept(net_worker_t *w, int fd, const struct sockaddr_storage *peer,
                         socklen_t plen)
 {
+	bool evicted = false;
 	dns_net_server_t *srv = w->srv;
 	unsigned bucket = net_prefix_bucket(srv->hash_seed, (const struct sockaddr *)peer,
 	                                    srv->cfg.tcp_prefix_v4, srv->cfg.tcp_prefix_v6,
 	                                    NET_CLIENT_BUCKETS);
-	if (!conn_admit(w, fd, bucket))
-		return;
+	if (!conn_admit(w, fd, bucket, &evicted))
+		return false;
 	dns_net_conn_t *c = calloc(1, sizeof(*c));
 	struct bufferevent *bev = NULL;
 	if (c != NULL)
 		bev = bufferevent_socket_new(w->loop.base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		free(c);
+		dns_net_fd_budget_give(srv->budget);
 		atomic_fetch_sub(&srv->client_conns[bucket], 1);
 		close(fd);
-		return;
+		return evicted;
 	}
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -375,6 +386,7 @@ static void conn_accept(net_worker_t *w, int fd, const struct sockaddr_storage *
 	bufferevent_set_timeouts(bev, NULL, &idle);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	conn_track(c);
+	return evicted;
 }
 
 void net_tcp_acceptable(evutil_socket_t fd, short what, void *arg)
@@ -385,7 +397,11 @@ void net_tcp_acceptable(evutil_socket_t fd, short what, void *arg)
 		socklen_t plen = sizeof(peer);
 		int cfd = accept4(fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd >= 0) {
-			conn_accept(l->w, cfd, &peer, plen);
+			/* Under pressure a newcomer closes another connection, whose
+			 * descriptor libevent closes on its next loop iteration: take
+			 * one at a time then, so that descriptors do not pile up. */
+			if (conn_accept(l->w, cfd, &peer, plen))
+				return;
 			continue;
 		}
 		if (errno == EINTR || errno == ECONNABORTED)

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "net_impl.h"
@@ -261,20 +260,22 @@ static void shutdown_workers(dns_net_server_t *srv)
 	srv->started = false;
 }
 
-int dns_net_fd_ceiling(unsigned reserve)
-{
-	struct rlimit nofile;
-	if (getrlimit(RLIMIT_NOFILE, &nofile) != 0 || nofile.rlim_cur == RLIM_INFINITY)
-		nofile.rlim_cur = INT32_MAX;
-	return net_fd_ceiling(nofile.rlim_cur, reserve);
-}
-
 dns_err_t dns_net_start(dns_net_server_t *srv, char *err, size_t errlen)
 {
 	if (srv->started)
 		return DNS_EINVAL;
 	signal(SIGPIPE, SIG_IGN);   /* a peer that resets must not kill the server */
-	srv->fd_ceiling = dns_net_fd_ceiling(srv->cfg.fd_reserve);
+	if (srv->cfg.fd_budget == NULL && srv->own_budget == NULL)
+		srv->own_budget = dns_net_fd_budget_new(srv->cfg.fd_reserve);
+	srv->budget = srv->cfg.fd_budget;
+	if (srv->budget == NULL) {
+		if (srv->own_budget == NULL) {
+			if (err != NULL && errlen > 0)
+				snprintf(err, errlen, "out of memory");
+			return DNS_ENOMEM;
+		}
+		srv->budget = srv->own_budget;
+	}
 	for (unsigned k = 0; k < srv->nworkers; k++)
 		if (worker_init(&srv->workers[k]) != 0) {
 			if (err != NULL && errlen > 0)
@@ -357,5 +358,6 @@ void dns_net_server_free(dns_net_server_t *srv)
 	free(srv->listen);
 	free(srv->bound);
 	free(srv->client_conns);
+	dns_net_fd_budget_free(srv->own_budget);
 	free(srv);
 }

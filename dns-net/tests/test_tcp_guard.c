@@ -15,6 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sys/resource.h>
+
+#include "dns/net.h"
 #include "tcp_guard.h"
 
 #define IDLE 10000
@@ -229,6 +232,39 @@ static void test_fd_ceiling(void **state)
 	assert_int_equal(net_fd_ceiling(UINT64_MAX, 128), INT32_MAX - 128);
 }
 
+/* The descriptor budget: units are the limit less the reserve less what is
+ * open; a descriptor numbered within the reserve is refused too. */
+static void test_fd_budget(void **state)
+{
+	(void)state;
+	struct rlimit was, low;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &was), 0);
+	low = was;
+	low.rlim_cur = 256;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	dns_net_fd_budget_t *b = dns_net_fd_budget_new(100);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &was), 0);
+	assert_non_null(b);
+	/* a low descriptor number: only the count limits */
+	int taken = 0;
+	while (taken < 300 && dns_net_fd_budget_take(b, 3))
+		taken++;
+	/* 156 below the reserve, less the few open in this process */
+	assert_true(taken > 100 && taken < 156);
+	assert_false(dns_net_fd_budget_take(b, 3));
+	dns_net_fd_budget_give(b);
+	assert_true(dns_net_fd_budget_take(b, 3));
+	/* forced: for a newcomer that replaced a closed connection */
+	dns_net_fd_budget_force(b);
+	for (int i = 0; i < taken + 1; i++)
+		dns_net_fd_budget_give(b);
+	/* a descriptor numbered within the reserve means the reserve is in use */
+	assert_true(dns_net_fd_budget_take(b, 155));
+	assert_false(dns_net_fd_budget_take(b, 156));
+	assert_false(dns_net_fd_budget_take(b, 5000));
+	dns_net_fd_budget_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +273,7 @@ int main(void)
 		cmocka_unit_test(test_victim_prefers_crowded_prefix),
 		cmocka_unit_test(test_prefix_bucket),
 		cmocka_unit_test(test_fd_ceiling),
+		cmocka_unit_test(test_fd_budget),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

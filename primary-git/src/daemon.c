@@ -510,8 +510,10 @@ static int start(daemon_t *d)
 	dns_net_config_t nc = { .listen = cfg->listen, .nlisten = cfg->nlisten,
 	                        .workers = cfg->workers, .handler = handler, .prefetch = prefetch, .handler_ctx = d,
 	                        .on_sighup = on_sighup, .sighup_arg = d };
-	dns_daemon_limits_apply(&cfg->limits, &nc);
-	dns_daemon_raise_nofile();
+	d->fd_budget = dns_daemon_fd_budget(&cfg->limits);
+	if (!d->fd_budget)
+		return 1;
+	dns_daemon_limits_apply(&cfg->limits, d->fd_budget, &nc);
 	if (dns_net_server_new(&nc, &d->srv, err, sizeof(err)) != DNS_OK) {
 		dns_log(DNS_LOG_ERROR, "cannot create the server", "error", err, NULL);
 		return 1;
@@ -523,7 +525,7 @@ static int start(daemon_t *d)
 	}
 	d->guard_ready = true;
 	if (cfg->have_metrics) {
-		dns_metrics_http_opts_t mo = dns_daemon_limits_metrics(&cfg->limits);
+		dns_metrics_http_opts_t mo = dns_daemon_limits_metrics(&cfg->limits, d->fd_budget);
 		d->metrics = pg_metrics_new(dns_net_workers(d->srv));
 		if (d->metrics)
 			pg_metrics_extra(d->metrics, guard_metrics, &d->guard);
@@ -615,6 +617,7 @@ static void stop(daemon_t *d)
 	pg_metrics_free(d->metrics);
 	if (d->guard_ready)
 		dns_guard_destroy(&d->guard);
+	dns_net_fd_budget_free(d->fd_budget);   /* after the server and the metrics */
 	dns_notify_sched_free(d->sched);
 	dns_notify_udp_close(&d->udp);
 	pg_snapshot_unref(d->view);

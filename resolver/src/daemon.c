@@ -92,6 +92,7 @@ typedef struct daemon {
 	dns_netq_t *nq;
 	pthread_t thread;
 	dns_net_server_t *srv;
+	dns_net_fd_budget_t *fd_budget;   /* of the server and the metrics */
 	dns_zoneset_t *local;
 	dns_net_tls_t *tls;           /* DoT front end, on the control loop */
 	res_ctl_t *ctl;               /* the control socket, on the control loop */         /* --local-zone zones (read-only once serving) */
@@ -805,6 +806,7 @@ static void teardown(daemon_t *d, bool thread)
 	dns_net_tls_free(d->tls);
 	res_ctl_free(d->ctl);
 	dns_net_server_free(d->srv);
+	dns_net_fd_budget_free(d->fd_budget);   /* the metrics stopped before */
 	res_engine_free(d->e);
 	dns_zoneset_free(d->local);
 }
@@ -828,14 +830,14 @@ int main(int argc, char **argv)
 		res_engine_free(d->e);
 		return 1;
 	}
-	char err[512];
+	char err[512] = "out of memory";
 	dns_net_config_t nc = {.listen = d->cfg.listen, .nlisten = d->cfg.nlisten,
 	                       .workers = d->cfg.workers, .handler = handler, .handler_ctx = d,
 	                       /* A TCP client waits for resolution: longer than its 10 s budget. */
 	                       .tcp_idle_ms = 15000};
-	dns_daemon_limits_apply(&d->cfg.limits, &nc);
-	dns_daemon_raise_nofile();
-	if (dns_net_server_new(&nc, &d->srv, err, sizeof err) != DNS_OK ||
+	d->fd_budget = dns_daemon_fd_budget(&d->cfg.limits);
+	dns_daemon_limits_apply(&d->cfg.limits, d->fd_budget, &nc);
+	if (!d->fd_budget || dns_net_server_new(&nc, &d->srv, err, sizeof err) != DNS_OK ||
 	    dns_net_start(d->srv, err, sizeof err) != DNS_OK) {
 		dns_log(DNS_LOG_ERROR, "cannot start the server", "error", err, NULL);
 		teardown(d, false);
@@ -857,7 +859,7 @@ int main(int argc, char **argv)
 	}
 	dns_metrics_http_t *ms = NULL;
 	if (d->cfg.has_metrics) {
-		dns_metrics_http_opts_t mo = dns_daemon_limits_metrics(&d->cfg.limits);
+		dns_metrics_http_opts_t mo = dns_daemon_limits_metrics(&d->cfg.limits, d->fd_budget);
 		ms = dns_metrics_http_start_opts((const struct sockaddr *)&d->cfg.metrics.ss,
 		                                 d->cfg.metrics.len, write_metrics, d, &mo, err,
 		                                 sizeof err);

@@ -487,8 +487,10 @@ static int setup(sec_daemon_t *d)
 	dns_net_config_t nc = { .listen = d->cfg.listen, .nlisten = d->cfg.nlisten,
 	                        .workers = d->cfg.workers, .handler = handler, .prefetch = prefetch,
 	                        .handler_ctx = d };
-	dns_daemon_limits_apply(&d->cfg.limits, &nc);
-	dns_daemon_raise_nofile();
+	d->fd_budget = dns_daemon_fd_budget(&d->cfg.limits);
+	if (!d->fd_budget)
+		return 1;
+	dns_daemon_limits_apply(&d->cfg.limits, d->fd_budget, &nc);
 	if (dns_net_server_new(&nc, &d->srv, err, sizeof err) != DNS_OK) {
 		dns_log(DNS_LOG_ERROR, "cannot start the server", "error", err, NULL);
 		return 1;
@@ -549,6 +551,7 @@ static void teardown(sec_daemon_t *d)
 	if (d->guard_ready)
 		dns_guard_destroy(&d->guard);
 	free(d->zones);
+	dns_net_fd_budget_free(d->fd_budget);   /* the metrics stopped before */
 	dns_keystore_free(d->keys);
 	sec_config_free(&d->cfg);
 }
@@ -577,7 +580,7 @@ int main(int argc, char **argv)
 	int rc = setup(d);
 	dns_metrics_http_t *ms = NULL;
 	if (rc == 0 && d->cfg.has_metrics) {
-		dns_metrics_http_opts_t mo = dns_daemon_limits_metrics(&d->cfg.limits);
+		dns_metrics_http_opts_t mo = dns_daemon_limits_metrics(&d->cfg.limits, d->fd_budget);
 		ms = dns_metrics_http_start_opts((const struct sockaddr *)&d->cfg.metrics.ss,
 		                                 d->cfg.metrics.len, write_metrics, d, &mo, err,
 		                                 sizeof err);

@@ -1,8 +1,8 @@
 /*
  * daemon_net.h - what every daemon of the suite does the same way with its
  * network runtime under abuse: the options that set the TCP and metrics
- * limits (see dns/net.h "TCP limits" and dns/metrics_http.h), raising the
- * descriptor limit at start, logging what the limits did (rate-limited)
+ * limits (see dns/net.h "TCP limits" and dns/metrics_http.h), the
+ * descriptor limit and budget, logging what the limits did (rate-limited)
  * and exposing their counters.
  */
 #ifndef DNS_DAEMON_NET_H
@@ -35,16 +35,22 @@ extern const char dns_daemon_limits_usage[];
 int dns_daemon_limits_option(dns_daemon_limits_t *l, const char *name, const char *value,
                              char *err, size_t errlen);
 
-/* Copy the limits into a server config; a 0 (not given) leaves @nc's value. */
-void dns_daemon_limits_apply(const dns_daemon_limits_t *l, dns_net_config_t *nc);
-/* The metrics endpoint's options from the limits. */
-dns_metrics_http_opts_t dns_daemon_limits_metrics(const dns_daemon_limits_t *l);
-
 /*
  * Raise the soft RLIMIT_NOFILE to the hard limit (connections are bounded
- * by the limits above, not by descriptors).  Call before dns_net_start.
+ * by the limits, not by descriptors), then make the descriptor budget that
+ * the server and the metrics endpoint share (dns/net.h), keeping
+ * --fd-reserve descriptors for the daemon's own work.  Call before
+ * creating either; free it after both.  NULL on ENOMEM.
  */
-void dns_daemon_raise_nofile(void);
+dns_net_fd_budget_t *dns_daemon_fd_budget(const dns_daemon_limits_t *l);
+
+/* Copy the limits and @budget into a server config; a 0 (not given)
+ * leaves @nc's value. */
+void dns_daemon_limits_apply(const dns_daemon_limits_t *l, dns_net_fd_budget_t *budget,
+                             dns_net_config_t *nc);
+/* The metrics endpoint's options from the limits and @budget. */
+dns_metrics_http_opts_t dns_daemon_limits_metrics(const dns_daemon_limits_t *l,
+                                                  dns_net_fd_budget_t *budget);
 
 /*
  * On the control loop of @srv, every @interval_ms (0: 10000): one warn

@@ -48,6 +48,7 @@ dns_err_t dns_net_addr_parse(const char *text, dns_net_addr_t *out);
 const char *dns_net_addr_format(const struct sockaddr *sa, char *buf, size_t size);
 
 typedef struct dns_net_server dns_net_server_t;
+typedef struct dns_net_fd_budget dns_net_fd_budget_t;   /* below */
 typedef struct dns_net_conn dns_net_conn_t;   /* a TCP connection handle */
 typedef struct dns_net_snap dns_net_snap_t;   /* a pinned published snapshot */
 
@@ -156,6 +157,8 @@ typedef struct dns_net_config {
 	unsigned tcp_prefix_v4;        /* client prefix length, IPv4; 0: 24 */
 	unsigned tcp_prefix_v6;        /* client prefix length, IPv6; 0: 56 */
 	unsigned fd_reserve;           /* descriptors kept from TCP clients; 0: 128 */
+	dns_net_fd_budget_t *fd_budget;  /* shared with other listeners (not owned);
+	                                    NULL: the server's own, from fd_reserve */
 	size_t tcp_max_queue;          /* output bytes per connection before it stops
 	                                  reading queries; 0: 256 KiB */
 	unsigned udp_batch;            /* datagrams per recvmmsg; 0: 64 (max 256) */
@@ -179,9 +182,8 @@ typedef struct dns_net_config {
  * bytes trickle (so one byte every few seconds cannot hold a slot).  A
  * client prefix (/24, /56 by default) holds at most tcp_max_per_prefix
  * connections; more are closed at accept.  When a worker's table is full
- * (tcp_max_conns), or an accepted descriptor falls within the last
- * fd_reserve of RLIMIT_NOFILE (read at dns_net_start; at most half is
- * reserved), an idle or partial connection is closed to make room for the
+ * (tcp_max_conns), or the descriptor budget (below; the server's own is
+ * made at dns_net_start) has none left, an idle or partial connection is closed to make room for the
  * newcomer: of the 8 nearest their timeouts, the one whose prefix holds
  * the most connections.  Only when there is none (every one busy on our
  * side, or kept) is the newcomer closed at once.  Connections with
@@ -209,13 +211,26 @@ typedef struct dns_net_stats {
 void dns_net_stats(const dns_net_server_t *srv, dns_net_stats_t *out);
 
 /*
- * The descriptor number from which an accepted connection means that at
- * most @reserve descriptors of RLIMIT_NOFILE (read now) are left: Linux
- * hands out the lowest free number, so a listener that closes (or makes
- * room for) such a connection keeps @reserve for other work.  At most half
- * the limit is reserved.  Any thread.
+ * Descriptor budget: how many client connections the listeners of one
+ * process (the DNS server, the metrics endpoint) may hold together, so
+ * that @reserve descriptors of RLIMIT_NOFILE stay free for other work
+ * (zone loads, git, outgoing queries): the limit, less the reserve, less
+ * the descriptors open when it is made (at most half the limit is
+ * reserved).  A listener takes one unit per connection and gives it back
+ * on close; one that finds none left makes room by closing one of its own
+ * connections, or refuses the newcomer.  As a second check, an accepted
+ * descriptor numbered within the reserve counts as none left: Linux hands
+ * out the lowest free number, so the reserve is then in use, whoever holds
+ * it.  Any thread, lock-free.
  */
-int dns_net_fd_ceiling(unsigned reserve);
+dns_net_fd_budget_t *dns_net_fd_budget_new(unsigned reserve);
+void dns_net_fd_budget_free(dns_net_fd_budget_t *b);
+/* A unit for a connection accepted on @fd; false (nothing taken) when
+ * none is left or @fd is within the reserve. */
+bool dns_net_fd_budget_take(dns_net_fd_budget_t *b, int fd);
+/* A unit whatever is left: for a newcomer that replaced a closed connection. */
+void dns_net_fd_budget_force(dns_net_fd_budget_t *b);
+void dns_net_fd_budget_give(dns_net_fd_budget_t *b);
 
 /*
  * Create a server (nothing is bound yet).  The config is copied (the
