@@ -98,11 +98,10 @@ void dns_daemon_limits_apply(const dns_daemon_limits_t *l, dns_net_fd_budget_t *
 	nc->fd_budget = budget;
 }
 
-dns_metrics_http_opts_t dns_daemon_limits_metrics(const dns_daemon_limits_t *l,
-                                                  dns_net_fd_budget_t *budget)
+dns_metrics_http_opts_t dns_daemon_limits_metrics(const dns_daemon_limits_t *l)
 {
 	return (dns_metrics_http_opts_t){ .max_conns = l->metrics_max_conns,
-	                                  .fd_reserve = l->fd_reserve, .fd_budget = budget };
+	                                  .fd_reserve = l->fd_reserve };
 }
 
 static void raise_nofile(void)
@@ -122,10 +121,23 @@ static void raise_nofile(void)
 		        strerror(errno), NULL);
 }
 
-dns_net_fd_budget_t *dns_daemon_fd_budget(const dns_daemon_limits_t *l)
+dns_net_fd_budget_t *dns_daemon_fd_budget(const dns_daemon_limits_t *l, bool metrics)
 {
 	raise_nofile();
-	return dns_net_fd_budget_new(l->fd_reserve ? l->fd_reserve : 128);
+	unsigned reserve = l->fd_reserve ? l->fd_reserve : 128;
+	if (metrics)
+		reserve += l->metrics_max_conns ? l->metrics_max_conns : 64;
+	dns_net_fd_budget_t *b = dns_net_fd_budget_new(reserve);
+	struct rlimit r;
+	if (b && getrlimit(RLIMIT_NOFILE, &r) == 0) {
+		char lim[24], res[24], conns[24];
+		snprintf(lim, sizeof lim, "%llu", (unsigned long long)r.rlim_cur);
+		snprintf(res, sizeof res, "%u", reserve);
+		snprintf(conns, sizeof conns, "%d", dns_net_fd_budget_units(b));
+		dns_log(DNS_LOG_INFO, "descriptor budget", "limit", lim, "reserved", res,
+		        "tcp_connections", conns, NULL);
+	}
+	return b;
 }
 
 /* ---- the watch ---- */

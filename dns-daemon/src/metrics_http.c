@@ -50,7 +50,7 @@ struct dns_metrics_http {
 	dns_metrics_write_fn write;
 	void *ctx;
 	dns_metrics_http_opts_t opts;
-	dns_net_fd_budget_t *budget, *own_budget;   /* one unit per connection */
+	dns_net_fd_budget_t *budget;   /* one unit per connection */
 	struct event_base *base;
 	evutil_socket_t fd;
 	struct event *accept_ev, *resume_ev, *log_ev;
@@ -390,10 +390,7 @@ dns_metrics_http_t *dns_metrics_http_start_opts(const struct sockaddr *addr, soc
 		h->opts.max_conns = 64;
 	if (!h->opts.request_ms)
 		h->opts.request_ms = 5000;
-	h->budget = h->opts.fd_budget;
-	if (!h->budget)
-		h->budget = h->own_budget =
-			dns_net_fd_budget_new(h->opts.fd_reserve ? h->opts.fd_reserve : 128);
+	h->budget = dns_net_fd_budget_new(h->opts.fd_reserve ? h->opts.fd_reserve : 128);
 	h->base = h->budget ? event_base_new() : NULL;
 	if ((h->fd = listen_on(addr, addrlen, err, errlen)) < 0) {
 		dns_metrics_http_stop(h);
@@ -447,6 +444,6 @@ void dns_metrics_http_stop(dns_metrics_http_t *h)
 		evutil_closesocket(h->fd);
 	if (h->base)
 		event_base_free(h->base);
-	dns_net_fd_budget_free(h->own_budget);
+	dns_net_fd_budget_free(h->budget);
 	free(h);
 }

@@ -66,6 +66,11 @@ void dns_net_fd_budget_force(dns_net_fd_budget_t *b)
 	atomic_fetch_add_explicit(&b->used, 1, memory_order_relaxed);
 }
 
+int dns_net_fd_budget_units(const dns_net_fd_budget_t *b)
+{
+	return b->units;
+}
+
 void dns_net_fd_budget_give(dns_net_fd_budget_t *b)
 {
 	atomic_fetch_sub_explicit(&b->used, 1, memory_order_relaxed);

@@ -510,7 +510,7 @@ static int start(daemon_t *d)
 	dns_net_config_t nc = { .listen = cfg->listen, .nlisten = cfg->nlisten,
 	                        .workers = cfg->workers, .handler = handler, .prefetch = prefetch, .handler_ctx = d,
 	                        .on_sighup = on_sighup, .sighup_arg = d };
-	d->fd_budget = dns_daemon_fd_budget(&cfg->limits);
+	d->fd_budget = dns_daemon_fd_budget(&cfg->limits, cfg->have_metrics);
 	if (!d->fd_budget)
 		return 1;
 	dns_daemon_limits_apply(&cfg->limits, d->fd_budget, &nc);
@@ -525,7 +525,7 @@ static int start(daemon_t *d)
 	}
 	d->guard_ready = true;
 	if (cfg->have_metrics) {
-		dns_metrics_http_opts_t mo = dns_daemon_limits_metrics(&cfg->limits, d->fd_budget);
+		dns_metrics_http_opts_t mo = dns_daemon_limits_metrics(&cfg->limits);
 		d->metrics = pg_metrics_new(dns_net_workers(d->srv));
 		if (d->metrics)
 			pg_metrics_extra(d->metrics, guard_metrics, &d->guard);
@@ -617,7 +617,7 @@ static void stop(daemon_t *d)
 	pg_metrics_free(d->metrics);
 	if (d->guard_ready)
 		dns_guard_destroy(&d->guard);
-	dns_net_fd_budget_free(d->fd_budget);   /* after the server and the metrics */
+	dns_net_fd_budget_free(d->fd_budget);   /* after the server */
 	dns_notify_sched_free(d->sched);
 	dns_notify_udp_close(&d->udp);
 	pg_snapshot_unref(d->view);

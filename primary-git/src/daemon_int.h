@@ -108,7 +108,7 @@ typedef struct daemon {
 	dns_notify_udp_t udp;       /* NOTIFY out over UDP */
 	dns_net_timer_t *notify_timer, *poll_timer, *retry_timer;
 	dns_daemon_net_watch_t *net_watch;   /* logs what the TCP limits did */
-	dns_net_fd_budget_t *fd_budget;      /* of the server and the metrics */
+	dns_net_fd_budget_t *fd_budget;      /* of the DNS server */
 
 	/* dynamic updates: the group committer */
 	pg_writer_t *writer;

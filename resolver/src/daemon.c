@@ -92,7 +92,7 @@ typedef struct daemon {
 	dns_netq_t *nq;
 	pthread_t thread;
 	dns_net_server_t *srv;
-	dns_net_fd_budget_t *fd_budget;   /* of the server and the metrics */
+	dns_net_fd_budget_t *fd_budget;   /* of the DNS server */
 	dns_zoneset_t *local;
 	dns_net_tls_t *tls;           /* DoT front end, on the control loop */
 	res_ctl_t *ctl;               /* the control socket, on the control loop */         /* --local-zone zones (read-only once serving) */
@@ -806,7 +806,7 @@ static void teardown(daemon_t *d, bool thread)
 	dns_net_tls_free(d->tls);
 	res_ctl_free(d->ctl);
 	dns_net_server_free(d->srv);
-	dns_net_fd_budget_free(d->fd_budget);   /* the metrics stopped before */
+	dns_net_fd_budget_free(d->fd_budget);
 	res_engine_free(d->e);
 	dns_zoneset_free(d->local);
 }
@@ -835,7 +835,7 @@ int main(int argc, char **argv)
 	                       .workers = d->cfg.workers, .handler = handler, .handler_ctx = d,
 	                       /* A TCP client waits for resolution: longer than its 10 s budget. */
 	                       .tcp_idle_ms = 15000};
-	d->fd_budget = dns_daemon_fd_budget(&d->cfg.limits);
+	d->fd_budget = dns_daemon_fd_budget(&d->cfg.limits, d->cfg.has_metrics);
 	dns_daemon_limits_apply(&d->cfg.limits, d->fd_budget, &nc);
 	if (!d->fd_budget || dns_net_server_new(&nc, &d->srv, err, sizeof err) != DNS_OK ||
 	    dns_net_start(d->srv, err, sizeof err) != DNS_OK) {
@@ -859,7 +859,7 @@ int main(int argc, char **argv)
 	}
 	dns_metrics_http_t *ms = NULL;
 	if (d->cfg.has_metrics) {
-		dns_metrics_http_opts_t mo = dns_daemon_limits_metrics(&d->cfg.limits, d->fd_budget);
+		dns_metrics_http_opts_t mo = dns_daemon_limits_metrics(&d->cfg.limits);
 		ms = dns_metrics_http_start_opts((const struct sockaddr *)&d->cfg.metrics.ss,
 		                                 d->cfg.metrics.len, write_metrics, d, &mo, err,
 		                                 sizeof err);

@@ -487,7 +487,7 @@ static int setup(sec_daemon_t *d)
 	dns_net_config_t nc = { .listen = d->cfg.listen, .nlisten = d->cfg.nlisten,
 	                        .workers = d->cfg.workers, .handler = handler, .prefetch = prefetch,
 	                        .handler_ctx = d };
-	d->fd_budget = dns_daemon_fd_budget(&d->cfg.limits);
+	d->fd_budget = dns_daemon_fd_budget(&d->cfg.limits, d->cfg.has_metrics);
 	if (!d->fd_budget)
 		return 1;
 	dns_daemon_limits_apply(&d->cfg.limits, d->fd_budget, &nc);
@@ -551,7 +551,7 @@ static void teardown(sec_daemon_t *d)
 	if (d->guard_ready)
 		dns_guard_destroy(&d->guard);
 	free(d->zones);
-	dns_net_fd_budget_free(d->fd_budget);   /* the metrics stopped before */
+	dns_net_fd_budget_free(d->fd_budget);
 	dns_keystore_free(d->keys);
 	sec_config_free(&d->cfg);
 }
@@ -580,7 +580,7 @@ int main(int argc, char **argv)
 	int rc = setup(d);
 	dns_metrics_http_t *ms = NULL;
 	if (rc == 0 && d->cfg.has_metrics) {
-		dns_metrics_http_opts_t mo = dns_daemon_limits_metrics(&d->cfg.limits, d->fd_budget);
+		dns_metrics_http_opts_t mo = dns_daemon_limits_metrics(&d->cfg.limits);
 		ms = dns_metrics_http_start_opts((const struct sockaddr *)&d->cfg.metrics.ss,
 		                                 d->cfg.metrics.len, write_metrics, d, &mo, err,
 		                                 sizeof err);

@@ -49,7 +49,7 @@ struct sec_daemon {
 	dns_net_timer_t *notify_timer;
 	bool notify_timer_armed;
 	dns_daemon_net_watch_t *net_watch;   /* logs what the TCP limits did */
-	dns_net_fd_budget_t *fd_budget;      /* of the server and the metrics */
+	dns_net_fd_budget_t *fd_budget;      /* of the DNS server */
 	_Atomic uint64_t m_queries, m_servfail;
 	_Atomic uint64_t m_notify_pending;
 	/* the control socket (control loop) */

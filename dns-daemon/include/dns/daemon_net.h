@@ -8,6 +8,7 @@
 #ifndef DNS_DAEMON_NET_H
 #define DNS_DAEMON_NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,20 +38,20 @@ int dns_daemon_limits_option(dns_daemon_limits_t *l, const char *name, const cha
 
 /*
  * Raise the soft RLIMIT_NOFILE to the hard limit (connections are bounded
- * by the limits, not by descriptors), then make the descriptor budget that
- * the server and the metrics endpoint share (dns/net.h), keeping
- * --fd-reserve descriptors for the daemon's own work.  Call before
- * creating either; free it after both.  NULL on ENOMEM.
+ * by the limits, not by descriptors), then make the DNS server's
+ * descriptor budget (dns/net.h): --fd-reserve descriptors kept for the
+ * daemon's own work and, with @metrics, --metrics-max-conns set aside for
+ * the metrics endpoint, so that neither kind of client can starve the
+ * other.  Call before creating the server; free it after.  NULL on ENOMEM.
  */
-dns_net_fd_budget_t *dns_daemon_fd_budget(const dns_daemon_limits_t *l);
+dns_net_fd_budget_t *dns_daemon_fd_budget(const dns_daemon_limits_t *l, bool metrics);
 
 /* Copy the limits and @budget into a server config; a 0 (not given)
  * leaves @nc's value. */
 void dns_daemon_limits_apply(const dns_daemon_limits_t *l, dns_net_fd_budget_t *budget,
                              dns_net_config_t *nc);
-/* The metrics endpoint's options from the limits and @budget. */
-dns_metrics_http_opts_t dns_daemon_limits_metrics(const dns_daemon_limits_t *l,
-                                                  dns_net_fd_budget_t *budget);
+/* The metrics endpoint's options from the limits. */
+dns_metrics_http_opts_t dns_daemon_limits_metrics(const dns_daemon_limits_t *l);
 
 /*
  * On the control loop of @srv, every @interval_ms (0: 10000): one warn

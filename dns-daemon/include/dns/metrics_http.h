@@ -9,9 +9,11 @@
  * newcomer is closed at once); the request head (at most 8 KiB) must be in
  * within request_ms of the connection, the answer read within 10 s; one
  * request per connection (Connection: close).  Each connection takes a
- * unit of the descriptor budget (dns/net.h), shared with the DNS server:
- * with none left it is treated like a full table, so the DNS and git work
- * keep their descriptors.  accept()
+ * unit of a descriptor budget of its own (dns/net.h) from fd_reserve:
+ * with none left (so, in practice, when an accepted descriptor falls
+ * within the reserve) it is treated like a full table, and the DNS and git
+ * work keep their descriptors.  (A daemon sets max_conns aside from the
+ * DNS server's budget: dns/daemon_net.h.)  accept()
  * failing (EMFILE, ENFILE) pauses accepting for 250 ms instead of
  * spinning.  Pressure is logged at most once per 10 s per kind, with a
  * count, and counted in the exposition:
@@ -37,8 +39,7 @@ typedef struct dns_metrics_http dns_metrics_http_t;
 typedef struct dns_metrics_http_opts {
 	unsigned max_conns;     /* 0: 64 */
 	uint32_t request_ms;    /* 0: 5000 */
-	unsigned fd_reserve;    /* 0: 128; for a budget of its own */
-	dns_net_fd_budget_t *fd_budget;   /* shared (not owned); NULL: its own */
+	unsigned fd_reserve;    /* 0: 128 */
 } dns_metrics_http_opts_t;
 
 /* Bind @addr and serve; NULL with @err set (e.g. "metrics: bind 127.0.0.1:9300:

@@ -231,6 +231,8 @@ bool dns_net_fd_budget_take(dns_net_fd_budget_t *b, int fd);
 /* A unit whatever is left: for a newcomer that replaced a closed connection. */
 void dns_net_fd_budget_force(dns_net_fd_budget_t *b);
 void dns_net_fd_budget_give(dns_net_fd_budget_t *b);
+/* How many connections it allows in all. */
+int dns_net_fd_budget_units(const dns_net_fd_budget_t *b);
 
 /*
  * Create a server (nothing is bound yet).  The config is copied (the
