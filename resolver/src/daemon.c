@@ -484,6 +484,7 @@ static void write_metrics(void *ctx, FILE *f)
 	           "dns_resolver_signature_verifications_total %llu\n",
 	        (unsigned long long)(st.clients_refused + atomic_load(&d->items_refused)), st.clients,
 	        (unsigned long long)st.sig_verifications);
+	dns_daemon_net_metrics(f, d->srv);
 }
 
 /* ---- command line ---- */

@@ -182,12 +182,12 @@ typedef struct dns_net_config {
  * bytes trickle (so one byte every few seconds cannot hold a slot).  A
  * client prefix (/24, /56 by default) holds at most tcp_max_per_prefix
  * connections; more are closed at accept.  When a worker's table is full
- * (tcp_max_conns), or the descriptor budget (below; the server's own is
- * made at dns_net_start) has none left, an idle or partial connection is closed to make room for the
- * newcomer: of the 8 nearest their timeouts, the one whose prefix holds
- * the most connections.  Only when there is none (every one busy on our
- * side, or kept) is the newcomer closed at once.  Connections with
- * work in progress (an answer being written, a transfer, a deferred
+ * (tcp_max_conns), or the descriptor budget (below; without fd_budget the
+ * server makes its own at dns_net_start) has none left, an idle or partial
+ * connection is closed to make room for the newcomer: of the 8 nearest
+ * their timeouts, the one whose prefix holds the most connections.  Only
+ * when there is none (every one busy on our side, or kept) is the
+ * newcomer closed at once.  Connections with work in progress (an answer being written, a transfer, a deferred
  * reply) are never closed for idleness or evicted: a peer that stops
  * reading is closed after tcp_idle_ms without progress.  Kept connections
  * (dns_net_conn_keep) are outside all this: the keeper authenticated and
@@ -204,7 +204,8 @@ typedef struct dns_net_stats {
 	uint64_t tcp_evicted;          /* closed to make room for a newcomer */
 	uint64_t tcp_refused_prefix;   /* newcomers over tcp_max_per_prefix */
 	uint64_t tcp_refused_full;     /* newcomers to a full table with none to evict */
-	uint64_t tcp_refused_fds;      /* newcomers within fd_reserve with none to evict */
+	uint64_t tcp_refused_fds;      /* newcomers with the descriptor budget spent
+	                                  and none to evict */
 	uint64_t tcp_accept_errors;    /* accept() failures (EMFILE, ENFILE, ENOMEM) */
 } dns_net_stats_t;
 
