@@ -424,6 +424,13 @@ dns_metrics_http_t *dns_metrics_http_start(const struct sockaddr *addr, socklen_
 	return dns_metrics_http_start_opts(addr, addrlen, write, ctx, NULL, err, errlen);
 }
 
+bool dns_metrics_http_bound(const dns_metrics_http_t *h, struct sockaddr_storage *out,
+                            socklen_t *len)
+{
+	*len = sizeof *out;
+	return h && h->fd >= 0 && getsockname(h->fd, (struct sockaddr *)out, len) == 0;
+}
+
 void dns_metrics_http_stop(dns_metrics_http_t *h)
 {
 	if (!h)

@@ -26,6 +26,7 @@
 #ifndef DNS_DAEMON_METRICS_HTTP_H
 #define DNS_DAEMON_METRICS_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,6 +55,10 @@ dns_metrics_http_t *dns_metrics_http_start_opts(const struct sockaddr *addr, soc
 dns_metrics_http_t *dns_metrics_http_start(const struct sockaddr *addr, socklen_t addrlen,
                                            dns_metrics_write_fn write, void *ctx, char *err,
                                            size_t errlen);
+
+/* The bound address (port 0 resolved); false if unknown. */
+bool dns_metrics_http_bound(const dns_metrics_http_t *h, struct sockaddr_storage *out,
+                            socklen_t *len);
 
 /* Stop serving, join the thread, free.  NULL is fine. */
 void dns_metrics_http_stop(dns_metrics_http_t *h);
