@@ -146,6 +146,7 @@ struct dns_net_server {
 	struct event *sig[3];
 	struct event *reclaim_ev;
 	bool started, running;
+	bool bound_all;          /* dns_net_bind done: every socket bound */
 	atomic_bool stop_requested;
 	/* deferred replies may be posted to the workers while this is set */
 	pthread_mutex_t defer_lock;

@@ -227,7 +227,7 @@ void dns_net_stats(const dns_net_server_t *srv, dns_net_stats_t *out)
 
 const dns_net_addr_t *dns_net_bound_addr(const dns_net_server_t *srv, size_t i)
 {
-	if (!srv->started || i >= srv->cfg.nlisten)
+	if (!(srv->started || srv->bound_all) || i >= srv->cfg.nlisten)
 		return NULL;
 	return &srv->bound[i];
 }

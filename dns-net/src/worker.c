@@ -81,7 +81,9 @@ fail:;
 	int e = errno;
 	char text[DNS_NET_ADDR_TEXT_MAX];
 	dns_net_addr_format((const struct sockaddr *)&a->ss, text, sizeof(text));
-	if (err != NULL && errlen > 0)
+	if (strcmp(what, "bind") == 0 || strcmp(what, "listen") == 0)
+		dns_net_listen_error(a, type, e, err, errlen);
+	else if (err != NULL && errlen > 0)
 		snprintf(err, errlen, "%s %s (%s): %s", what, text,
 		         type == SOCK_DGRAM ? "udp" : "tcp", strerror(e));
 	if (fd >= 0)
@@ -112,6 +114,12 @@ static int bind_first(dns_net_server_t *srv, size_t i, int *ufd, int *tfd, char 
 				return -1;
 			}
 			addr_set_port(&a, addr_port(&got));
+		}
+		/* The UDP side of an ephemeral port must be free of others too
+		 * (with SO_REUSEPORT, a bind would share it silently). */
+		if (ephemeral && dns_net_listen_probe(&a, SOCK_DGRAM, err, errlen) != DNS_OK) {
+			close(*tfd);
+			continue;
 		}
 		*ufd = open_socket(&a, SOCK_DGRAM, err, errlen);
 		if (*ufd >= 0) {
@@ -258,13 +266,32 @@ static void shutdown_workers(dns_net_server_t *srv)
 	for (unsigned i = 0; i < srv->nworkers; i++)
 		worker_fini(&srv->workers[i]);
 	srv->started = false;
+	srv->bound_all = false;
 }
 
-dns_err_t dns_net_start(dns_net_server_t *srv, char *err, size_t errlen)
+/* Every listen address with a port must be free before any is bound: once
+ * 0.0.0.0:53 is ours, a probe of 127.0.0.1:53 would fail on it. */
+static dns_err_t probe_all(dns_net_server_t *srv, char *err, size_t errlen)
 {
-	if (srv->started)
+	for (size_t i = 0; i < srv->cfg.nlisten; i++) {
+		if (addr_port(&srv->listen[i]) == 0)
+			continue;   /* ephemeral: bind_first checks the port it gets */
+		dns_err_t e = dns_net_listen_probe(&srv->listen[i], SOCK_DGRAM, err, errlen);
+		if (e == DNS_OK)
+			e = dns_net_listen_probe(&srv->listen[i], SOCK_STREAM, err, errlen);
+		if (e != DNS_OK)
+			return e;
+	}
+	return DNS_OK;
+}
+
+dns_err_t dns_net_bind(dns_net_server_t *srv, char *err, size_t errlen)
+{
+	if (srv->started || srv->bound_all)
 		return DNS_EINVAL;
-	signal(SIGPIPE, SIG_IGN);   /* a peer that resets must not kill the server */
+	dns_err_t e = probe_all(srv, err, errlen);
+	if (e != DNS_OK)
+		return e;
 	if (srv->cfg.fd_budget == NULL && srv->own_budget == NULL)
 		srv->own_budget = dns_net_fd_budget_new(srv->cfg.fd_reserve);
 	srv->budget = srv->cfg.fd_budget;
@@ -291,6 +318,23 @@ dns_err_t dns_net_start(dns_net_server_t *srv, char *err, size_t errlen)
 			                err, errlen) != 0)
 				goto fail;
 		}
+	}
+	srv->bound_all = true;
+	return DNS_OK;
+fail:
+	shutdown_workers(srv);
+	return DNS_EIO;
+}
+
+dns_err_t dns_net_start(dns_net_server_t *srv, char *err, size_t errlen)
+{
+	if (srv->started)
+		return DNS_EINVAL;
+	signal(SIGPIPE, SIG_IGN);   /* a peer that resets must not kill the server */
+	if (!srv->bound_all) {
+		dns_err_t e = dns_net_bind(srv, err, errlen);
+		if (e != DNS_OK)
+			return e;
 	}
 	/* Workers must not take the control loop's signals. */
 	sigset_t all, old;

@@ -75,7 +75,7 @@ static void test_bind_failure(void **state)
 	dns_net_config_t cfg = { .listen = &a, .nlisten = 1, .workers = 1, .handler = handler };
 	assert_int_equal(dns_net_server_new(&cfg, &srv, err, sizeof(err)), DNS_OK);
 	assert_int_equal(dns_net_start(srv, err, sizeof(err)), DNS_EIO);
-	assert_non_null(strstr(err, "bind 192.0.2.1:5300"));
+	assert_non_null(strstr(err, "listen 192.0.2.1:5300"));
 	assert_non_null(strstr(err, strerror(EADDRNOTAVAIL)));
 	dns_net_server_free(srv);
 	/* and no handler is refused up front */

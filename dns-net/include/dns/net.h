@@ -243,13 +243,41 @@ dns_err_t dns_net_server_new(const dns_net_config_t *cfg, dns_net_server_t **out
                              char *err, size_t errlen);
 
 /*
- * Bind every socket and start the worker threads.  A failed bind is
- * reported in @err as e.g. "bind 127.0.0.1:53 (udp): Permission denied"
- * and nothing is left running.  Sets SIGPIPE to ignored (process-wide).
+ * Bind every socket (dns_net_bind, unless done) and start the worker
+ * threads.  A failed bind is reported in @err as e.g. "listen
+ * 127.0.0.1:53 (udp): Permission denied" and nothing is left running.
+ * Sets SIGPIPE to ignored (process-wide).
  */
 dns_err_t dns_net_start(dns_net_server_t *srv, char *err, size_t errlen);
 
-/* After start: the bound address of listen entry @i (ephemeral port resolved). */
+/*
+ * Bind every socket (as dns_net_start does first) without starting the
+ * workers: queries wait in the sockets' queues until dns_net_start.  For
+ * a daemon that binds privileged ports, drops privileges, and only then
+ * reads its data.  Each listen address with a port is first checked to
+ * be free (dns_net_listen_probe): an address another server holds, ours
+ * or another program's, fails with DNS_EEXIST and @err
+ * "listen 127.0.0.1:53 (udp): address in use (another server is running
+ * there)".  On failure nothing stays bound.
+ */
+dns_err_t dns_net_bind(dns_net_server_t *srv, char *err, size_t errlen);
+
+/*
+ * Whether a listener of @type (SOCK_DGRAM or SOCK_STREAM) may bind @a as
+ * the only server there: binds a socket without SO_REUSEPORT (which fails
+ * if any socket holds the address) and closes it.  DNS_OK; DNS_EEXIST if
+ * the address is in use; DNS_EIO for another error (permission, no such
+ * local address); @err says which, as dns_net_listen_error.
+ */
+dns_err_t dns_net_listen_probe(const dns_net_addr_t *a, int type, char *err, size_t errlen);
+
+/* "listen ADDR (udp|tcp): REASON" for a failed bind of @a with errno @errnum;
+ * EADDRINUSE reads "address in use (another server is running there)". */
+void dns_net_listen_error(const dns_net_addr_t *a, int type, int errnum, char *err,
+                          size_t errlen);
+
+/* After dns_net_bind or dns_net_start: the bound address of listen entry
+ * @i (ephemeral port resolved). */
 const dns_net_addr_t *dns_net_bound_addr(const dns_net_server_t *srv, size_t i);
 
 /* Number of worker threads (valid after dns_net_server_new). */
