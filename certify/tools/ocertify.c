@@ -65,6 +65,7 @@ static const char usage_text[] =
 	"                       (directory of the certificate), RENEWED_DOMAINS (the\n"
 	"                       names), OCERTIFY_CERTIFICATE, OCERTIFY_KEY\n"
 	"  -h, --help           this text\n"
+	"      --version        the version\n"
 	"\n"
 	"Exit status:\n"
 	"  0  the certificate is written (a valid one was found or issued)\n"
@@ -202,6 +203,9 @@ static int parse_args(oc_opts_t *o, int argc, char **argv)
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage_text, stdout);
+			return 0;
+		} else if (!strcmp(a, "--version")) {
+			printf("ocertify %s\n", DNS_SUITE_VERSION);
 			return 0;
 		} else if (!strcmp(a, "--force")) {
 			o->force = true;

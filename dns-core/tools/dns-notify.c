@@ -49,6 +49,7 @@ static const char usage_text[] =
 	"                    request is sent 3 times within that time\n"
 	"  --tcp             use TCP instead of UDP\n"
 	"  -h, --help        this text\n"
+	"      --version     the version\n"
 	"\n"
 	"Exit status: 0 NOERROR, 1 another rcode, TSIG failure or timeout, 2 usage,\n"
 	"3 REFUSED because the key's name gives it no notify authority over ZONE\n"
@@ -157,6 +158,9 @@ static int parse_args(opts_t *o, int argc, char **argv)
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage_text, stdout);
+			return 0;
+		} else if (!strcmp(a, "--version")) {
+			printf("dns-notify %s\n", DNS_SUITE_VERSION);
 			return 0;
 		} else if (!strcmp(a, "--tcp")) {
 			o->tcp = true;

@@ -54,6 +54,7 @@ static const char usage_text[] =
 	"                     dns-zone bump-serial --above <(git show HEAD:example.com) example.com\n"
 	"                     git commit -a -m \"Roll back example.com\"\n"
 	"  -h, --help       this text\n"
+	"      --version    the version\n"
 	"\n"
 	"The repository layout, key names and hooks: docs/repository.md.\n";
 
@@ -92,6 +93,9 @@ static int parse_args(int argc, char **argv, zt_args_t *a)
 			/* after "--": files, even when they start with '-' */
 		} else if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
 			fputs(usage_text, stdout);
+			return 0;
+		} else if (!strcmp(s, "--version")) {
+			printf("dns-zone %s\n", DNS_SUITE_VERSION);
 			return 0;
 		} else if (!strcmp(s, "--")) {
 			only_files = true;

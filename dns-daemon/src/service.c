@@ -181,6 +181,11 @@ static dns_err_t switch_ids(dns_service_t *s, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot drop root privileges (%s): %s", what, strerror(errno));
 		return DNS_EDENIED;
 	}
+	/* as login does: ~ (git's configuration, ~/.ssh) is the user's now */
+	if (s->home != NULL && setenv("HOME", s->home, 1) != 0) {
+		snprintf(err, errlen, "setenv HOME: %s", strerror(errno));
+		return DNS_EIO;
+	}
 	gid_t g = s->gid;
 	bool ok = getgid() == g && getegid() == g;
 	if (s->switch_user)
@@ -224,9 +229,10 @@ static dns_err_t check_state_dir(dns_service_t *s, char *err, size_t errlen)
 	char who[64];
 	snprintf(who, sizeof(who), s->user ? "user %s (uid %u)" : "group %s (gid %u)",
 	         s->user ? s->user : s->group, s->user ? (unsigned)s->uid : (unsigned)s->gid);
-	snprintf(err, errlen, "state directory %s: %s %s by %s; give it to that user: "
-	         "chown -R %s %s", s->lock_dir, where, bad, who, s->user ? s->user : "USER",
-	         s->lock_dir);
+	bool top = strcmp(where, s->lock_dir) == 0;
+	snprintf(err, errlen, "state directory %s%s%s %s by %s; give it to that user: "
+	         "chown -R %s %s", s->lock_dir, top ? "" : ": ", top ? "" : where, bad, who,
+	         s->user ? s->user : "USER", s->lock_dir);
 	return DNS_EDENIED;
 }
 
@@ -304,6 +310,8 @@ void dns_service_end(dns_service_t *s)
 	s->lock_fd = -1;
 	free(s->lock_dir);
 	s->lock_dir = NULL;
+	free(s->home);
+	s->home = NULL;
 	for (size_t i = 0; i < s->nconfs; i++)
 		dns_conf_free(&s->confs[i]);
 	free(s->confs);

@@ -175,6 +175,7 @@ static dns_service_cli_t resolve_ids(dns_service_t *s, char *err, size_t errlen)
 		}
 		s->uid = pw->pw_uid;
 		s->gid = pw->pw_gid;
+		s->home = strdup(pw->pw_dir);
 		s->switch_user = s->switch_group = true;
 	}
 	if (s->group != NULL) {

@@ -30,6 +30,7 @@
 #include "dns/log.h"
 #include "dns/metrics_http.h"
 #include "dns/name.h"
+#include "dns/service.h"
 
 int64_t les_now_ms(void)
 {
@@ -330,6 +331,7 @@ static void usage(FILE *f)
 	      "  --log-level LEVEL         debug, info, warn or error (default info)\n"
 	      "  --help                    this text\n",
 	      f);
+	fputs(dns_service_usage, f);
 }
 
 static bool parse_addr(const char *text, dns_net_addr_t *a)
@@ -364,7 +366,7 @@ enum { O_PRIMARY = 256, O_KEY, O_DIR, O_PROD, O_CAFILE, O_AKEY, O_ASEED, O_ATYPE
        O_EABKID, O_EABKEY, O_CHAIN, O_PROFILE, O_CAA, O_CHECK, O_CHECKONLY, O_PTIMEOUT,
        O_MAXORD, O_METRICS, O_LOGLEVEL, O_HELP, O_CONTROL };
 
-static int parse_args(int argc, char **argv, les_config_t *c)
+static int parse_args(int argc, char **argv, les_config_t *c, dns_service_t *svc)
 {
 	static const struct option opts[] = {
 		{"primary", 1, 0, O_PRIMARY}, {"key", 1, 0, O_KEY}, {"acme-directory", 1, 0, O_DIR},
@@ -416,7 +418,8 @@ static int parse_args(int argc, char **argv, les_config_t *c)
 		default: ok = false;
 		}
 		if (!ok) {
-			fprintf(stderr, "dns-letsencrypt-secondary: bad %s\n", argv[optind - 1]);
+			fprintf(stderr, "dns-letsencrypt-secondary: %sbad %s\n",
+			        dns_service_where(svc, argv[optind - 1]), argv[optind - 1]);
 			return 2;
 		}
 	}
@@ -473,6 +476,7 @@ void les_daemon_stop(les_daemon_t *d)
 	snprintf(n, sizeof n, "%u", d->in_flight);
 	dns_log(DNS_LOG_INFO, "stopping", "orders_in_flight", n, NULL);
 	d->stopping = true;
+	dns_service_stopping(d->svc);
 	evtimer_del(d->sweep_ev);
 	struct timeval grace = {LES_STOP_GRACE_S, 0};
 	event_base_loopexit(d->base, &grace);
@@ -520,17 +524,24 @@ static dns_metrics_http_t *start_metrics(les_daemon_t *d)
 	return h;
 }
 
-int main(int argc, char **argv)
+static int les_main(const les_config_t *cfgp, dns_service_t *svc)
 {
-	static les_config_t cfg;
-	int rc = parse_args(argc, argv, &cfg);
-	if (rc)
-		return rc;
+	const les_config_t *c = cfgp;
+	char err[1024];
 	signal(SIGPIPE, SIG_IGN);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	les_daemon_t d = {.cfg = &cfg, .started_s = dns_ctl_mono_s()};
+	les_daemon_t d = {.cfg = (les_config_t *)c, .svc = svc, .started_s = dns_ctl_mono_s()};
 	pthread_mutex_init(&d.metrics.mu, NULL);
-	d.account_key = account_key(&cfg);
+	/* bound first, then no longer root before the account key is read */
+	dns_metrics_http_t *mh = start_metrics(&d);
+	if (c->metrics && !mh)
+		return 1;
+	if (dns_service_bound(svc, err, sizeof err) != DNS_OK) {
+		dns_log(DNS_LOG_ERROR, "cannot run as a service", "error", err, NULL);
+		dns_metrics_http_stop(mh);
+		return 1;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	d.account_key = account_key(c);
 	d.http_share = acme_http_share_new();   /* NULL: every request connects anew */
 	d.base = event_base_new();
 	d.netq = d.base ? dns_netq_new(d.base) : NULL;
@@ -539,16 +550,18 @@ int main(int argc, char **argv)
 		dns_log(DNS_LOG_ERROR, "cannot start", NULL);
 		return 1;
 	}
-	dns_metrics_http_t *mh = start_metrics(&d);
-	if ((cfg.metrics && !mh) || les_ctl_start(&d) != 0)
+	if (les_ctl_start(&d) != 0) {
+		dns_metrics_http_stop(mh);
 		return 1;
+	}
 	struct event *sigs[2] = {evsignal_new(d.base, SIGINT, on_signal, &d),
 	                         evsignal_new(d.base, SIGTERM, on_signal, &d)};
 	event_add(sigs[0], NULL);
 	event_add(sigs[1], NULL);
 	char nz[16];
-	snprintf(nz, sizeof nz, "%zu", cfg.nzones);
-	dns_log(DNS_LOG_INFO, "started", "zones", nz, "directory", cfg.directory, NULL);
+	snprintf(nz, sizeof nz, "%zu", c->nzones);
+	dns_log(DNS_LOG_INFO, "started", "zones", nz, "directory", c->directory, NULL);
+	dns_service_ready(svc, "following %zu zones, ordering from %s", c->nzones, c->directory);
 	event_base_dispatch(d.base);
 	les_ctl_stop(&d);
 	dns_metrics_http_stop(mh);
@@ -565,4 +578,27 @@ int main(int argc, char **argv)
 	EVP_PKEY_free(d.account_key);
 	curl_global_cleanup();
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static les_config_t cfg;
+	static dns_service_t svc;
+	char err[1024];
+	int rc = 2;
+	switch (dns_service_args(&svc, "dns-letsencrypt-secondary", argc, argv, err, sizeof err)) {
+	case DNS_SERVICE_USAGE:
+		fprintf(stderr, "dns-letsencrypt-secondary: %s (see --help)\n", err);
+		break;
+	case DNS_SERVICE_EXIT_OK:
+		rc = 0;
+		break;
+	case DNS_SERVICE_RUN:
+		rc = parse_args(svc.argc, svc.argv, &cfg, &svc);
+		if (rc == 0)
+			rc = les_main(&cfg, &svc);
+		break;
+	}
+	dns_service_end(&svc);
+	return rc;
 }

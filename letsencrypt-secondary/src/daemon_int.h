@@ -92,6 +92,7 @@ typedef struct les_daemon {
 	int pipe_rd, pipe_wr;     /* HTTP worker threads report here */
 	struct event *pipe_ev;
 	les_metrics_t metrics;
+	struct dns_service *svc;  /* pid file, --user, systemd */
 	size_t nvalid;            /* certificates for the metrics */
 	struct { char host[DNS_CERTIFY_NAME_LEN]; int64_t not_after; } *certs;
 	struct dns_ctl_server *ctl;    /* the control socket (daemon_ctl.c) */

@@ -9,10 +9,6 @@
 
 #include "config.h"
 
-#ifndef PG_VERSION
-#define PG_VERSION "0.1.0"
-#endif
-
 void pg_config_usage(FILE *out)
 {
 	fputs(
@@ -46,8 +42,9 @@ void pg_config_usage(FILE *out)
 "                           STATE-DIR/control.sock\n"
 "  --log-level LEVEL        debug, info, warn or error (default info)\n"
 DNS_GUARD_USAGE
-"  --help                   show this help and exit\n"
-"  --version                show the version and exit\n"
+"  --help                   show this help and exit\n", out);
+	fputs(dns_service_usage, out);
+	fputs(
 "\n"
 "Limits under abuse (README: \"Holding under abuse\"):\n", out);
 	fputs(dns_daemon_limits_usage, out);
@@ -67,7 +64,7 @@ DNS_GUARD_USAGE
 enum {
 	OPT_REMOTE = 256, OPT_STATE, OPT_LISTEN, OPT_WORKERS, OPT_AXFR, OPT_POLL, OPT_NOTIFY,
 	OPT_METRICS, OPT_SSH_KEY, OPT_SSH_PUB, OPT_KNOWN, OPT_NSID, OPT_LOGLEVEL, OPT_HELP,
-	OPT_VERSION, OPT_CONTROL, OPT_LIMIT,
+	OPT_CONTROL, OPT_LIMIT,
 };
 
 static const struct option long_opts[] = {
@@ -85,7 +82,6 @@ static const struct option long_opts[] = {
 	{ "nsid", required_argument, NULL, OPT_NSID },
 	{ "log-level", required_argument, NULL, OPT_LOGLEVEL },
 	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	DNS_GUARD_LONG_OPTIONS,
 	{ "tcp-idle-ms", required_argument, NULL, OPT_LIMIT },
@@ -128,6 +124,8 @@ pg_cli_t pg_config_parse(pg_config_t *cfg, int argc, char **argv, char *err, siz
 	opterr = 0;
 	int c, idx = 0;
 	while ((c = getopt_long(argc, argv, "", long_opts, &idx)) != -1) {
+		/* blamed if refused: the option or its value (from one config line) */
+		cfg->bad_arg = argv[optind - 1];
 		switch (c) {
 		case OPT_LIMIT:
 			if (dns_daemon_limits_option(&cfg->limits, long_opts[idx].name, optarg, err,
@@ -199,9 +197,6 @@ pg_cli_t pg_config_parse(pg_config_t *cfg, int argc, char **argv, char *err, siz
 		case OPT_HELP:
 			pg_config_usage(stdout);
 			return PG_CLI_EXIT_OK;
-		case OPT_VERSION:
-			printf("dns-primary-git %s\n", PG_VERSION);
-			return PG_CLI_EXIT_OK;
 		default:
 			if (dns_guard_option(&cfg->guard, c, optarg, err, errlen) == DNS_OK)
 				break;
@@ -213,6 +208,7 @@ pg_cli_t pg_config_parse(pg_config_t *cfg, int argc, char **argv, char *err, siz
 			return usage(err, errlen, "unknown option", argv[optind - 1]);
 		}
 	}
+	cfg->bad_arg = optind < argc ? argv[optind] : NULL;
 	if (optind < argc)
 		return usage(err, errlen, "unexpected argument", argv[optind]);
 	if (!cfg->remote || !*cfg->remote)

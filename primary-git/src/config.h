@@ -13,6 +13,7 @@
 #include "dns/daemon_net.h"
 #include "dns/net.h"
 #include "dns/log.h"
+#include "dns/service.h"
 
 #define PG_MAX_LISTEN 64
 #define PG_MAX_NOTIFY 64
@@ -37,11 +38,15 @@ typedef struct pg_config {
 	const char *control;         /* --control; NULL: <state_dir>/control.sock */
 	dns_guard_config_t guard;    /* --rrl*, --cookie-* */
 	dns_daemon_limits_t limits;  /* --tcp-*, --fd-reserve, --metrics-max-conns */
+	/* --config, --pid-file, --user, --group, systemd (set by main) */
+	dns_service_t *svc;
+	/* on PG_CLI_USAGE: the argv element at fault, or NULL */
+	const char *bad_arg;
 } pg_config_t;
 
 typedef enum pg_cli {
 	PG_CLI_RUN = 0,   /* start the daemon */
-	PG_CLI_EXIT_OK,   /* --help or --version was printed */
+	PG_CLI_EXIT_OK,   /* --help was printed */
 	PG_CLI_USAGE,     /* bad usage; @err says why */
 } pg_cli_t;
 

@@ -149,6 +149,7 @@ static dns_err_t load_and_publish(daemon_t *d, const gitrepo_oid_t *head, bool n
 	gitrepo_oid_fmt(head, hex);
 	hex[12] = '\0';
 	dns_log(DNS_LOG_INFO, "serving", "commit", hex, "zones", nz, NULL);
+	dns_service_status(d->cfg->svc, "serving %s zones at commit %s", nz, hex);
 	set_view(d, s);
 	e = dns_net_publish(d->srv, s, pg_snapshot_unref);
 	for (size_t i = 0; i < njobs; i++)
@@ -169,6 +170,7 @@ static dns_err_t reload(daemon_t *d, char *err, size_t errlen)
 		atomic_store(&d->stale, true);
 		dns_log(DNS_LOG_WARN, "fetch failed, serving the local clone", "error", msg, NULL);
 		snprintf(err, errlen, "fetch failed, serving the local clone: %.200s", msg);
+		dns_service_status(d->cfg->svc, "%s", err);
 		pthread_mutex_unlock(&d->repo_lock);
 		return e;
 	}
@@ -222,7 +224,13 @@ static void *reload_main(void *arg)
 		d->rl_done = gen;
 		d->rl_ok = e == DNS_OK;
 		snprintf(d->rl_error, sizeof(d->rl_error), "%s", err);
+		/* systemd: the reload a SIGHUP asked for is done */
+		bool hup_done = d->rl_hup != 0 && gen >= d->rl_hup;
+		if (hup_done)
+			d->rl_hup = 0;
 		pthread_mutex_unlock(&d->rl_lock);
+		if (hup_done)
+			dns_service_ready(d->cfg->svc, NULL);
 		if (d->ctl)
 			dns_net_post(d->srv, pg_ctl_reload_done, d);
 	}
@@ -241,8 +249,15 @@ uint64_t pg_request_reload(daemon_t *d)
 
 static void on_sighup(void *arg)
 {
+	daemon_t *d = arg;
 	dns_log(DNS_LOG_INFO, "SIGHUP: reloading", NULL);
-	pg_request_reload(arg);
+	dns_service_reloading(d->cfg->svc);
+	/* as pg_request_reload, noting which reload systemd waits for */
+	pthread_mutex_lock(&d->rl_lock);
+	d->rl_pending = true;
+	d->rl_hup = ++d->rl_asked;
+	pthread_cond_signal(&d->rl_cond);
+	pthread_mutex_unlock(&d->rl_lock);
 }
 
 static void on_poll(void *arg)
@@ -500,13 +515,21 @@ static void guard_metrics(void *ctx, FILE *out)
 	dns_guard_metrics(ctx, out);
 }
 
+/* A start-up failure, in the log and on stderr. */
+static int fail(const char *what, const char *err)
+{
+	dns_log(DNS_LOG_ERROR, what, "error", err, NULL);
+	fprintf(stderr, "dns-primary-git: %s\n", err);
+	return 1;
+}
+
 static int start(daemon_t *d)
 {
 	const pg_config_t *cfg = d->cfg;
-	char err[512];
+	char err[1024];
 	gitrepo_oid_t head;
-	if (open_repo(d, &head) != DNS_OK)
-		return 1;
+	if (dns_service_lock(cfg->svc, cfg->state_dir, err, sizeof(err)) != DNS_OK)
+		return fail("cannot use the state directory", err);
 	dns_net_config_t nc = { .listen = cfg->listen, .nlisten = cfg->nlisten,
 	                        .workers = cfg->workers, .handler = handler, .prefetch = prefetch, .handler_ctx = d,
 	                        .on_sighup = on_sighup, .sighup_arg = d };
@@ -524,6 +547,11 @@ static int start(daemon_t *d)
 		return 1;
 	}
 	d->guard_ready = true;
+	/* Bound first (a second server on our addresses stops here), then no
+	 * longer root before the clone is touched; queries wait in the
+	 * sockets until the first load is served. */
+	if (dns_net_bind(d->srv, err, sizeof(err)) != DNS_OK)
+		return fail("cannot listen", err);
 	if (cfg->have_metrics) {
 		dns_metrics_http_opts_t mo = dns_daemon_limits_metrics(&cfg->limits);
 		d->metrics = pg_metrics_new(dns_net_workers(d->srv));
@@ -536,6 +564,10 @@ static int start(daemon_t *d)
 			return 1;
 		}
 	}
+	if (dns_service_bound(cfg->svc, err, sizeof(err)) != DNS_OK)
+		return fail("cannot run as a service", err);
+	if (open_repo(d, &head) != DNS_OK)
+		return 1;
 	d->sched = dns_notify_sched_new(dns_notify_log_done, d);
 	if (!d->sched)
 		return 1;
@@ -552,11 +584,8 @@ static int start(daemon_t *d)
 	d->writer = pg_writer_start(&we);
 	if (!d->writer)
 		return 1;
-	if (dns_net_start(d->srv, err, sizeof(err)) != DNS_OK) {
-		dns_log(DNS_LOG_ERROR, "cannot listen", "error", err, NULL);
-		fprintf(stderr, "dns-primary-git: %s\n", err);
-		return 1;
-	}
+	if (dns_net_start(d->srv, err, sizeof(err)) != DNS_OK)
+		return fail("cannot listen", err);
 	for (size_t i = 0; i < cfg->nlisten; i++) {
 		char addr[DNS_NET_ADDR_TEXT_MAX];
 		const dns_net_addr_t *a = dns_net_bound_addr(d->srv, i);
@@ -646,8 +675,10 @@ int pg_daemon_main(const pg_config_t *cfg)
 	int status = start(&d);
 	if (status == 0) {
 		dns_log(DNS_LOG_INFO, "started", NULL);
+		dns_service_ready(cfg->svc, NULL);
 		if (dns_net_run(d.srv) != DNS_OK)
 			status = 1;
+		dns_service_stopping(cfg->svc);
 		dns_log(DNS_LOG_INFO, "stopping", NULL);
 	} else if (d.srv) {
 		dns_net_stop(d.srv);

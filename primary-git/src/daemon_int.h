@@ -102,6 +102,7 @@ typedef struct daemon {
 	pthread_mutex_t view_lock;
 	snapshot_t *view;         /* the newest snapshot (a reference) */
 	struct reload_wait *waiters;   /* `reload` calls waiting for their reload */
+	uint64_t rl_hup;          /* the reload a SIGHUP asked for (systemd waits), or 0 */
 
 	/* control loop */
 	dns_notify_sched_t *sched;

@@ -26,6 +26,7 @@
 #include "dns/metrics_http.h"
 #include "dns/net.h"
 #include "dns/net_query.h"
+#include "dns/service.h"
 #include "dns/rrtype.h"
 #include "dns/zonefile.h"
 #include "resolver/engine.h"
@@ -34,38 +35,13 @@
 #include "local.h"
 #include "dot.h"
 #include "fwdopt.h"
+#include "options.h"
 
-#define MAX_LISTEN 16
 #define MAX_QUERY 4096    /* client queries longer than this get FORMERR */
 #define SRC_BUCKETS 65536
 #define DEF_MAX_OUTSTANDING 20000  /* the engine's defaults (engine.h) */
 #define DEF_MAX_CLIENT_QUERIES 100
 
-typedef struct config {
-	dns_net_addr_t listen[MAX_LISTEN];
-	size_t nlisten;
-	unsigned workers;
-	const char *hints, *trust_anchor, *dir;
-	const char *insecure[64];
-	unsigned ninsecure;
-	bool no_dnssec;
-	bool stale_set;
-	res_config_t rc;
-	bool has_metrics;
-	dns_net_addr_t metrics;
-	dns_daemon_limits_t limits;   /* --tcp-*, --fd-reserve, --metrics-max-conns */
-	dns_log_level_t log_level;
-	res_acl_t allow;              /* --allow (default: loopback only) */
-	const char *local[64];        /* --local-zone files */
-	const char *fwd[64];          /* --forward ZONE=ADDR[:PORT] */
-	unsigned nfwd;
-	bool has_tls;
-	size_t relay;                 /* the internal listener DoT relays to */
-	dns_net_addr_t tls_listen;    /* --tls-listen (DNS over TLS) */
-	const char *tls_cert, *tls_key;
-	const char *control;          /* --control: dns-ctl's socket */
-	unsigned nlocal;
-} config_t;
 
 /* A client query waiting for the engine. */
 typedef struct item {
@@ -95,7 +71,8 @@ typedef struct daemon {
 	dns_net_fd_budget_t *fd_budget;   /* of the DNS server */
 	dns_zoneset_t *local;
 	dns_net_tls_t *tls;           /* DoT front end, on the control loop */
-	res_ctl_t *ctl;               /* the control socket, on the control loop */         /* --local-zone zones (read-only once serving) */
+	res_ctl_t *ctl;               /* the control socket, on the control loop */
+	dns_metrics_http_t *ms;       /* --metrics */
 	atomic_ullong acl_refused;    /* queries from clients --allow does not list */
 	/* Client queries handed to the resolver thread and not answered yet (in
 	 * the inbox or in the engine), in all and per client address bucket:
@@ -487,216 +464,6 @@ static void write_metrics(void *ctx, FILE *f)
 	dns_daemon_net_metrics(f, d->srv);
 }
 
-/* ---- command line ---- */
-
-static const char usage[] =
-	"usage: dns-resolver [options]\n"
-	"  --listen ADDR:PORT     serve UDP and TCP there (repeatable; default 127.0.0.1:53)\n"
-	"  --port N               shorthand for --listen 127.0.0.1:N\n"
-	"  --allow CIDR           clients that may query, IPv4 or IPv6 prefix (repeatable;\n"
-	"                         default 127.0.0.0/8 and ::1; others get REFUSED)\n"
-	"  --forward ZONE=ADDR[:PORT]  send queries for ZONE and below, recursive, to ADDR\n"
-	"                         (repeatable; answers not validated)\n"
-	"  --local-zone FILE      serve this zone file authoritatively (origin: its SOA owner;\n"
-	"                         repeatable); names in it are never resolved\n"
-	"  --tls-listen ADDR:PORT  DNS over TLS (RFC 7858) there; needs --tls-cert, --tls-key\n"
-	"  --tls-cert FILE        PEM certificate, then its chain (ocertify's output works)\n"
-	"  --tls-key FILE         PEM private key\n"
-	"  --workers N            worker threads serving clients (default 1)\n"
-	"  --root-hints FILE      root NS and addresses, zone-file syntax (default: IANA's)\n"
-	"  --trust-anchor FILE    DS/DNSKEY lines (zone-file syntax) that DNSSEC validation\n"
-	"                         starts from (default: IANA's root KSKs)\n"
-	"  --insecure ZONE        negative trust anchor: ZONE and below are not validated\n"
-	"  --no-dnssec            no validation at all (answers never carry AD)\n"
-	"  --cache-size BYTES     bound on the record and key caches, K/M/G suffixes (default 64M)\n"
-	"  --max-ttl S            cap on cached TTLs (default 86400)\n"
-	"  --min-ttl S            floor on cached TTLs (default 0)\n"
-	"  --serve-stale S        answer with data expired up to S seconds ago when no server\n"
-	"                         answers (RFC 8767; default 86400, 0: off)\n"
-	"  --max-client-queries N  queries one client address may have waiting for upstream\n"
-	"                         (default 100; more get SERVFAIL)\n"
-	"  --max-outstanding N    client queries waiting for upstream in all (default 20000)\n"
-	"  --max-rrset-records N  records one RRset of an upstream reply may have (default 100;\n"
-	"                         a reply with more is refused: SERVFAIL, EDE 24, if no server\n"
-	"                         is left)\n"
-	"  --max-rrset-bytes N    rdata bytes one RRset of an upstream reply may have (default\n"
-	"                         32768; the same)\n"
-	"  --no-qname-minimisation  send full names to every server (RFC 9156 is on by default)\n"
-	"  --no-ipv6 | --no-ipv4  never query servers over that family\n"
-	"  --no-prefetch          do not refresh popular records in the last 10% of their TTL\n"
-	"  --no-aggressive-nsec   do not answer NXDOMAIN/NODATA from cached validated NSEC/NSEC3\n"
-	"                         records (RFC 8198 is on by default)\n"
-	"  --use-0x20             random letter case in query names, which replies must echo\n"
-	"                         (spoofing resistance; servers that do not echo are not used)\n"
-	"  --dir DIR              state directory (holds the control socket; nothing else yet)\n"
-	"  --control PATH         control socket for dns-ctl (status, stop; mode 0600);\n"
-	"                         default DIR/control.sock with --dir, none without\n"
-	"  --metrics ADDR:PORT    Prometheus text on GET /metrics\n"
-	"  --log-level LEVEL      debug, info, warn, error (default info)\n"
-	"  --help\n"
-	"Aliases (the resolver bench kit's template): --hints = --root-hints, --ta = --trust-anchor.\n"
-	"Limits under abuse (README: \"Holding under abuse\"; --tcp-idle-ms defaults to 15000 here):\n";
-
-static bool parse_size(const char *s, size_t *out)
-{
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (end == s)
-		return false;
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	default: break;
-	}
-	if (*end || v < (1u << 16))
-		return false;
-	*out = (size_t)v;
-	return true;
-}
-
-static bool parse_u32(const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-	if (end == s || *end || v > 0x7FFFFFFF)
-		return false;
-	*out = (uint32_t)v;
-	return true;
-}
-
-/* 0 ok, 1 error (message printed), 2 --help. */
-static int parse_args(config_t *c, int argc, char **argv)
-{
-	c->workers = 1;
-	c->log_level = DNS_LOG_INFO;
-	c->rc.prefetch = true;
-	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i];
-		if (!strcmp(o, "--help") || !strcmp(o, "-h"))
-			return 2;
-		if (!strcmp(o, "--no-qname-minimisation")) { c->rc.no_qname_minimisation = true; continue; }
-		if (!strcmp(o, "--no-dnssec")) { c->no_dnssec = true; continue; }
-		if (!strcmp(o, "--no-ipv6")) { c->rc.no_ipv6 = true; continue; }
-		if (!strcmp(o, "--no-ipv4")) { c->rc.no_ipv4 = true; continue; }
-		if (!strcmp(o, "--use-0x20")) { c->rc.use_0x20 = true; continue; }
-		if (!strcmp(o, "--no-prefetch")) { c->rc.prefetch = false; continue; }
-		if (!strcmp(o, "--no-aggressive-nsec")) { c->rc.no_aggressive_nsec = true; continue; }
-		if (i + 1 >= argc) {
-			fprintf(stderr, "dns-resolver: %s needs a value (see --help)\n", o);
-			return 1;
-		}
-		const char *v = argv[++i];
-		bool ok = true;
-		uint32_t u = 0;
-		char buf[80];
-		int lim = dns_daemon_limits_option(&c->limits, o, v, buf, sizeof buf);
-		if (lim < 0) {
-			fprintf(stderr, "dns-resolver: %s\n", buf);
-			return 1;
-		}
-		if (lim > 0)
-			continue;
-		if (!strcmp(o, "--listen") || !strcmp(o, "--port")) {
-			if (!strcmp(o, "--port")) {
-				snprintf(buf, sizeof buf, "127.0.0.1:%s", v);
-				v = buf;
-			}
-			ok = c->nlisten < MAX_LISTEN && dns_net_addr_parse(v, &c->listen[c->nlisten++]) == DNS_OK;
-		} else if (!strcmp(o, "--allow")) {
-			ok = res_acl_add(&c->allow, v);
-		} else if (!strcmp(o, "--forward")) {
-			uint8_t z[DNS_NAME_MAX];
-			dns_net_addr_t a;
-			ok = c->nfwd < 64 && res_forward_parse(v, z, &a);
-			if (ok)
-				c->fwd[c->nfwd++] = v;
-		} else if (!strcmp(o, "--local-zone")) {
-			ok = c->nlocal < 64;
-			if (ok)
-				c->local[c->nlocal++] = v;
-		} else if (!strcmp(o, "--tls-listen")) {
-			ok = dns_net_addr_parse(v, &c->tls_listen) == DNS_OK;
-			c->has_tls = true;
-		} else if (!strcmp(o, "--tls-cert")) {
-			c->tls_cert = v;
-		} else if (!strcmp(o, "--tls-key")) {
-			c->tls_key = v;
-		} else if (!strcmp(o, "--workers")) {
-			ok = parse_u32(v, &u) && u >= 1 && u <= 256;
-			c->workers = u;
-		} else if (!strcmp(o, "--root-hints") || !strcmp(o, "--hints")) {
-			c->hints = v;
-		} else if (!strcmp(o, "--trust-anchor") || !strcmp(o, "--ta")) {
-			c->trust_anchor = v;
-		} else if (!strcmp(o, "--insecure")) {
-			ok = c->ninsecure < 64;
-			if (ok)
-				c->insecure[c->ninsecure++] = v;
-		} else if (!strcmp(o, "--dir")) {
-			c->dir = v;
-		} else if (!strcmp(o, "--control")) {
-			ok = *v != '\0';
-			c->control = v;
-		} else if (!strcmp(o, "--cache-size")) {
-			ok = parse_size(v, &c->rc.cache.max_bytes);
-		} else if (!strcmp(o, "--max-ttl")) {
-			ok = parse_u32(v, &c->rc.cache.max_ttl) && c->rc.cache.max_ttl > 0;
-		} else if (!strcmp(o, "--serve-stale")) {
-			ok = parse_u32(v, &c->rc.cache.stale_s);
-			c->stale_set = true;
-		} else if (!strcmp(o, "--max-client-queries")) {
-			ok = parse_u32(v, &u) && u >= 1 && u <= 65535;
-			c->rc.max_client_queries = u;
-		} else if (!strcmp(o, "--max-outstanding")) {
-			ok = parse_u32(v, &u) && u >= 1;
-			c->rc.max_clients = u;
-		} else if (!strcmp(o, "--max-rrset-records")) {
-			ok = parse_u32(v, &u) && u >= 1 && u <= 65535;
-			c->rc.max_rrset_rrs = u;
-		} else if (!strcmp(o, "--max-rrset-bytes")) {
-			ok = parse_u32(v, &c->rc.max_rrset_bytes) && c->rc.max_rrset_bytes >= 512;
-		} else if (!strcmp(o, "--min-ttl")) {
-			ok = parse_u32(v, &c->rc.cache.min_ttl);
-		} else if (!strcmp(o, "--metrics")) {
-			ok = dns_net_addr_parse(v, &c->metrics) == DNS_OK;
-			c->has_metrics = true;
-		} else if (!strcmp(o, "--log-level")) {
-			ok = dns_log_level_parse(v, &c->log_level);
-		} else {
-			fprintf(stderr, "dns-resolver: unknown option %s (see --help)\n", o);
-			return 1;
-		}
-		if (!ok) {
-			fprintf(stderr, "dns-resolver: %s %s: invalid value\n", o, v);
-			return 1;
-		}
-	}
-	if (!c->nlisten)
-		dns_net_addr_parse("127.0.0.1:53", &c->listen[c->nlisten++]);
-	if (!c->stale_set)
-		c->rc.cache.stale_s = 86400;
-	if (!c->allow.n)
-		res_acl_add_loopback(&c->allow);
-	if (c->has_tls != (c->tls_cert != NULL) || c->has_tls != (c->tls_key != NULL)) {
-		fprintf(stderr, "dns-resolver: --tls-listen, --tls-cert and --tls-key go together\n");
-		return 1;
-	}
-	if (c->has_tls) {
-		if (c->nlisten >= MAX_LISTEN) {
-			fprintf(stderr, "dns-resolver: too many --listen addresses for --tls-listen\n");
-			return 1;
-		}
-		c->relay = c->nlisten;
-		dns_net_addr_parse("127.0.0.1:0", &c->listen[c->nlisten++]);
-	}
-	if (c->rc.cache.min_ttl && c->rc.cache.max_ttl && c->rc.cache.min_ttl > c->rc.cache.max_ttl) {
-		fprintf(stderr, "dns-resolver: --min-ttl is above --max-ttl\n");
-		return 1;
-	}
-	return 0;
-}
-
 /* ---- main ---- */
 
 static int setup_dnssec(daemon_t *d)
@@ -812,80 +579,112 @@ static void teardown(daemon_t *d, bool thread)
 	dns_zoneset_free(d->local);
 }
 
-int main(int argc, char **argv)
+/* Lock --dir, bind everything, drop root; 0 or an exit status (logged). */
+static int start(daemon_t *d, dns_service_t *svc, char *err, size_t errlen)
 {
-	static daemon_t dd;
-	daemon_t *d = &dd;
-	d->efd = -1;
-	pthread_mutex_init(&d->mu, NULL);
-	int rc = parse_args(&d->cfg, argc, argv);
-	if (rc == 2) {
-		fputs(usage, stdout);
-		fputs(dns_daemon_limits_usage, stdout);
-		return 0;
-	}
-	if (rc)
-		return 2;
-	dns_log_set_level(d->cfg.log_level);
-	if (setup_engine(d) != 0) {
-		res_engine_free(d->e);
-		return 1;
-	}
-	char err[512] = "out of memory";
 	dns_net_config_t nc = {.listen = d->cfg.listen, .nlisten = d->cfg.nlisten,
 	                       .workers = d->cfg.workers, .handler = handler, .handler_ctx = d,
 	                       /* A TCP client waits for resolution: longer than its 10 s budget. */
 	                       .tcp_idle_ms = 15000};
+	if (d->cfg.dir && dns_service_lock(svc, d->cfg.dir, err, errlen) != DNS_OK) {
+		dns_log(DNS_LOG_ERROR, "cannot use the state directory", "error", err, NULL);
+		return 1;
+	}
 	d->fd_budget = dns_daemon_fd_budget(&d->cfg.limits, d->cfg.has_metrics);
 	dns_daemon_limits_apply(&d->cfg.limits, d->fd_budget, &nc);
-	if (!d->fd_budget || dns_net_server_new(&nc, &d->srv, err, sizeof err) != DNS_OK ||
-	    dns_net_start(d->srv, err, sizeof err) != DNS_OK) {
+	if (!d->fd_budget) {
+		dns_log(DNS_LOG_ERROR, "cannot start the server", "error", "out of memory", NULL);
+		return 1;
+	}
+	if (dns_net_server_new(&nc, &d->srv, err, errlen) != DNS_OK ||
+	    dns_net_start(d->srv, err, errlen) != DNS_OK) {
 		dns_log(DNS_LOG_ERROR, "cannot start the server", "error", err, NULL);
-		teardown(d, false);
 		return 1;
 	}
 	if (setup_thread(d) != 0) {
 		dns_log(DNS_LOG_ERROR, "cannot start the resolver thread", NULL);
-		dns_net_stop(d->srv);
-		dns_net_run(d->srv);
-		teardown(d, false);
-		return 1;
+		return 3;
 	}
 	if (d->cfg.has_tls &&
 	    !(d->tls = res_dot_start(d->srv, d->cfg.relay, &d->cfg.tls_listen, d->cfg.tls_cert,
-	                             d->cfg.tls_key, &d->cfg.allow, err, sizeof err))) {
+	                             d->cfg.tls_key, &d->cfg.allow, err, errlen))) {
 		dns_log(DNS_LOG_ERROR, "cannot serve DNS over TLS", "error", err, NULL);
-		dns_net_stop(d->srv);
-		rc = 1;
+		return 2;
 	}
-	dns_metrics_http_t *ms = NULL;
-	if (d->cfg.has_metrics) {
-		dns_metrics_http_opts_t mo = dns_daemon_limits_metrics(&d->cfg.limits);
-		ms = dns_metrics_http_start_opts((const struct sockaddr *)&d->cfg.metrics.ss,
-		                                 d->cfg.metrics.len, write_metrics, d, &mo, err,
-		                                 sizeof err);
-		if (!ms)
-			dns_log(DNS_LOG_ERROR, "cannot serve metrics", "error", err, NULL);
+	dns_metrics_http_opts_t mo = dns_daemon_limits_metrics(&d->cfg.limits);
+	if (d->cfg.has_metrics &&
+	    !(d->ms = dns_metrics_http_start_opts((const struct sockaddr *)&d->cfg.metrics.ss,
+	                                          d->cfg.metrics.len, write_metrics, d, &mo, err,
+	                                          errlen))) {
+		dns_log(DNS_LOG_ERROR, "cannot serve metrics", "error", err, NULL);
+		return 2;
 	}
-	for (size_t i = 0; i < d->cfg.nlisten; i++) {
-		char at[DNS_NET_ADDR_TEXT_MAX];
-		const dns_net_addr_t *a = dns_net_bound_addr(d->srv, i);
-		dns_net_addr_format((const struct sockaddr *)&a->ss, at, sizeof at);
-		dns_log(DNS_LOG_INFO, "listening", "addr", at, NULL);
+	if (dns_service_bound(svc, err, errlen) != DNS_OK) {
+		dns_log(DNS_LOG_ERROR, "cannot run as a service", "error", err, NULL);
+		return 2;
 	}
-	if (rc == 0 && res_ctl_start(d->cfg.control, d->cfg.dir, d->e, &d->mu, d->srv, &d->ctl, err,
-	                             sizeof err) != DNS_OK) {
+	if (res_ctl_start(d->cfg.control, d->cfg.dir, d->e, &d->mu, d->srv, &d->ctl, err,
+	                  errlen) != DNS_OK) {
 		dns_log(DNS_LOG_ERROR, "cannot open the control socket", "error", err, NULL);
 		fprintf(stderr, "dns-resolver: %s\n", err);
-		dns_net_stop(d->srv);
-		rc = 1;
+		return 2;
 	}
-	if (!d->cfg.has_metrics || ms)
-		dns_net_run(d->srv);
-	else
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static daemon_t dd;
+	static dns_service_t svc;
+	daemon_t *d = &dd;
+	char err[1024];
+	d->efd = -1;
+	pthread_mutex_init(&d->mu, NULL);
+	/* 0 run, 1 usage error (printed), 2 exit 0 (--help or --version printed) */
+	int rc = 2;
+	switch (dns_service_args(&svc, "dns-resolver", argc, argv, err, sizeof err)) {
+	case DNS_SERVICE_USAGE:
+		fprintf(stderr, "dns-resolver: %s (see --help)\n", err);
 		rc = 1;
-	dns_log(DNS_LOG_INFO, "stopping", NULL);
-	dns_metrics_http_stop(ms);
-	teardown(d, true);
-	return rc;
+		break;
+	case DNS_SERVICE_RUN:
+		rc = res_parse_args(&d->cfg, svc.argc, svc.argv, &svc);
+		if (rc == 2)
+			res_usage(stdout);
+		break;
+	case DNS_SERVICE_EXIT_OK:
+		break;
+	}
+	if (rc) {
+		dns_service_end(&svc);
+		return rc == 2 ? 0 : 2;
+	}
+	dns_log_set_level(d->cfg.log_level);
+	if (setup_engine(d) != 0) {
+		res_engine_free(d->e);
+		dns_service_end(&svc);
+		return 1;
+	}
+	/* 1: nothing runs; 2: the resolver thread runs; 3: only the server */
+	int started = start(d, &svc, err, sizeof err);
+	if (started == 0) {
+		for (size_t i = 0; i < d->cfg.nlisten; i++) {
+			char at[DNS_NET_ADDR_TEXT_MAX];
+			const dns_net_addr_t *a = dns_net_bound_addr(d->srv, i);
+			dns_net_addr_format((const struct sockaddr *)&a->ss, at, sizeof at);
+			dns_log(DNS_LOG_INFO, "listening", "addr", at, NULL);
+			if (i == 0)
+				dns_service_ready(&svc, "resolving for clients on %s", at);
+		}
+		dns_net_run(d->srv);
+		dns_service_stopping(&svc);
+		dns_log(DNS_LOG_INFO, "stopping", NULL);
+	} else if (started != 1) {
+		dns_net_stop(d->srv);
+		dns_net_run(d->srv);
+	}
+	dns_metrics_http_stop(d->ms);
+	teardown(d, started == 0 || started == 2);
+	dns_service_end(&svc);
+	return started ? 1 : 0;
 }

@@ -21,6 +21,7 @@ const char sec_config_usage[] =
 	"                     [--metrics ADDR:PORT] [--log-level debug|info|warn|error]\n"
 	"                     [--control PATH] [--hidden] [--rrl RATE ...]\n"
 	"                     [--cookie-secret HEX ...] [--help] [limits...]\n"
+	"                     [service options, below]\n"
 	"\n"
 	"Follows primaries by NOTIFY, IXFR and AXFR (TSIG-signed with the zone's key)\n"
 	"and answers for the zones.  Downstream secondaries may AXFR/IXFR a zone\n"
@@ -212,6 +213,7 @@ sec_config_status_t sec_config_parse(sec_config_t *c, int argc, char **argv, cha
 	sec_zone_conf_t *cur = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *opt = argv[i];
+		c->bad_arg = opt;   /* blamed if refused (its value is on its config line) */
 		if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0)
 			return SEC_CONFIG_HELP;
 		if (strcmp(opt, "--hidden") == 0) {
@@ -328,6 +330,7 @@ sec_config_status_t sec_config_parse(sec_config_t *c, int argc, char **argv, cha
 			return SEC_CONFIG_ERROR;
 		}
 	}
+	c->bad_arg = NULL;
 	return check(c, err, errlen);
 }
 

@@ -73,6 +73,7 @@ typedef struct sec_config {
 	bool hidden;             /* --hidden: kept connections to the primaries */
 	dns_guard_config_t guard;  /* --rrl*, --cookie-* */
 	dns_daemon_limits_t limits;  /* --tcp-*, --fd-reserve, --metrics-max-conns */
+	const char *bad_arg;     /* on SEC_CONFIG_ERROR: the argv element at fault, or NULL */
 } sec_config_t;
 
 /* Result of parsing. */

@@ -33,6 +33,7 @@
 #include "dns/daemon_net.h"
 #include "dns/metrics_http.h"
 #include "dns/notify_udp.h"
+#include "dns/service.h"
 #include "notify_out.h"
 #include "state.h"
 
@@ -97,6 +98,7 @@ static void publish(sec_daemon_t *d)
 	                        .cookies = &d->guard.cookies };
 	if (dns_net_publish(d->srv, s, snap_free) != DNS_OK)
 		dns_log(DNS_LOG_ERROR, "cannot publish the zones", NULL);
+	dns_service_status(&d->svc, "serving %zu of %zu zones", nz, d->nzones);
 	return;
 fail:
 	free(zs);
@@ -466,11 +468,41 @@ static int setup_follow(sec_daemon_t *d)
 	return 0;
 }
 
+/* A start-up failure, in the log and on stderr. */
+static int fail(const char *what, const char *err)
+{
+	dns_log(DNS_LOG_ERROR, what, "error", err, NULL);
+	fprintf(stderr, "dns-secondary: %s\n", err);
+	return 1;
+}
+
+/* Every listening socket bound (a second server on one of our addresses
+ * stops here), then no longer root. */
+static int bind_all(sec_daemon_t *d)
+{
+	char err[1024];
+	if (dns_net_bind(d->srv, err, sizeof err) != DNS_OK)
+		return fail("cannot start the server", err);
+	if (d->cfg.has_metrics) {
+		dns_metrics_http_opts_t mo = dns_daemon_limits_metrics(&d->cfg.limits);
+		d->ms = dns_metrics_http_start_opts((const struct sockaddr *)&d->cfg.metrics.ss,
+		                                    d->cfg.metrics.len, write_metrics, d, &mo, err,
+		                                    sizeof err);
+		if (!d->ms)
+			return fail("cannot serve metrics", err);
+	}
+	if (dns_service_bound(&d->svc, err, sizeof err) != DNS_OK)
+		return fail("cannot run as a service", err);
+	return 0;
+}
+
 static int setup(sec_daemon_t *d)
 {
-	char err[512];
+	char err[1024];
 	if (build_keys(d) != 0)
 		return 2;
+	if (d->cfg.state_dir && dns_service_lock(&d->svc, d->cfg.state_dir, err, sizeof err) != DNS_OK)
+		return fail("cannot use the state directory", err);
 	if (d->cfg.state_dir && sec_state_dir_create(d->cfg.state_dir, err, sizeof err) != DNS_OK) {
 		dns_log(DNS_LOG_ERROR, "cannot create the state directory", "error", err, NULL);
 		fprintf(stderr, "dns-secondary: %s\n", err);
@@ -501,7 +533,7 @@ static int setup(sec_daemon_t *d)
 		return 1;
 	}
 	d->guard_ready = true;
-	if (setup_follow(d) != 0)
+	if (bind_all(d) != 0 || setup_follow(d) != 0)
 		return 1;
 	if (dns_net_start(d->srv, err, sizeof err) != DNS_OK) {
 		dns_log(DNS_LOG_ERROR, "cannot start the server", "error", err, NULL);
@@ -562,39 +594,47 @@ int main(int argc, char **argv)
 	sec_daemon_t *d = &daemon;
 	char err[1024];
 	d->started_s = dns_ctl_mono_s();
+	int rc = 2;
 	d->udp.fd4 = d->udp.fd6 = -1;
-	switch (sec_config_parse(&d->cfg, argc, argv, err, sizeof err)) {
+	switch (dns_service_args(&d->svc, "dns-secondary", argc, argv, err, sizeof err)) {
+	case DNS_SERVICE_EXIT_OK:
+		dns_service_end(&d->svc);
+		return 0;
+	case DNS_SERVICE_USAGE:
+		fprintf(stderr, "dns-secondary: %s\n(see dns-secondary --help)\n", err);
+		dns_service_end(&d->svc);
+		return 2;
+	case DNS_SERVICE_RUN:
+		break;
+	}
+	switch (sec_config_parse(&d->cfg, d->svc.argc, d->svc.argv, err, sizeof err)) {
 	case SEC_CONFIG_HELP:
 		fputs(sec_config_usage, stdout);
 		fputs(dns_daemon_limits_usage, stdout);
-		return 0;
+		fputs("Service options:\n", stdout);
+		fputs(dns_service_usage, stdout);
+		rc = 0;
+		goto out;
 	case SEC_CONFIG_ERROR:
-		fprintf(stderr, "dns-secondary: %s\n%s%s", err, sec_config_usage,
-		        dns_daemon_limits_usage);
-		sec_config_free(&d->cfg);
-		return 2;
+		fprintf(stderr, "dns-secondary: %s%s\n%s%s", dns_service_where(&d->svc, d->cfg.bad_arg),
+		        err, sec_config_usage, dns_daemon_limits_usage);
+		goto out;
 	case SEC_CONFIG_OK:
 		break;
 	}
 	dns_log_set_level(d->cfg.log_level);
-	int rc = setup(d);
-	dns_metrics_http_t *ms = NULL;
-	if (rc == 0 && d->cfg.has_metrics) {
-		dns_metrics_http_opts_t mo = dns_daemon_limits_metrics(&d->cfg.limits);
-		ms = dns_metrics_http_start_opts((const struct sockaddr *)&d->cfg.metrics.ss,
-		                                 d->cfg.metrics.len, write_metrics, d, &mo, err,
-		                                 sizeof err);
-		if (!ms) {
-			dns_log(DNS_LOG_ERROR, "cannot serve metrics", "error", err, NULL);
-			rc = 1;
-		}
-	}
+	rc = setup(d);
 	if (rc == 0) {
 		dns_log(DNS_LOG_INFO, "started", NULL);
+		dns_service_ready(&d->svc, NULL);
 		dns_net_run(d->srv);
+		dns_service_stopping(&d->svc);
 		dns_log(DNS_LOG_INFO, "stopping", NULL);
 	}
-	dns_metrics_http_stop(ms);
+	dns_metrics_http_stop(d->ms);
 	teardown(d);
+out:
+	sec_config_free(&d->cfg);
+	dns_service_end(&d->svc);
 	return rc;
 }

@@ -16,7 +16,9 @@
 #include "dns/daemon_net.h"
 #include "dns/net.h"
 #include "dns/notify.h"
+#include "dns/metrics_http.h"
 #include "dns/notify_udp.h"
+#include "dns/service.h"
 
 typedef struct sec_daemon sec_daemon_t;
 
@@ -60,6 +62,8 @@ struct sec_daemon {
 	dns_net_timer_t *ctl_timer; /* looks at them once the follower is done */
 	dns_guard_t guard;          /* rate limiting, cookies, TSIG replays */
 	bool guard_ready;
+	dns_metrics_http_t *ms;     /* --metrics */
+	dns_service_t svc;          /* --config, pid file, --user, systemd */
 };
 
 /* ---- daemon_ctl.c (control loop) ---- */

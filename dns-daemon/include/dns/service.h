@@ -57,6 +57,7 @@ typedef struct dns_service {
 	bool switch_user, switch_group;
 	uid_t uid;
 	gid_t gid;
+	char *home;                     /* --user's home directory */
 	int lock_fd;
 	char *lock_dir;
 	bool pid_written;
@@ -97,7 +98,8 @@ dns_err_t dns_service_lock(dns_service_t *s, const char *dir, char *err, size_t 
 /*
  * Once every listening socket is bound: write the pid file (as root it
  * is given to --user), then switch to --group/--user (supplementary
- * groups: the user's), check that root cannot be regained and that the
+ * groups: the user's; HOME becomes the user's home directory, as login
+ * sets it), check that root cannot be regained and that the
  * locked state directory (and everything in it) is usable by the user.
  * Any failure is an error: the daemon must not go on as root.
  */
