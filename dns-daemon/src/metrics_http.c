@@ -362,7 +362,17 @@ static evutil_socket_t listen_on(const struct sockaddr *addr, socklen_t len, cha
 	int one = 1;
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
 	    bind(fd, addr, len) != 0 || listen(fd, 64) != 0) {
-		snprintf(err, errlen, "metrics: bind %s: %s", text, strerror(errno));
+		int e = errno;
+		if (e == EADDRINUSE && len <= sizeof(struct sockaddr_storage)) {
+			/* the wording of every listener of the suite */
+			dns_net_addr_t a = { .len = len };
+			char why[256];
+			memcpy(&a.ss, addr, len);
+			dns_net_listen_error(&a, SOCK_STREAM, e, why, sizeof(why));
+			snprintf(err, errlen, "metrics: %s", why);
+		} else {
+			snprintf(err, errlen, "metrics: bind %s: %s", text, strerror(e));
+		}
 		if (fd >= 0)
 			evutil_closesocket(fd);
 		return -1;

@@ -250,6 +250,7 @@ dns_err_t dns_service_bound(dns_service_t *s, char *err, size_t errlen)
 
 /* ---- systemd ---- */
 
+__attribute__((format(printf, 3, 0)))
 static void notify_status(dns_service_t *s, const char *head, const char *fmt, va_list ap)
 {
 	char msg[512], status[400] = "";

@@ -162,6 +162,13 @@ static dns_service_cli_t take_shared(argv_builder_t *b, char *err, size_t errlen
 	return DNS_SERVICE_RUN;
 }
 
+/* getpwnam/getgrnam return NULL with errno 0, ENOENT, ESRCH, EBADF or
+ * EPERM when the name is unknown; other errors are real failures. */
+static bool lookup_failed(int e)
+{
+	return e != 0 && e != ENOENT && e != ESRCH && e != EBADF && e != EPERM;
+}
+
 /* Look up --user and --group; only root may become someone else. */
 static dns_service_cli_t resolve_ids(dns_service_t *s, char *err, size_t errlen)
 {
@@ -170,7 +177,7 @@ static dns_service_cli_t resolve_ids(dns_service_t *s, char *err, size_t errlen)
 		struct passwd *pw = getpwnam(s->user);
 		if (pw == NULL) {
 			snprintf(err, errlen, "--user %s: %s", s->user,
-			         errno ? strerror(errno) : "no such user");
+			         lookup_failed(errno) ? strerror(errno) : "no such user");
 			return DNS_SERVICE_USAGE;
 		}
 		s->uid = pw->pw_uid;
@@ -183,7 +190,7 @@ static dns_service_cli_t resolve_ids(dns_service_t *s, char *err, size_t errlen)
 		struct group *gr = getgrnam(s->group);
 		if (gr == NULL) {
 			snprintf(err, errlen, "--group %s: %s", s->group,
-			         errno ? strerror(errno) : "no such group");
+			         lookup_failed(errno) ? strerror(errno) : "no such group");
 			return DNS_SERVICE_USAGE;
 		}
 		s->gid = gr->gr_gid;

@@ -385,7 +385,8 @@ static int parse_args(int argc, char **argv, les_config_t *c, dns_service_t *svc
 	int o;
 	c->propagation_timeout_s = 120;
 	c->max_orders = 4;
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	int li = -1;   /* the long option getopt matched */
+	while ((o = getopt_long(argc, argv, "", opts, &li)) != -1) {
 		bool ok = true;
 		switch (o) {
 		case O_PRIMARY: ok = have_primary = parse_addr(optarg, &c->primary); break;
@@ -417,11 +418,18 @@ static int parse_args(int argc, char **argv, les_config_t *c, dns_service_t *svc
 		case O_HELP: usage(stdout); exit(0);
 		default: ok = false;
 		}
+		if (!ok && li >= 0 && o != '?') {
+			fprintf(stderr, "dns-letsencrypt-secondary: %sbad --%s%s%s\n",
+			        dns_service_where(svc, argv[optind - 1]), opts[li].name,
+			        optarg ? " " : "", optarg ? optarg : "");
+			return 2;
+		}
 		if (!ok) {
 			fprintf(stderr, "dns-letsencrypt-secondary: %sbad %s\n",
 			        dns_service_where(svc, argv[optind - 1]), argv[optind - 1]);
 			return 2;
 		}
+		li = -1;
 	}
 	if (!have_primary || c->nzones == 0 || optind != argc || (c->check_only && !c->ncheck) ||
 	    (!c->eab_kid != !c->eab_hmac_key)) {
