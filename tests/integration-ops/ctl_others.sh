@@ -22,7 +22,7 @@ json_is 'r["result"]["pid"]' "$RPID"
 json_is 'r["result"]["cache"]["entries"]' 0
 ctl_ok "$RSOCK" status
 grep -q '^client_queries: *0$' <<<"$CTL_OUT" || fail "resolver status as text: $CTL_OUT"
-"$RESOLVER" --help | grep -q -- '--control PATH' || fail "dns-resolver --help lacks --control"
+grep -q -- '--control PATH' <<<"$("$RESOLVER" --help)" || fail "dns-resolver --help lacks --control"
 ctl_ok "$RSOCK" stop
 unwatch "$RPID"
 wait_until 30 "the resolver to exit" gone "$RPID"
@@ -47,7 +47,7 @@ json_is 'r["result"]["program"]' dns-letsencrypt-secondary
 json_is 'r["result"]["zones"]' 1
 json_is 'r["result"]["orders_in_flight"]' 0
 ctl_rc 2 "$LSOCK" zones
-"$LES" --help | grep -q -- '--control PATH' || fail "dns-letsencrypt-secondary --help lacks --control"
+grep -q -- '--control PATH' <<<"$("$LES" --help)" || fail "dns-letsencrypt-secondary --help lacks --control"
 ctl_ok "$LSOCK" stop
 unwatch "$LPID"
 wait_until 30 "dns-letsencrypt-secondary to exit" gone "$LPID"

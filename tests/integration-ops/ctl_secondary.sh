@@ -86,7 +86,7 @@ ctl_rc 1 "$SSOCK" refresh nosuch.test
 grep -q 'no-such-zone' <<<"$CTL_OUT" || fail "refresh of an unknown zone: $CTL_OUT"
 ctl_rc 2 "$SSOCK" retransfer
 ctl_rc 2 "$SSOCK" reload
-"$SECONDARY" --help | grep -q -- '--control PATH' || fail "dns-secondary --help lacks --control"
+grep -q -- '--control PATH' <<<"$("$SECONDARY" --help)" || fail "dns-secondary --help lacks --control"
 
 # ---- a refresh that fails says why, and zones keeps it ----
 ctl_ok "$PSOCK" stop
