@@ -4,7 +4,7 @@
 #   scripts/install-deps.sh test    that plus the test peers and fuzzing toolchain
 set -euo pipefail
 
-build_pkgs=(gcc pkg-config meson ninja-build libssl-dev libcmocka-dev libldns-dev
+build_pkgs=(gcc pkg-config meson ninja-build scdoc libssl-dev libcmocka-dev libldns-dev
             libgit2-dev libevent-dev libjansson-dev libcurl4-openssl-dev git)
 test_pkgs=(clang libclang-rt-14-dev ldnsutils knot knot-dnsutils knot-dnssecutils nsd
            bind9-dnsutils python3-dnspython dnsperf time util-linux openssh-server

@@ -6,7 +6,7 @@
 # a unit here.  So:
 #   1. every unit meson configured (build dist/*.service) passes
 #      `systemd-analyze verify` (with ExecStart pointing at the built
-#      binary, as the installed one points at <bindir>), and says what the
+#      binary, as the installed one points at <sbindir>), and says what the
 #      issue asks: Type=notify, the config file, Restart=on-failure, no
 #      root (User= with CAP_NET_BIND_SERVICE only), ExecReload for the
 #      daemon that reloads;
@@ -34,8 +34,8 @@ for d in "${!BIN[@]}"; do
 	[ -f "$u" ] || fail "no unit $u (dist/meson.build)"
 	exec_start=$(sed -n 's/^ExecStart=//p' "$u")
 	case $exec_start in
-	/*/bin/$d\ --config\ /*/dns-git-suite/$d.conf) ;;
-	*) fail "$d.service: ExecStart is '$exec_start', not <bindir>/$d --config <sysconfdir>/dns-git-suite/$d.conf" ;;
+	/*/sbin/$d\ --config\ /*/dns-git-suite/$d.conf) ;;
+	*) fail "$d.service: ExecStart is '$exec_start', not <sbindir>/$d --config <sysconfdir>/dns-git-suite/$d.conf" ;;
 	esac
 	for want in Type=notify Restart=on-failure User=dns-git-suite NoNewPrivileges=yes \
 		"StateDirectory=$d"; do
