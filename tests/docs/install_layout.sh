@@ -14,8 +14,7 @@ err() { echo "FAIL: $*" >&2; fail=1; }
 
 tools=(dns-zone dns-notify ocertify)
 daemons=(dns-primary-git dns-secondary dns-resolver dns-letsencrypt-secondary)
-admin=()
-[ -f "$src/dns-daemon/src/dns_ctl.c" ] && admin=(dns-ctl)
+admin=(dns-ctl)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -67,18 +66,17 @@ for z in example.com _keys; do
 done
 
 # systemd units (dist/), each starting the installed daemon.
-if [ -d "$src/dist/systemd" ]; then
-	for d in "${daemons[@]}"; do
-		u=$root$prefix/lib/systemd/system/$d.service
-		[ -s "$u" ] || { err "no unit ${u#$root}"; continue; }
-		exec_start=$(sed -n 's/^ExecStart=//p' "$u")
-		case "$exec_start" in
-		"$sbindir/$d "*) ;;
-		*) err "$d.service: ExecStart=$exec_start does not start $sbindir/$d" ;;
-		esac
-		[ -s "$root$datadir/dns-git-suite/examples/$d.conf" ] || err "no example config for $d"
-	done
-fi
+for d in "${daemons[@]}"; do
+	u=$root$prefix/lib/systemd/system/$d.service
+	[ -s "$u" ] || { err "no unit ${u#$root}"; continue; }
+	exec_start=$(sed -n 's/^ExecStart=//p' "$u")
+	case "$exec_start" in
+	"$sbindir/$d "*) ;;
+	*) err "$d.service: ExecStart=$exec_start does not start $sbindir/$d" ;;
+	esac
+	[ -s "$root$datadir/dns-git-suite/examples/$d.conf" ] || err "no example config for $d"
+done
+[ -s "$root$prefix/lib/sysusers.d/dns-git-suite.conf" ] || err "no sysusers.d entry"
 
 # Libraries and headers are internal (static, linked into the programs).
 leaked=$(cd "$root" && find . \( -name '*.a' -o -name '*.so*' -o -name '*.h' -o -name '*.pc' \) | head)
