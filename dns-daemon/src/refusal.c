@@ -124,3 +124,27 @@ void dns_refusal_log(const dns_refusal_event_t *ev)
 	                ev->tsig_error ? dns_tsig_error_text(ev->tsig_error, te, sizeof(te)) : NULL,
 	                NULL);
 }
+
+void dns_refusal_log_request(dns_refusal_t why, const struct sockaddr *peer, bool tcp,
+                             const uint8_t *req, size_t len, unsigned rcode, unsigned tsig_error)
+{
+	if (!dns_log_enabled(noise(why) ? DNS_LOG_INFO : DNS_LOG_WARN))
+		return;
+	dns_refusal_event_t ev = { .reason = why, .peer = peer, .tcp = tcp, .rcode = rcode,
+	                           .tsig_error = tsig_error };
+	if (len >= DNS_HDR_LEN)
+		ev.opcode = dns_flags_opcode(dns_get16(req + 2));
+	dns_msg_t m;
+	bool parsed = len >= DNS_HDR_LEN && dns_msg_parse(&m, req, len) == DNS_OK;
+	if (parsed) {
+		if (m.has_question) {
+			ev.zone = m.qname;
+			ev.qtype = m.qtype;
+		}
+		if (m.tsig)
+			ev.key = m.tsig->rr.owner;
+	}
+	dns_refusal_log(&ev);
+	if (len >= DNS_HDR_LEN)
+		dns_msg_free(&m);
+}

@@ -98,6 +98,14 @@ static uint64_t sum(const dns_req_metrics_t *m, size_t off)
 	return s;
 }
 
+uint64_t dns_req_metrics_answered_total(dns_req_metrics_t *m)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; m && i < (size_t)m->workers * WCELLS; i++)
+		n += atomic_load_explicit(&m->cells[i], memory_order_relaxed);
+	return n;
+}
+
 static const char *rcode_label(size_t rc, char *buf, size_t cap)
 {
 	return rc == NRCODES - 1 ? "OTHER" : dns_rcode_text((unsigned)rc, buf, cap);

@@ -41,6 +41,8 @@ void pg_config_usage(FILE *out)
 "  --control PATH           control socket for dns-ctl (mode 0600); default\n"
 "                           STATE-DIR/control.sock\n"
 "  --log-level LEVEL        debug, info, warn or error (default info)\n"
+"  --query-log FILE|-       one logfmt line per request answered, appended to\n"
+"                           FILE (- : standard output); default off\n"
 DNS_GUARD_USAGE
 "  --help                   show this help and exit\n", out);
 	fputs(dns_service_usage, out);
@@ -53,7 +55,8 @@ DNS_GUARD_USAGE
 "Signals: SIGHUP fetches and reloads; SIGTERM and SIGINT stop cleanly.\n"
 "Control: dns-ctl --state-dir STATE-DIR status|zones|reload|notify ZONE|stop.\n"
 "Reload on NOTIFY needs a TSIG key with notify (or higher) authority.\n"
-"Logs: logfmt lines on stderr.\n"
+"Logs: logfmt lines on stderr; refused requests are logged (rate-limited)\n"
+"with their reason and counted in dns_requests_refused_total{reason}.\n"
 "\n"
 "Repository layout (every root file named like a domain is a zone; _keys and\n"
 "<zone>._keys hold TSIG keys; *.inc files are for $INCLUDE), key names and\n"
@@ -64,7 +67,7 @@ DNS_GUARD_USAGE
 enum {
 	OPT_REMOTE = 256, OPT_STATE, OPT_LISTEN, OPT_WORKERS, OPT_AXFR, OPT_POLL, OPT_NOTIFY,
 	OPT_METRICS, OPT_SSH_KEY, OPT_SSH_PUB, OPT_KNOWN, OPT_NSID, OPT_LOGLEVEL, OPT_HELP,
-	OPT_CONTROL, OPT_LIMIT,
+	OPT_CONTROL, OPT_LIMIT, OPT_QUERY_LOG,
 };
 
 static const struct option long_opts[] = {
@@ -81,6 +84,7 @@ static const struct option long_opts[] = {
 	{ "known-hosts", required_argument, NULL, OPT_KNOWN },
 	{ "nsid", required_argument, NULL, OPT_NSID },
 	{ "log-level", required_argument, NULL, OPT_LOGLEVEL },
+	{ "query-log", required_argument, NULL, OPT_QUERY_LOG },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	DNS_GUARD_LONG_OPTIONS,
@@ -193,6 +197,11 @@ pg_cli_t pg_config_parse(pg_config_t *cfg, int argc, char **argv, char *err, siz
 			if (!*optarg)
 				return usage(err, errlen, "invalid --control (a socket path)", optarg);
 			cfg->control = optarg;
+			break;
+		case OPT_QUERY_LOG:
+			if (!*optarg)
+				return usage(err, errlen, "invalid --query-log (a file, or - for stdout)", optarg);
+			cfg->query_log = optarg;
 			break;
 		case OPT_HELP:
 			pg_config_usage(stdout);

@@ -38,6 +38,7 @@ typedef struct pg_config {
 	const char *control;         /* --control; NULL: <state_dir>/control.sock */
 	dns_guard_config_t guard;    /* --rrl*, --cookie-* */
 	dns_daemon_limits_t limits;  /* --tcp-*, --fd-reserve, --metrics-max-conns */
+	const char *query_log;       /* --query-log FILE or "-"; NULL: off */
 	/* --config, --pid-file, --user, --group, systemd (set by main) */
 	dns_service_t *svc;
 	/* on PG_CLI_USAGE: the argv element at fault, or NULL */

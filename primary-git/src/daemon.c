@@ -251,6 +251,7 @@ static void on_sighup(void *arg)
 {
 	daemon_t *d = arg;
 	dns_log(DNS_LOG_INFO, "SIGHUP: reloading", NULL);
+	dns_query_log_reopen(d->qlog); /* after a rotation */
 	dns_service_reloading(d->cfg->svc);
 	/* as pg_request_reload, noting which reload systemd waits for */
 	pthread_mutex_lock(&d->rl_lock);
@@ -286,12 +287,48 @@ static dns_err_t writer_publish(void *ctx, const gitrepo_oid_t *head, const pg_z
 	return load_and_publish(ctx, head, false, hints, nhints);
 }
 
+/* With the query log on, an UPDATE's reply handle carries what its line
+ * needs, written when the answer leaves (after the push). */
+typedef struct logged_reply {
+	dns_net_deferred_t *later;
+	struct sockaddr_storage peer;
+	bool tcp;
+	size_t len;
+	uint8_t req[];
+} logged_reply_t;
+
 static void writer_answer(void *ctx, void *reply, const uint8_t *msg, size_t len)
 {
+	daemon_t *d = ctx;
+	dns_net_deferred_t *later = reply;
+	if (d->qlog) {
+		logged_reply_t *lr = reply;
+		later = lr->later;
+		dns_query_log_write(d->qlog, (const struct sockaddr *)&lr->peer, lr->tcp, lr->req,
+		                    lr->len, msg, len);
+		free(lr);
+	}
 	if (len)
-		dns_net_deferred_send(reply, msg, len);
+		dns_net_deferred_send(later, msg, len);
 	else
-		dns_net_deferred_drop(reply);
+		dns_net_deferred_drop(later);
+}
+
+static void *reply_handle(daemon_t *d, const dns_net_request_t *req, dns_net_deferred_t *later)
+{
+	if (!later || !d->qlog)
+		return later;
+	logged_reply_t *lr = malloc(sizeof(*lr) + req->len);
+	if (!lr)
+		return NULL;
+	lr->later = later;
+	memset(&lr->peer, 0, sizeof(lr->peer));
+	memcpy(&lr->peer, req->peer, req->peer_len < sizeof(lr->peer) ? req->peer_len
+	                                                               : sizeof(lr->peer));
+	lr->tcp = req->transport == DNS_NET_TCP;
+	lr->len = req->len;
+	memcpy(lr->req, req->data, req->len);
+	return lr;
 }
 
 static void writer_batch_done(void *ctx, const pg_batch_stats_t *st)
@@ -302,21 +339,25 @@ static void writer_batch_done(void *ctx, const pg_batch_stats_t *st)
 		                   st->rebases, st->push_ms, st->pushed);
 }
 
-/* Worker: queue a verified UPDATE for the writer; the answer comes after the push. */
-static void queue_update(daemon_t *d, const dns_net_request_t *req, dns_net_reply_t *out,
+/* Worker: queue a verified UPDATE for the writer; the answer comes after the
+ * push.  False when it could not be queued (answered SERVFAIL now). */
+static bool queue_update(daemon_t *d, const dns_net_request_t *req, dns_net_reply_t *out,
                          const pg_action_t *act)
 {
 	dns_net_deferred_t *later = dns_net_reply_defer(req);
-	pg_update_t *u = later ? pg_update_new(req->data, req->len, act->zone, &act->key, &act->treq,
-	                                       later, pg_now_ms())
-	                       : NULL;
+	void *handle = reply_handle(d, req, later);
+	pg_update_t *u = handle ? pg_update_new(req->data, req->len, act->zone, &act->key, &act->treq,
+	                                        handle, pg_now_ms())
+	                        : NULL;
 	if (u && pg_writer_submit(d->writer, u) == DNS_OK)
-		return;
-	dns_log(DNS_LOG_WARN, "update not queued: too many waiting", NULL);
+		return true;
 	pg_update_free(u);
+	if (handle != later)
+		free(handle);
 	dns_net_deferred_drop(later);
 	pg_update_reply(req->data, req->len, &act->treq, DNS_RCODE_SERVFAIL, (uint64_t)time(NULL),
 	                out->buf, out->cap, &out->len);
+	return false;
 }
 
 /* ---- the request handler (worker threads) ---- */
@@ -407,6 +448,16 @@ static bool replayed(daemon_t *d, const dns_net_request_t *req, dns_net_reply_t 
 	return true;
 }
 
+/* Count a refusal and log it (a removed zone's requests are logged once
+ * per secondary by pg_removed_asked instead). */
+static void refused(daemon_t *d, const dns_net_request_t *req, const pg_dispatch_info_t *info)
+{
+	pg_metrics_refused(d->metrics, info->refusal);
+	if (info->refusal != DNS_REFUSAL_ZONE_REMOVED)
+		dns_refusal_log_request(info->refusal, req->peer, req->transport == DNS_NET_TCP,
+		                        req->data, req->len, info->rcode, info->tsig_error);
+}
+
 static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *out)
 {
 	daemon_t *d = ctx;
@@ -431,16 +482,28 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 	if (act.signed_ && replayed(d, req, out, &act, &info, now))
 		return;
 	dns_guard_reply(&d->guard, req, out, &info.answer, act.signed_);
+	if (act.kind == PG_ACT_UPDATE && !queue_update(d, req, out, &act)) {
+		info.rcode = DNS_RCODE_SERVFAIL;
+		info.refusal = DNS_REFUSAL_BUSY;
+		act.kind = PG_ACT_NONE;
+	}
 	if (d->metrics && !info.dropped) {
-		pg_metrics_query(d->metrics, req->worker, info.qtype, info.rcode, tr == DNS_TRANSPORT_TCP);
+		pg_metrics_query(d->metrics, req->worker, info.opcode, info.qtype, info.rcode,
+		                 tr == DNS_TRANSPORT_TCP);
 		if (info.is_xfr && tr == DNS_TRANSPORT_UDP) {
 			char zone[DNS_NAME_TEXT_MAX];
 			pg_name_text(act.zone, zone, sizeof(zone));
 			pg_metrics_transfer(d->metrics, zone, "ixfr-udp");
 		}
 	}
+	if (info.refusal)
+		refused(d, req, &info);
 	if (info.removed_zone)
 		pg_removed_asked(&d->removed_seen, d->metrics, act.zone, req->peer);
+	/* the query log: one branch when off; UPDATEs are logged when answered */
+	if (d->qlog && act.kind != PG_ACT_UPDATE)
+		dns_query_log_write(d->qlog, req->peer, tr == DNS_TRANSPORT_TCP, req->data, req->len,
+		                    out->buf, out->len);
 	switch (act.kind) {
 	case PG_ACT_RELOAD: {
 		char zone[DNS_NAME_TEXT_MAX], peer[DNS_NET_ADDR_TEXT_MAX];
@@ -457,8 +520,7 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 		pg_keep_secondary(d, req, &act);
 		break;
 	case PG_ACT_UPDATE:
-		queue_update(d, req, out, &act);
-		break;
+		break; /* queued above */
 	case PG_ACT_NONE:
 		break;
 	}
@@ -555,8 +617,11 @@ static int start(daemon_t *d)
 	if (cfg->have_metrics) {
 		dns_metrics_http_opts_t mo = dns_daemon_limits_metrics(&cfg->limits);
 		d->metrics = pg_metrics_new(dns_net_workers(d->srv));
-		if (d->metrics)
+		if (d->metrics) {
 			pg_metrics_extra(d->metrics, guard_metrics, &d->guard);
+			/* replays: dns_requests_refused_total{reason="tsig_replay"} */
+			d->guard.req_metrics = pg_metrics_req(d->metrics);
+		}
 		if (!d->metrics ||
 		    pg_metrics_serve(d->metrics, &cfg->metrics, d->srv, &mo, err, sizeof(err)) != DNS_OK) {
 			dns_log(DNS_LOG_ERROR, "cannot serve metrics", "error", d->metrics ? err : "out of memory",
@@ -564,6 +629,9 @@ static int start(daemon_t *d)
 			return 1;
 		}
 	}
+	/* opened before privileges are dropped, like the sockets */
+	if (cfg->query_log && !(d->qlog = dns_query_log_open(cfg->query_log, err, sizeof(err))))
+		return fail("cannot open the query log", err);
 	if (dns_service_bound(cfg->svc, err, sizeof(err)) != DNS_OK)
 		return fail("cannot run as a service", err);
 	if (open_repo(d, &head) != DNS_OK)
@@ -647,6 +715,8 @@ static void stop(daemon_t *d)
 	if (d->guard_ready)
 		dns_guard_destroy(&d->guard);
 	dns_net_fd_budget_free(d->fd_budget);   /* after the server */
+	dns_query_log_close(d->qlog);
+	dns_log_flush();
 	dns_notify_sched_free(d->sched);
 	dns_notify_udp_close(&d->udp);
 	pg_snapshot_unref(d->view);

@@ -21,6 +21,7 @@
 #include "dns/net.h"
 #include "dns/notify.h"
 #include "dns/notify_udp.h"
+#include "dns/query_log.h"
 #include "history.h"
 #include "metrics.h"
 #include "removed_seen.h"
@@ -74,6 +75,7 @@ typedef struct daemon {
 	pg_metrics_t *metrics;
 	dns_guard_t guard;        /* rate limiting, cookies, TSIG replays */
 	bool guard_ready;
+	dns_query_log_t *qlog;      /* --query-log; NULL: off */
 
 	/* the repository: the reload thread, and IXFR loads of old versions */
 	pthread_mutex_t repo_lock;

@@ -40,6 +40,7 @@ void pg_notify_tick(void *arg)
 		dns_notify_sched_tick(d->sched, now, emit, d);
 	if (d->metrics)
 		pg_metrics_notify_pending(d->metrics, dns_notify_sched_pending_count(d->sched));
+	dns_log_tick(); /* a flood of refusals that stopped is summed up */
 }
 
 /* A serial change to announce: built by the reload thread, run on the control loop. */

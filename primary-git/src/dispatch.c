@@ -81,6 +81,29 @@ static void set_info_rcode(req_ctx_t *r, unsigned rcode)
 		r->info->rcode = r->info->answer.rcode = (uint16_t)rcode;
 }
 
+static void set_refusal(req_ctx_t *r, dns_refusal_t why)
+{
+	if (r->info)
+		r->info->refusal = why;
+}
+
+/* Unsigned, or signed with a key that lacks the authority. */
+static dns_refusal_t no_authority(const req_ctx_t *r)
+{
+	return r->signed_ ? DNS_REFUSAL_KEY_NOT_AUTHORIZED : DNS_REFUSAL_UNSIGNED;
+}
+
+/* An answer's rcode that refuses by itself: out of our zones, malformed... */
+static dns_refusal_t refusal_of_answer(unsigned rcode)
+{
+	switch (rcode) {
+	case DNS_RCODE_REFUSED: return DNS_REFUSAL_NOT_AUTHORITATIVE;
+	case DNS_RCODE_FORMERR: return DNS_REFUSAL_MALFORMED;
+	case DNS_RCODE_NOTIMP: return DNS_REFUSAL_NOT_IMPLEMENTED;
+	default: return DNS_REFUSAL_NONE;
+	}
+}
+
 /* A reply with only the header and the question echoed. */
 static dns_err_t build_plain(req_ctx_t *r, unsigned rcode, bool aa)
 {
@@ -129,6 +152,7 @@ static void formerr_raw(req_ctx_t *r)
 	dns_put16(r->resp + 2, dns_flags_set_rcode(flags, DNS_RCODE_FORMERR));
 	*r->resplen = DNS_HDR_LEN;
 	set_info_rcode(r, DNS_RCODE_FORMERR);
+	set_refusal(r, DNS_REFUSAL_MALFORMED);
 }
 
 /* ---- removed zones ---- */
@@ -149,6 +173,7 @@ static void removed_zone(req_ctx_t *r)
 	reply(r, DNS_RCODE_NOTAUTH);
 	dns_name_copy(r->act->zone, r->m.qname);
 	dns_name_lower(r->act->zone);
+	set_refusal(r, DNS_REFUSAL_ZONE_REMOVED);
 	if (r->info)
 		r->info->removed_zone = true;
 }
@@ -186,6 +211,7 @@ static void query(req_ctx_t *r)
 	if (r->info)
 		r->info->answer = ai;
 	set_info_rcode(r, ai.rcode);
+	set_refusal(r, refusal_of_answer(ai.rcode));
 	sign_reply(r);
 	/* A hidden secondary announces itself with a signed SOA query over TCP
 	 * for a zone its key may transfer (docs/repository.md). */
@@ -237,6 +263,9 @@ static void xfr(req_ctx_t *r)
 	if (!zone || !ok || r->m.qclass != dns_zone_class(zone) ||
 	    (r->transport == DNS_TRANSPORT_UDP && r->m.qtype == DNS_TYPE_AXFR)) {
 		reply(r, DNS_RCODE_REFUSED);
+		set_refusal(r, !ok ? no_authority(r)
+		               : !zone || r->m.qclass != dns_zone_class(zone) ? DNS_REFUSAL_ZONE_NOT_SERVED
+		                                                              : DNS_REFUSAL_AXFR_OVER_UDP);
 		return;
 	}
 	const dns_tsig_req_t *tsig = r->signed_ ? &r->treq : NULL;
@@ -246,6 +275,7 @@ static void xfr(req_ctx_t *r)
 	if (r->m.qtype == DNS_TYPE_IXFR) {
 		if (dns_xfr_request_serial(&r->m, &serial) != DNS_OK) {
 			reply(r, DNS_RCODE_FORMERR);
+			set_refusal(r, DNS_REFUSAL_MALFORMED);
 			return;
 		}
 		old = client_version(r, zone, serial, &behind);
@@ -306,6 +336,7 @@ static void notify(req_ctx_t *r)
 		rcode = DNS_RCODE_FORMERR;
 	else if (!r->signed_ || !dns_key_authorizes(r->treq.key->name, DNS_OP_NOTIFY, nr.zone))
 		rcode = DNS_RCODE_REFUSED;
+	set_refusal(r, rcode == DNS_RCODE_REFUSED ? no_authority(r) : refusal_of_answer(rcode));
 	size_t reserve = r->signed_ ? dns_tsig_space(r->treq.key) : 0;
 	if (dns_notify_build_response(&r->m, rcode, r->resp, r->cap - reserve, r->resplen) != DNS_OK) {
 		*r->resplen = 0;
@@ -327,19 +358,23 @@ static void update(req_ctx_t *r)
 	/* §3.1.1: the zone section is one SOA "question" */
 	if (!r->m.has_question || r->m.count[0] != 1 || r->m.qtype != DNS_TYPE_SOA) {
 		reply(r, DNS_RCODE_FORMERR);
+		set_refusal(r, DNS_REFUSAL_MALFORMED);
 		return;
 	}
 	if (!r->signed_) {
 		reply(r, DNS_RCODE_REFUSED);
+		set_refusal(r, DNS_REFUSAL_UNSIGNED);
 		return;
 	}
 	const dns_zone_t *zone = dns_zoneset_get(r->v->zones, r->m.qname);
 	if (!zone || r->m.qclass != dns_zone_class(zone)) {
 		reply(r, DNS_RCODE_NOTAUTH);
+		set_refusal(r, DNS_REFUSAL_ZONE_NOT_SERVED);
 		return;
 	}
 	if (!dns_key_authorizes(r->treq.key->name, DNS_OP_UPDATE, r->m.qname)) {
 		reply(r, DNS_RCODE_REFUSED);
+		set_refusal(r, DNS_REFUSAL_KEY_NOT_AUTHORIZED);
 		return;
 	}
 	*r->resplen = 0;
@@ -394,9 +429,11 @@ static void dispatch_parsed(req_ctx_t *r)
 			if (r->info)
 				r->info->tsig_error = terr;
 			reply(r, DNS_RCODE_NOTAUTH);
+			set_refusal(r, dns_refusal_of_tsig_error(terr));
 			return;
 		} else {
 			reply(r, DNS_RCODE_FORMERR);
+			set_refusal(r, DNS_REFUSAL_MALFORMED);
 			return;
 		}
 	}
@@ -415,6 +452,7 @@ static void dispatch_parsed(req_ctx_t *r)
 		return;
 	default:
 		reply(r, DNS_RCODE_NOTIMP);
+		set_refusal(r, DNS_REFUSAL_NOT_IMPLEMENTED);
 		return;
 	}
 }
@@ -448,6 +486,8 @@ void pg_dispatch(const pg_view_t *v, uint64_t now, const struct sockaddr *peer,
 		} else if (info) {
 			info->qtype = ai->qtype;
 			info->rcode = ai->rcode;
+			if (ai->rcode != DNS_RCODE_NOERROR && ai->rcode != DNS_RCODE_NXDOMAIN)
+				info->refusal = refusal_of_answer(ai->rcode);
 		}
 		return;
 	}

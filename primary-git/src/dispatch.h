@@ -28,6 +28,9 @@
  *                  a zone we do not serve: NOTAUTH; a zone section that
  *                  is not one SOA question: FORMERR.
  *   TSIG failures  NOTAUTH with the TSIG error (RFC 8945 §5.2).
+ *
+ * Every refusal (and FORMERR, NOTIMP) names its reason in info->refusal,
+ * which the daemon logs and counts (dns-daemon's refusal.h).
  */
 #ifndef PG_DISPATCH_H
 #define PG_DISPATCH_H
@@ -38,6 +41,7 @@
 #include <sys/socket.h>
 
 #include "dns/answer.h"
+#include "dns/refusal.h"
 #include "dns/keys.h"
 #include "dns/tsig.h"
 #include "dns/xfr.h"
@@ -102,6 +106,7 @@ typedef struct pg_dispatch_info {
 	                      * zone (act->zone names it) */
 	dns_answer_info_t answer;  /* a reply made by dns_answer; kind NONE otherwise
 	                            * (rate limiting reads it, dns/rrl.h) */
+	dns_refusal_t refusal; /* why the request was refused (NONE: it was not) */
 } pg_dispatch_info_t;
 
 /*

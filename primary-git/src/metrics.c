@@ -8,26 +8,11 @@
 
 #include "dns/daemon_net.h"
 #include "dns/metrics_http.h"
-#include "dns/rrtype.h"
+#include "dns/metrics_text.h"
+#include "dns/req_metrics.h"
+#include "gitrepo.h"
 #include "metrics.h"
 #include "repo_state.h"
-
-/* Query types with a label of their own; the rest count as "other". */
-static const uint16_t q_types[] = {
-	DNS_TYPE_A, DNS_TYPE_NS, DNS_TYPE_CNAME, DNS_TYPE_SOA, DNS_TYPE_PTR, DNS_TYPE_MX,
-	DNS_TYPE_TXT, DNS_TYPE_AAAA, DNS_TYPE_SRV, DNS_TYPE_NAPTR, DNS_TYPE_DS, DNS_TYPE_DNSKEY,
-	DNS_TYPE_TLSA, DNS_TYPE_SVCB, DNS_TYPE_HTTPS, DNS_TYPE_CAA, DNS_TYPE_ANY, DNS_TYPE_AXFR,
-	DNS_TYPE_IXFR,
-};
-#define NTYPES (sizeof(q_types) / sizeof(q_types[0]) + 1)
-#define NRCODES 24 /* 0..22 and "other" */
-#define NCELLS (NTYPES * NRCODES * 2)
-
-static const char *const rcode_names[NRCODES] = {
-	"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
-	"NXRRSET", "NOTAUTH", "NOTZONE", "RCODE11", "RCODE12", "RCODE13", "RCODE14", "RCODE15",
-	"BADVERS", "BADKEY", "BADTIME", "BADMODE", "BADNAME", "BADALG", "BADTRUNC", "OTHER",
-};
 
 typedef struct zone_m {
 	char *zone;
@@ -50,13 +35,13 @@ typedef struct xfr_m {
 } xfr_m_t;
 
 struct pg_metrics {
-	unsigned workers;
-	_Atomic uint64_t *cells;     /* [worker][type][rcode][transport] */
+	dns_req_metrics_t *req;      /* queries, requests by opcode, refusals */
 	atomic_size_t notify_pending;
 	/* dynamic updates (the writer thread) */
 	_Atomic uint64_t upd_accepted, upd_refused, upd_batches, upd_commits, upd_retries,
 		upd_rebases, upd_push_ms, upd_pushes;
-	pthread_mutex_t lock;        /* zones and transfers */
+	pthread_mutex_t lock;        /* zones, transfers and the commit */
+	char commit[GITREPO_OID_HEXSIZE];  /* served; "" before the first load */
 	zone_m_t *zones;
 	size_t nzones;
 	keyfile_m_t *keyfiles;
@@ -74,9 +59,8 @@ pg_metrics_t *pg_metrics_new(unsigned workers)
 	pg_metrics_t *m = calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
-	m->workers = workers ? workers : 1;
-	m->cells = calloc((size_t)m->workers * NCELLS, sizeof(*m->cells));
-	if (!m->cells) {
+	m->req = dns_req_metrics_new(workers);
+	if (!m->req) {
 		free(m);
 		return NULL;
 	}
@@ -98,29 +82,27 @@ void pg_metrics_free(pg_metrics_t *m)
 		free(m->xfrs[i].zone);
 	free(m->zones);
 	free(m->xfrs);
-	free(m->cells);
+	dns_req_metrics_free(m->req);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }
 
-static size_t type_index(uint16_t qtype)
+void pg_metrics_query(pg_metrics_t *m, unsigned worker, unsigned opcode, uint16_t qtype,
+                      uint16_t rcode, bool tcp)
 {
-	for (size_t i = 0; i < NTYPES - 1; i++)
-		if (q_types[i] == qtype)
-			return i;
-	return NTYPES - 1;
+	if (m)
+		dns_req_metrics_answered(m->req, worker, opcode, qtype, rcode, tcp);
 }
 
-void pg_metrics_query(pg_metrics_t *m, unsigned worker, uint16_t qtype, uint16_t rcode,
-                      bool tcp)
+dns_req_metrics_t *pg_metrics_req(pg_metrics_t *m)
 {
-	if (!m || worker >= m->workers)
-		return;
-	size_t rc = rcode < NRCODES - 1 ? rcode : NRCODES - 1;
-	size_t i = (((size_t)worker * NTYPES + type_index(qtype)) * NRCODES + rc) * 2 + (tcp ? 1 : 0);
-	/* One writer per cell: a relaxed load and store, no read-modify-write. */
-	uint64_t v = atomic_load_explicit(&m->cells[i], memory_order_relaxed);
-	atomic_store_explicit(&m->cells[i], v + 1, memory_order_relaxed);
+	return m ? m->req : NULL;
+}
+
+void pg_metrics_refused(pg_metrics_t *m, dns_refusal_t why)
+{
+	if (m)
+		dns_req_metrics_refused(m->req, why);
 }
 
 void pg_metrics_zones_begin(pg_metrics_t *m)
@@ -240,6 +222,9 @@ void pg_metrics_keyfile(pg_metrics_t *m, const char *file, bool failed, uint64_t
 
 void pg_metrics_state(pg_metrics_t *m, const pg_repo_state_t *st)
 {
+	pthread_mutex_lock(&m->lock);
+	gitrepo_oid_fmt(&st->commit, m->commit);
+	pthread_mutex_unlock(&m->lock);
 	pg_metrics_zones_begin(m);
 	for (size_t i = 0; i < st->nzones; i++) {
 		const pg_zone_ent_t *z = &st->zones[i];
@@ -298,27 +283,12 @@ void pg_metrics_transfer(pg_metrics_t *m, const char *zone, const char *kind)
 	pthread_mutex_unlock(&m->lock);
 }
 
-/* A label value, escaped as the text format wants (\\, \", \n): zone
- * names may hold escapes and file names any byte. */
-static void put_label(FILE *out, const char *v)
-{
-	for (; *v; v++) {
-		if (*v == '\\' || *v == '"')
-			fputc('\\', out);
-		if (*v == '\n')
-			fputs("\\n", out);
-		else
-			fputc(*v, out);
-	}
-}
-
-/* One line "NAME{LABEL="VALUE"} NUMBER". */
+/* One line "NAME{LABEL="VALUE"} NUMBER", the value escaped (zone names
+ * may hold escapes, file names any byte). */
 static void put_one(FILE *out, const char *name, const char *label, const char *value,
                     unsigned long long n)
 {
-	fprintf(out, "%s{%s=\"", name, label);
-	put_label(out, value);
-	fprintf(out, "\"} %llu\n", n);
+	dns_metrics_u64(out, name, n, label, value, NULL);
 }
 
 static void write_zones(pg_metrics_t *m, FILE *out)
@@ -362,45 +332,22 @@ static void write_zones(pg_metrics_t *m, FILE *out)
 		        m->keyfiles[i].errors);
 }
 
-static void type_name(size_t ti, char *out, size_t cap)
-{
-	if (ti == NTYPES - 1)
-		snprintf(out, cap, "OTHER");
-	else
-		dns_rrtype_to_text(q_types[ti], out, cap);
-}
-
 void pg_metrics_write(pg_metrics_t *m, FILE *out)
 {
-	fputs("# HELP dns_queries_total Requests answered, by query type, rcode and transport.\n"
-	      "# TYPE dns_queries_total counter\n", out);
-	for (size_t ti = 0; ti < NTYPES; ti++) {
-		for (size_t rc = 0; rc < NRCODES; rc++) {
-			for (int t = 0; t < 2; t++) {
-				uint64_t sum = 0;
-				for (unsigned w = 0; w < m->workers; w++) {
-					size_t i = (((size_t)w * NTYPES + ti) * NRCODES + rc) * 2 + (size_t)t;
-					sum += atomic_load_explicit(&m->cells[i], memory_order_relaxed);
-				}
-				if (!sum)
-					continue;
-				char type[24];
-				type_name(ti, type, sizeof(type));
-				fprintf(out, "dns_queries_total{type=\"%s\",rcode=\"%s\",transport=\"%s\"} %llu\n",
-				        type, rcode_names[rc], t ? "tcp" : "udp", (unsigned long long)sum);
-			}
-		}
-	}
+	dns_metrics_build_info(out, "dns-primary-git");
+	dns_req_metrics_write(m->req, out);
 	pthread_mutex_lock(&m->lock);
+	if (m->commit[0]) {
+		dns_metrics_head(out, "dns_served_commit_info", "gauge",
+		                 "Always 1: the git commit whose zones are served.");
+		dns_metrics_u64(out, "dns_served_commit_info", 1, "commit", m->commit, NULL);
+	}
 	write_zones(m, out);
 	fputs("# HELP dns_transfers_total Zone transfers served.\n"
 	      "# TYPE dns_transfers_total counter\n", out);
-	for (size_t i = 0; i < m->nxfrs; i++) {
-		fputs("dns_transfers_total{zone=\"", out);
-		put_label(out, m->xfrs[i].zone);
-		fprintf(out, "\",kind=\"%s\"} %llu\n", m->xfrs[i].kind,
-		        (unsigned long long)m->xfrs[i].count);
-	}
+	for (size_t i = 0; i < m->nxfrs; i++)
+		dns_metrics_u64(out, "dns_transfers_total", m->xfrs[i].count, "zone", m->xfrs[i].zone,
+		                "kind", m->xfrs[i].kind, NULL);
 	pthread_mutex_unlock(&m->lock);
 	fprintf(out, "# HELP dns_notify_pending NOTIFYs sent and not yet answered.\n"
 	             "# TYPE dns_notify_pending gauge\n"

@@ -1,8 +1,12 @@
 /*
  * metrics.h - Prometheus text metrics of dns-primary-git.
  *
- *   dns_queries_total{type,rcode,transport}  counter (per-worker cells,
- *                                            one writer each: no contention)
+ *   dns_build_info{version,program}          1
+ *   dns_queries_total{type,rcode,transport}  counter: QUERY opcode (per-worker
+ *                                            cells, one writer each)
+ *   dns_requests_total{opcode,rcode,transport}  counter: every request
+ *   dns_requests_refused_total{reason}       counter (dns-daemon's refusal.h)
+ *   dns_served_commit_info{commit}           1
  *   dns_zone_serial{zone}                    gauge
  *   dns_zone_load_errors_total{zone}         counter
  *   dns_zone_load_failed{zone}               1 while the served version is
@@ -36,15 +40,20 @@
 
 #include "dns/metrics_http.h"
 #include "dns/net.h"
+#include "dns/refusal.h"
 
 typedef struct pg_metrics pg_metrics_t;
 
 pg_metrics_t *pg_metrics_new(unsigned workers);
 void pg_metrics_free(pg_metrics_t *m);
 
-/* Worker @worker answered a query (one writer per worker). */
-void pg_metrics_query(pg_metrics_t *m, unsigned worker, uint16_t qtype, uint16_t rcode,
-                      bool tcp);
+/* Worker @worker answered a request (one writer per worker). */
+void pg_metrics_query(pg_metrics_t *m, unsigned worker, unsigned opcode, uint16_t qtype,
+                      uint16_t rcode, bool tcp);
+/* A request refused for @why (any thread). */
+void pg_metrics_refused(pg_metrics_t *m, dns_refusal_t why);
+/* The request counters inside (for the guard's replays). */
+struct dns_req_metrics *pg_metrics_req(pg_metrics_t *m);
 
 /* One zone's state after a load (replaces what was known of @zone). */
 void pg_metrics_zone(pg_metrics_t *m, const char *zone, uint32_t serial, bool served,
@@ -55,7 +64,7 @@ void pg_metrics_zone_removed(pg_metrics_t *m, const char *zone, uint32_t serial)
 void pg_metrics_removed_request(pg_metrics_t *m, const char *zone);
 /* One key file's state after a load. */
 void pg_metrics_keyfile(pg_metrics_t *m, const char *file, bool failed, uint64_t load_errors);
-/* The zones, removed zones and key files of @st, replacing what was known
+/* The commit, zones, removed zones and key files of @st, replacing what was known
  * (begin, zone()/zone_removed()/keyfile() for each, end). */
 struct pg_repo_state;
 void pg_metrics_state(pg_metrics_t *m, const struct pg_repo_state *st);

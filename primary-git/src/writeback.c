@@ -154,7 +154,8 @@ static void note_refused(void *ctx, const pg_update_t *u, const char *what, cons
 	snprintf(seq, sizeof(seq), "%" PRIu64, u->seq);
 	snprintf(head, sizeof(head), "update %s: %s", u->rcode == DNS_RCODE_REFUSED ? "refused"
 	                                                                          : "failed", what);
-	dns_log(DNS_LOG_WARN, head, "zone", w->name, "update", seq, "error", error, NULL);
+	/* a key holder could send many: limited per (message, zone) */
+	dns_log_limited(DNS_LOG_WARN, 1, head, "zone", w->name, "update", seq, "error", error, NULL);
 }
 
 /*

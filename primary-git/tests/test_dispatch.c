@@ -187,6 +187,12 @@ static void test_query_answered(void **state)
 	static const uint8_t addr[] = { 192, 0, 2, 81 };
 	assert_memory_equal(f->resp + f->resplen - 4, addr, 4);
 	assert_int_equal(f->info.qtype, DNS_TYPE_A);
+	assert_int_equal(f->info.refusal, DNS_REFUSAL_NONE);
+	/* a name outside our zones: REFUSED, for that reason (fast path) */
+	len = request(req, sizeof(req), DNS_OPCODE_QUERY, "www.example.net.", DNS_TYPE_A, 0, NULL);
+	run(f, DNS_TRANSPORT_UDP, req, len);
+	assert_int_equal(rcode(f), DNS_RCODE_REFUSED);
+	assert_int_equal(f->info.refusal, DNS_REFUSAL_NOT_AUTHORITATIVE);
 }
 
 static void test_signed_query_signed_answer(void **state)
@@ -232,11 +238,14 @@ static void test_notify_refused(void **state)
 	run(f, DNS_TRANSPORT_UDP, req, len);
 	assert_int_equal(f->act.kind, PG_ACT_NONE);
 	assert_int_equal(rcode(f), DNS_RCODE_REFUSED);
+	assert_int_equal(f->info.refusal, DNS_REFUSAL_UNSIGNED);
+	assert_int_equal(f->info.opcode, DNS_OPCODE_NOTIFY);
 	/* a valid key of another zone */
 	len = request(req, sizeof(req), DNS_OPCODE_NOTIFY, "example.com.", DNS_TYPE_SOA, 0, OTHER_KEY);
 	run(f, DNS_TRANSPORT_UDP, req, len);
 	assert_int_equal(f->act.kind, PG_ACT_NONE);
 	assert_int_equal(rcode(f), DNS_RCODE_REFUSED);
+	assert_int_equal(f->info.refusal, DNS_REFUSAL_KEY_NOT_AUTHORIZED);
 	/* a key we do not know: NOTAUTH, BADKEY in the TSIG RR */
 	len = request(req, sizeof(req), DNS_OPCODE_NOTIFY, "example.com.", DNS_TYPE_SOA, 0,
 	              UNKNOWN_KEY);
@@ -244,6 +253,7 @@ static void test_notify_refused(void **state)
 	assert_int_equal(f->act.kind, PG_ACT_NONE);
 	assert_int_equal(rcode(f), DNS_RCODE_NOTAUTH);
 	assert_int_equal(f->info.tsig_error, DNS_RCODE_BADKEY);
+	assert_int_equal(f->info.refusal, DNS_REFUSAL_BADKEY);
 	/* a wrong MAC (one byte of the signed request flipped): BADSIG */
 	len = request(req, sizeof(req), DNS_OPCODE_NOTIFY, "example.com.", DNS_TYPE_SOA, 0,
 	              NOTIFY_KEY);
@@ -253,6 +263,7 @@ static void test_notify_refused(void **state)
 	assert_int_equal(f->act.kind, PG_ACT_NONE);
 	assert_int_equal(rcode(f), DNS_RCODE_NOTAUTH);
 	assert_int_equal(f->info.tsig_error, DNS_RCODE_BADSIG);
+	assert_int_equal(f->info.refusal, DNS_REFUSAL_BADSIG);
 }
 
 /* A zone whose file was removed: a secondary asking for it (transfer, or a
@@ -282,6 +293,7 @@ static void test_removed_zone(void **state)
 		assert_int_equal(rcode(f), DNS_RCODE_NOTAUTH);
 		assert_int_equal(f->info.tsig_error, 0);
 		assert_true(f->info.removed_zone);
+		assert_int_equal(f->info.refusal, DNS_REFUSAL_ZONE_REMOVED);
 		assert_true(dns_name_equal(f->act.zone, gone[0]));
 		assert_signed(f);
 	}
@@ -312,17 +324,20 @@ static void test_axfr_unauthorised(void **state)
 	run(f, DNS_TRANSPORT_TCP, req, len);
 	assert_int_equal(f->act.kind, PG_ACT_NONE);
 	assert_int_equal(rcode(f), DNS_RCODE_REFUSED);
+	assert_int_equal(f->info.refusal, DNS_REFUSAL_UNSIGNED);
 	/* a notify key does not allow transfers */
 	len = request(req, sizeof(req), DNS_OPCODE_QUERY, "example.com.", DNS_TYPE_AXFR, 0,
 	              NOTIFY_KEY);
 	run(f, DNS_TRANSPORT_TCP, req, len);
 	assert_int_equal(f->act.kind, PG_ACT_NONE);
 	assert_int_equal(rcode(f), DNS_RCODE_REFUSED);
+	assert_int_equal(f->info.refusal, DNS_REFUSAL_KEY_NOT_AUTHORIZED);
 	/* a zone we do not serve, even with --axfr */
 	f->view.allow_axfr = true;
 	len = request(req, sizeof(req), DNS_OPCODE_QUERY, "example.org.", DNS_TYPE_AXFR, 0, NULL);
 	run(f, DNS_TRANSPORT_TCP, req, len);
 	assert_int_equal(rcode(f), DNS_RCODE_REFUSED);
+	assert_int_equal(f->info.refusal, DNS_REFUSAL_ZONE_NOT_SERVED);
 	f->view.allow_axfr = false;
 }
 
@@ -371,6 +386,7 @@ static void test_axfr_with_transfer_key(void **state)
 	run(f, DNS_TRANSPORT_UDP, req, len);
 	assert_int_equal(f->act.kind, PG_ACT_NONE);
 	assert_int_equal(rcode(f), DNS_RCODE_REFUSED);
+	assert_int_equal(f->info.refusal, DNS_REFUSAL_AXFR_OVER_UDP);
 	f->view.allow_axfr = false;
 }
 
@@ -438,6 +454,8 @@ static void test_update_checked(void **state)
 	run(f, DNS_TRANSPORT_UDP, req, len);
 	assert_int_equal(rcode(f), DNS_RCODE_REFUSED);
 	assert_int_equal(f->act.kind, PG_ACT_NONE);
+	assert_int_equal(f->info.refusal, DNS_REFUSAL_UNSIGNED);
+	assert_int_equal(f->info.opcode, DNS_OPCODE_UPDATE);
 	/* a notify or transfer key has no update authority: REFUSED, signed */
 	const char *weak[] = { NOTIFY_KEY, XFER_KEY };
 	for (int i = 0; i < 2; i++) {
@@ -446,6 +464,7 @@ static void test_update_checked(void **state)
 		run(f, DNS_TRANSPORT_UDP, req, len);
 		assert_int_equal(rcode(f), DNS_RCODE_REFUSED);
 		assert_int_equal(f->act.kind, PG_ACT_NONE);
+		assert_int_equal(f->info.refusal, DNS_REFUSAL_KEY_NOT_AUTHORIZED);
 		assert_signed(f);
 	}
 	/* an update key for another zone: REFUSED */
@@ -459,6 +478,7 @@ static void test_update_checked(void **state)
 	run(f, DNS_TRANSPORT_UDP, req, len);
 	assert_int_equal(rcode(f), DNS_RCODE_NOTAUTH);
 	assert_int_equal(f->info.tsig_error, 0);
+	assert_int_equal(f->info.refusal, DNS_REFUSAL_ZONE_NOT_SERVED);
 	/* a key we do not know: NOTAUTH with BADKEY */
 	len = request(req, sizeof(req), DNS_OPCODE_UPDATE, "example.com.", DNS_TYPE_SOA, 0,
 	              UNKNOWN_KEY);

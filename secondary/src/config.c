@@ -20,7 +20,7 @@ const char sec_config_usage[] =
 	"                     [--listen ADDR:PORT]... [--workers N] [--state-dir DIR]\n"
 	"                     [--metrics ADDR:PORT] [--log-level debug|info|warn|error]\n"
 	"                     [--control PATH] [--hidden] [--rrl RATE ...]\n"
-	"                     [--cookie-secret HEX ...] [--help] [limits...]\n"
+	"                     [--cookie-secret HEX ...] [--query-log FILE|-] [--help] [limits...]\n"
 	"                     [service options, below]\n"
 	"\n"
 	"Follows primaries by NOTIFY, IXFR and AXFR (TSIG-signed with the zone's key)\n"
@@ -39,6 +39,9 @@ const char sec_config_usage[] =
 	"--control PATH is the control socket for dns-ctl (status, zones,\n"
 	"refresh ZONE, retransfer ZONE, stop; mode 0600); by default\n"
 	"DIR/control.sock with --state-dir, none without.\n"
+	"--query-log FILE appends one logfmt line per request answered (- : stdout).\n"
+	"Refused requests are logged (rate-limited) with their reason and counted\n"
+	"in dns_requests_refused_total{reason}.\n"
 	"Key names and what they allow:\n"
 	"docs/repository.md in the source tree.\n"
 	"Defaults: --listen 0.0.0.0:53 and [::]:53,\n"
@@ -320,6 +323,12 @@ sec_config_status_t sec_config_parse(sec_config_t *c, int argc, char **argv, cha
 				return SEC_CONFIG_ERROR;
 			}
 			c->has_metrics = true;
+		} else if (strcmp(opt, "--query-log") == 0) {
+			if (!*val) {
+				snprintf(err, errlen, "--query-log: a file, or - for stdout");
+				return SEC_CONFIG_ERROR;
+			}
+			c->query_log = val;
 		} else if (strcmp(opt, "--log-level") == 0) {
 			if (!dns_log_level_parse(val, &c->log_level)) {
 				snprintf(err, errlen, "--log-level %s: debug, info, warn or error", val);

@@ -70,6 +70,7 @@ typedef struct sec_config {
 	dns_net_addr_t metrics;
 	bool has_metrics;
 	dns_log_level_t log_level;
+	const char *query_log;          /* --query-log FILE or "-"; NULL: off */
 	bool hidden;             /* --hidden: kept connections to the primaries */
 	dns_guard_config_t guard;  /* --rrl*, --cookie-* */
 	dns_daemon_limits_t limits;  /* --tcp-*, --fd-reserve, --metrics-max-conns */

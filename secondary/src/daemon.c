@@ -32,8 +32,11 @@
 #include "dns/log.h"
 #include "dns/daemon_net.h"
 #include "dns/metrics_http.h"
+#include "dns/metrics_text.h"
 #include "dns/notify_udp.h"
 #include "dns/service.h"
+#include "dns/query_log.h"
+#include "dns/req_metrics.h"
 #include "notify_out.h"
 #include "state.h"
 
@@ -291,8 +294,8 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 	sec_daction_t a;
 	sec_dinfo_t info;
 	uint64_t now = (uint64_t)time(NULL);
-	sec_dispatch(&s->view, now, req->peer,
-	             req->transport == DNS_NET_TCP ? DNS_TRANSPORT_TCP : DNS_TRANSPORT_UDP,
+	bool tcp = req->transport == DNS_NET_TCP;
+	sec_dispatch(&s->view, now, req->peer, tcp ? DNS_TRANSPORT_TCP : DNS_TRANSPORT_UDP,
 	             req->data, req->len, out->buf, out->cap, &out->len, &a, &info);
 	/* a replayed signed NOTIFY or transfer request (RFC 8945 §5.2.3): dropped */
 	if (a.signed_ && (a.kind == SEC_DACT_NOTIFY || info.is_xfr) &&
@@ -305,11 +308,15 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 		return;
 	}
 	dns_guard_reply(&d->guard, req, out, &info.answer, a.signed_);
-	if (!info.dropped) {
-		atomic_fetch_add_explicit(&d->m_queries, 1, memory_order_relaxed);
-		if (info.rcode == DNS_RCODE_SERVFAIL)
-			atomic_fetch_add_explicit(&d->m_servfail, 1, memory_order_relaxed);
+	if (!info.dropped)
+		dns_req_metrics_answered(d->req, req->worker, info.opcode, info.qtype, info.rcode, tcp);
+	if (info.refusal) {
+		dns_req_metrics_refused(d->req, info.refusal);
+		dns_refusal_log_request(info.refusal, req->peer, tcp, req->data, req->len, info.rcode,
+		                        info.tsig_error);
 	}
+	if (d->qlog) /* one branch when off */
+		dns_query_log_write(d->qlog, req->peer, tcp, req->data, req->len, out->buf, out->len);
 	if (a.kind == SEC_DACT_NOTIFY) {
 		notify_msg_t *n = malloc(sizeof *n);
 		if (n) {
@@ -325,50 +332,67 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 			return;
 		}
 		sc->x = a.xfr;
-		if (dns_net_reply_stream(out, &st) != DNS_OK)
+		if (dns_net_reply_stream(out, &st) != DNS_OK) {
 			stream_release(sc);
+			return;
+		}
+		if (a.zone_index < d->nzones)
+			atomic_fetch_add(&d->zones[a.zone_index].m_served, 1);
 	}
 }
 
 /* ---- metrics ---- */
 
+/* One gauge or counter per zone: @get reads it from the zone's record. */
+static void per_zone(FILE *f, sec_daemon_t *d, const char *name, const char *type,
+                     const char *help, uint64_t (*get)(const sec_zone_t *))
+{
+	dns_metrics_head(f, name, type, help);
+	for (size_t i = 0; i < d->nzones; i++)
+		dns_metrics_u64(f, name, get(&d->zones[i]), "zone", d->zones[i].conf->name, NULL);
+}
+
+static uint64_t z_serial(const sec_zone_t *z) { return atomic_load(&z->m_serial); }
+static uint64_t z_expired(const sec_zone_t *z)
+{
+	return atomic_load(&z->m_state) == DNS_FOLLOW_EXPIRED_STATE;
+}
+static uint64_t z_refresh(const sec_zone_t *z) { return atomic_load(&z->m_last_refresh_s); }
+static uint64_t z_failures(const sec_zone_t *z) { return atomic_load(&z->m_failures); }
+static uint64_t z_notifies(const sec_zone_t *z) { return atomic_load(&z->m_notifies); }
+
 static void write_metrics(void *ctx, FILE *f)
 {
 	sec_daemon_t *d = ctx;
-	dns_guard_metrics(&d->guard, f);
-	fprintf(f, "# TYPE dns_queries_total counter\ndns_queries_total %" PRIu64 "\n",
-	        atomic_load(&d->m_queries));
-	fprintf(f, "# TYPE dns_servfail_total counter\ndns_servfail_total %" PRIu64 "\n",
-	        atomic_load(&d->m_servfail));
-	fprintf(f, "# TYPE dns_notify_pending gauge\ndns_notify_pending %" PRIu64 "\n",
-	        atomic_load(&d->m_notify_pending));
-	fprintf(f, "# TYPE dns_zone_serial gauge\n");
-	for (size_t i = 0; i < d->nzones; i++)
-		fprintf(f, "dns_zone_serial{zone=\"%s\"} %" PRIu32 "\n", d->zones[i].conf->name,
-		        atomic_load(&d->zones[i].m_serial));
-	fprintf(f, "# TYPE dns_zone_expired gauge\n");
-	for (size_t i = 0; i < d->nzones; i++)
-		fprintf(f, "dns_zone_expired{zone=\"%s\"} %d\n", d->zones[i].conf->name,
-		        atomic_load(&d->zones[i].m_state) == DNS_FOLLOW_EXPIRED_STATE);
-	fprintf(f, "# TYPE dns_zone_last_refresh_seconds gauge\n");
-	for (size_t i = 0; i < d->nzones; i++)
-		fprintf(f, "dns_zone_last_refresh_seconds{zone=\"%s\"} %" PRIu64 "\n",
-		        d->zones[i].conf->name, atomic_load(&d->zones[i].m_last_refresh_s));
-	fprintf(f, "# TYPE dns_transfers_total counter\n");
+	dns_metrics_build_info(f, "dns-secondary");
+	dns_req_metrics_write(d->req, f);
+	dns_metrics_head(f, "dns_notify_pending", "gauge", "NOTIFYs sent and not yet answered.");
+	dns_metrics_u64(f, "dns_notify_pending", atomic_load(&d->m_notify_pending), NULL);
+	per_zone(f, d, "dns_zone_serial", "gauge", "SOA serial of the version served.", z_serial);
+	per_zone(f, d, "dns_zone_expired", "gauge",
+	         "1 while the zone has expired (answered SERVFAIL).", z_expired);
+	per_zone(f, d, "dns_zone_last_refresh_timestamp_seconds", "gauge",
+	         "When the primary last confirmed the zone (Unix time; 0: never).", z_refresh);
+	per_zone(f, d, "dns_refresh_failures_total", "counter",
+	         "Refreshes or transfers from the primary that failed.", z_failures);
+	per_zone(f, d, "dns_notifies_total", "counter", "NOTIFYs accepted for the zone.",
+	         z_notifies);
+	dns_metrics_head(f, "dns_zone_transfers_in_total", "counter",
+	                 "Transfers received from the primary and applied, by kind (axfr, ixfr).");
 	for (size_t i = 0; i < d->nzones; i++) {
-		fprintf(f, "dns_transfers_total{zone=\"%s\",kind=\"axfr\"} %" PRIu64 "\n",
-		        d->zones[i].conf->name, atomic_load(&d->zones[i].m_axfr));
-		fprintf(f, "dns_transfers_total{zone=\"%s\",kind=\"ixfr\"} %" PRIu64 "\n",
-		        d->zones[i].conf->name, atomic_load(&d->zones[i].m_ixfr));
+		const char *z = d->zones[i].conf->name;
+		dns_metrics_u64(f, "dns_zone_transfers_in_total", atomic_load(&d->zones[i].m_axfr),
+		                "zone", z, "kind", "axfr", NULL);
+		dns_metrics_u64(f, "dns_zone_transfers_in_total", atomic_load(&d->zones[i].m_ixfr),
+		                "zone", z, "kind", "ixfr", NULL);
 	}
-	fprintf(f, "# TYPE dns_refresh_failures_total counter\n");
+	/* as the primary's: transfers served, by kind (ours are all AXFR-style) */
+	dns_metrics_head(f, "dns_transfers_total", "counter",
+	                 "Zone transfers served to downstream secondaries.");
 	for (size_t i = 0; i < d->nzones; i++)
-		fprintf(f, "dns_refresh_failures_total{zone=\"%s\"} %" PRIu64 "\n",
-		        d->zones[i].conf->name, atomic_load(&d->zones[i].m_failures));
-	fprintf(f, "# TYPE dns_notifies_total counter\n");
-	for (size_t i = 0; i < d->nzones; i++)
-		fprintf(f, "dns_notifies_total{zone=\"%s\"} %" PRIu64 "\n", d->zones[i].conf->name,
-		        atomic_load(&d->zones[i].m_notifies));
+		dns_metrics_u64(f, "dns_transfers_total", atomic_load(&d->zones[i].m_served), "zone",
+		                d->zones[i].conf->name, "kind", "axfr", NULL);
+	dns_guard_metrics(&d->guard, f);
 	dns_daemon_net_metrics(f, d->srv);
 }
 
@@ -496,6 +520,34 @@ static int bind_all(sec_daemon_t *d)
 	return 0;
 }
 
+static void on_tick(void *arg)
+{
+	(void)arg;
+	dns_log_tick(); /* a flood of refusals that stopped is summed up */
+}
+
+static void on_sighup(void *arg)
+{
+	sec_daemon_t *d = arg;
+	dns_log(DNS_LOG_INFO, "SIGHUP: reopening the query log", NULL);
+	dns_query_log_reopen(d->qlog);
+}
+
+/* Counters, the query log and the log's tick: before the workers start. */
+static int setup_observability(sec_daemon_t *d)
+{
+	char err[512];
+	d->req = dns_req_metrics_new(dns_net_workers(d->srv));
+	d->tick = dns_net_timer_new(d->srv, on_tick, d);
+	if (!d->req || !d->tick)
+		return 1;
+	dns_net_timer_arm(d->tick, 1000, true);
+	/* opened before privileges are dropped (bind_all), like the sockets */
+	if (d->cfg.query_log && !(d->qlog = dns_query_log_open(d->cfg.query_log, err, sizeof err)))
+		return fail("cannot open the query log", err);
+	return 0;
+}
+
 static int setup(sec_daemon_t *d)
 {
 	char err[1024];
@@ -518,7 +570,7 @@ static int setup(sec_daemon_t *d)
 	}
 	dns_net_config_t nc = { .listen = d->cfg.listen, .nlisten = d->cfg.nlisten,
 	                        .workers = d->cfg.workers, .handler = handler, .prefetch = prefetch,
-	                        .handler_ctx = d };
+	                        .handler_ctx = d, .on_sighup = on_sighup, .sighup_arg = d };
 	d->fd_budget = dns_daemon_fd_budget(&d->cfg.limits, d->cfg.has_metrics);
 	if (!d->fd_budget)
 		return 1;
@@ -533,6 +585,9 @@ static int setup(sec_daemon_t *d)
 		return 1;
 	}
 	d->guard_ready = true;
+	if (setup_observability(d) != 0)
+		return 1;
+	d->guard.req_metrics = d->req; /* replays: dns_requests_refused_total */
 	if (bind_all(d) != 0 || setup_follow(d) != 0)
 		return 1;
 	if (dns_net_start(d->srv, err, sizeof err) != DNS_OK) {
@@ -576,6 +631,8 @@ static void teardown(sec_daemon_t *d)
 	if (d->notify_timer)
 		dns_net_timer_free(d->notify_timer);
 	dns_daemon_net_watch_free(d->net_watch);
+	if (d->tick)
+		dns_net_timer_free(d->tick);
 	dns_notify_sched_free(d->sched);
 	dns_notify_udp_close(&d->udp);
 	if (d->srv)
@@ -584,6 +641,9 @@ static void teardown(sec_daemon_t *d)
 		dns_guard_destroy(&d->guard);
 	free(d->zones);
 	dns_net_fd_budget_free(d->fd_budget);
+	dns_req_metrics_free(d->req);
+	dns_query_log_close(d->qlog);
+	dns_log_flush();
 	dns_keystore_free(d->keys);
 	sec_config_free(&d->cfg);
 }

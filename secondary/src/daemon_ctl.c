@@ -65,7 +65,7 @@ static void cmd_status(void *ctx, dns_ctl_call_t *call, unsigned argc, const cha
 	json_object_set_new(r, "hidden", json_boolean(d->cfg.hidden));
 	json_object_set_new(r, "state_dir", d->cfg.state_dir ? dns_ctl_text(d->cfg.state_dir)
 	                                                     : json_null());
-	json_object_set_new(r, "queries", json_integer((json_int_t)atomic_load(&d->m_queries)));
+	json_object_set_new(r, "queries", json_integer((json_int_t)dns_req_metrics_answered_total(d->req)));
 	json_object_set_new(r, "notify_pending",
 	                    json_integer((json_int_t)atomic_load(&d->m_notify_pending)));
 	dns_ctl_reply(call, r);

@@ -18,6 +18,8 @@
 #include "dns/notify.h"
 #include "dns/metrics_http.h"
 #include "dns/notify_udp.h"
+#include "dns/query_log.h"
+#include "dns/req_metrics.h"
 #include "dns/service.h"
 
 typedef struct sec_daemon sec_daemon_t;
@@ -30,6 +32,7 @@ typedef struct sec_zone {
 	_Atomic int m_state;
 	_Atomic uint64_t m_last_refresh_s;
 	_Atomic uint64_t m_axfr, m_ixfr, m_failures, m_notifies;
+	_Atomic uint64_t m_served;        /* transfers served to downstream secondaries */
 	/* what the control commands see (control loop) */
 	uint64_t outcomes;                /* SOA checks and transfers ended so far */
 	dns_follow_event_kind_t last;     /* how the last one ended */
@@ -52,7 +55,9 @@ struct sec_daemon {
 	bool notify_timer_armed;
 	dns_daemon_net_watch_t *net_watch;   /* logs what the TCP limits did */
 	dns_net_fd_budget_t *fd_budget;      /* of the DNS server */
-	_Atomic uint64_t m_queries, m_servfail;
+	dns_req_metrics_t *req;     /* requests answered and refused */
+	dns_query_log_t *qlog;      /* --query-log; NULL: off */
+	dns_net_timer_t *tick;      /* once a second: the log's suppressed counts */
 	_Atomic uint64_t m_notify_pending;
 	/* the control socket (control loop) */
 	dns_ctl_server_t *ctl;

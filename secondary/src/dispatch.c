@@ -84,6 +84,23 @@ static void reply_rcode(req_t *r, unsigned rcode)
 	sign(r);
 }
 
+/* An answer's rcode that refuses by itself. */
+static dns_refusal_t refusal_of_answer(unsigned rcode)
+{
+	switch (rcode) {
+	case DNS_RCODE_REFUSED: return DNS_REFUSAL_NOT_AUTHORITATIVE;
+	case DNS_RCODE_FORMERR: return DNS_REFUSAL_MALFORMED;
+	case DNS_RCODE_NOTIMP: return DNS_REFUSAL_NOT_IMPLEMENTED;
+	default: return DNS_REFUSAL_NONE;
+	}
+}
+
+static void refuse(req_t *r, unsigned rcode, dns_refusal_t why)
+{
+	reply_rcode(r, rcode);
+	r->info->refusal = why;
+}
+
 /* The configured zone that answers SERVFAIL for @name, if any: a down zone
  * enclosing @name more closely than any zone being served. */
 static bool is_down(const sec_view_t *v, const uint8_t *name)
@@ -118,6 +135,7 @@ static void handle_query(req_t *r)
 	}
 	r->info->rcode = ai.rcode;
 	r->info->answer = ai;
+	r->info->refusal = refusal_of_answer(ai.rcode);
 	sign(r);
 }
 
@@ -125,22 +143,27 @@ static void handle_xfr(req_t *r)
 {
 	const dns_zone_t *zone = r->v->zones ? dns_zoneset_get(r->v->zones, r->m.qname) : NULL;
 	if (!r->signed_ || !dns_key_authorizes(r->treq.key->name, DNS_OP_TRANSFER, r->m.qname)) {
-		reply_rcode(r, DNS_RCODE_REFUSED);
+		refuse(r, DNS_RCODE_REFUSED,
+		       r->signed_ ? DNS_REFUSAL_KEY_NOT_AUTHORIZED : DNS_REFUSAL_UNSIGNED);
 		return;
 	}
 	if (!zone) {
-		reply_rcode(r, is_down(r->v, r->m.qname) ? DNS_RCODE_SERVFAIL : DNS_RCODE_NOTAUTH);
+		if (is_down(r->v, r->m.qname))
+			reply_rcode(r, DNS_RCODE_SERVFAIL); /* ours, expired or not loaded yet */
+		else
+			refuse(r, DNS_RCODE_NOTAUTH, DNS_REFUSAL_ZONE_NOT_SERVED);
 		return;
 	}
 	if (r->transport == DNS_TRANSPORT_UDP) {
 		if (r->m.qtype != DNS_TYPE_IXFR) {
-			reply_rcode(r, DNS_RCODE_REFUSED); /* AXFR is TCP only (RFC 5936 §4.2) */
+			/* AXFR is TCP only (RFC 5936 §4.2) */
+			refuse(r, DNS_RCODE_REFUSED, DNS_REFUSAL_AXFR_OVER_UDP);
 			return;
 		}
 		/* We keep no history: the client is told our SOA and comes over TCP. */
 		if (dns_xfr_ixfr_udp(NULL, zone, &r->m, &r->treq, r->now, r->resp, r->cap, 512,
 		                     r->resplen) != DNS_OK)
-			reply_rcode(r, DNS_RCODE_FORMERR);
+			refuse(r, DNS_RCODE_FORMERR, DNS_REFUSAL_MALFORMED);
 		else
 			r->info->is_xfr = true;
 		return;
@@ -153,6 +176,9 @@ static void handle_xfr(req_t *r)
 	}
 	r->act->kind = SEC_DACT_STREAM;
 	r->act->xfr = x;
+	for (size_t i = 0; i < r->v->nconfs; i++)
+		if (dns_name_equal(r->v->confs[i].origin, dns_zone_origin(zone)))
+			r->act->zone_index = i;
 	r->info->rcode = DNS_RCODE_NOERROR;
 	r->info->is_xfr = true;
 }
@@ -166,7 +192,10 @@ static void handle_notify(req_t *r)
 		return;
 	}
 	if (e != DNS_OK) {
-		reply_rcode(r, e == DNS_ENOTSUP ? DNS_RCODE_NOTIMP : DNS_RCODE_FORMERR);
+		if (e == DNS_ENOTSUP)
+			refuse(r, DNS_RCODE_NOTIMP, DNS_REFUSAL_NOT_IMPLEMENTED);
+		else
+			refuse(r, DNS_RCODE_FORMERR, DNS_REFUSAL_MALFORMED);
 		return;
 	}
 	const sec_zone_conf_t *z = NULL;
@@ -184,7 +213,11 @@ static void handle_notify(req_t *r)
 	else if (z)
 		ok = sec_same_host(r->peer, (const struct sockaddr *)&z->primary.ss);
 	if (!ok) {
-		reply_rcode(r, z ? DNS_RCODE_REFUSED : DNS_RCODE_NOTAUTH);
+		dns_refusal_t why = !z ? DNS_REFUSAL_ZONE_NOT_SERVED
+		                    : z->has_key ? (r->signed_ ? DNS_REFUSAL_KEY_NOT_AUTHORIZED
+		                                               : DNS_REFUSAL_UNSIGNED)
+		                                 : DNS_REFUSAL_NOT_FROM_PRIMARY;
+		refuse(r, z ? DNS_RCODE_REFUSED : DNS_RCODE_NOTAUTH, why);
 		return;
 	}
 	size_t reserve = tsig_reserve(r);
@@ -216,9 +249,10 @@ static bool check_tsig(req_t *r)
 	}
 	if (e == DNS_ETSIG) {
 		r->tsig_failed = true;
-		reply_rcode(r, DNS_RCODE_NOTAUTH);
+		r->info->tsig_error = terr;
+		refuse(r, DNS_RCODE_NOTAUTH, dns_refusal_of_tsig_error(terr));
 	} else {
-		reply_rcode(r, DNS_RCODE_FORMERR);
+		refuse(r, DNS_RCODE_FORMERR, DNS_REFUSAL_MALFORMED);
 	}
 	return false;
 }
@@ -263,7 +297,8 @@ void sec_dispatch(const sec_view_t *v, uint64_t now, const struct sockaddr *peer
 			handle_query(&r);
 		break;
 	default:
-		reply_rcode(&r, DNS_RCODE_NOTIMP); /* UPDATE: we are not the primary */
+		/* UPDATE: we are not the primary */
+		refuse(&r, DNS_RCODE_NOTIMP, DNS_REFUSAL_NOT_IMPLEMENTED);
 		break;
 	}
 out:

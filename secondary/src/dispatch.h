@@ -15,6 +15,9 @@
  *                when the request was) and SEC_DACT_NOTIFY; else REFUSED.
  *   UPDATE etc.  NOTIMP.
  *   TSIG errors  NOTAUTH with the TSIG error (RFC 8945 §5.2).
+ *
+ * Every refusal (and FORMERR, NOTIMP) names its reason in info->refusal,
+ * which the daemon logs and counts (dns-daemon's refusal.h).
  */
 #ifndef SEC_DISPATCH_H
 #define SEC_DISPATCH_H
@@ -29,6 +32,8 @@
 #include "dns/keys.h"
 #include "dns/xfr.h"
 #include "dns/zoneset.h"
+
+#include "dns/refusal.h"
 
 #include "config.h"
 
@@ -50,7 +55,7 @@ typedef enum sec_dact {
 
 typedef struct sec_daction {
 	sec_dact_t kind;
-	size_t zone_index;      /* NOTIFY */
+	size_t zone_index;      /* NOTIFY, STREAM: the configured zone */
 	bool has_serial;        /* NOTIFY: the serial it announced (a hint) */
 	uint32_t serial;
 	dns_xfr_out_t *xfr;     /* STREAM: the daemon owns it */
@@ -62,9 +67,11 @@ typedef struct sec_dinfo {
 	unsigned opcode;
 	uint16_t qtype;
 	uint16_t rcode;
+	uint16_t tsig_error;      /* 0 unless the TSIG check failed */
 	bool dropped;
 	bool is_xfr;                /* a transfer answered with data */
 	dns_answer_info_t answer;   /* a reply made by dns_answer; kind NONE otherwise */
+	dns_refusal_t refusal;      /* why it was refused (NONE: it was not) */
 } sec_dinfo_t;
 
 void sec_dispatch(const sec_view_t *v, uint64_t now, const struct sockaddr *peer,

@@ -49,6 +49,7 @@ typedef struct fixture {
 	const uint8_t *down[1];
 	sec_view_t view;
 	struct sockaddr_in primary, other;
+	sec_dinfo_t info;    /* of the last run */
 } fixture_t;
 
 static int setup(void **state)
@@ -86,9 +87,8 @@ static void run(fixture_t *f, const struct sockaddr_in *peer, const uint8_t *req
                 dns_transport_t tr, uint8_t *resp, size_t *rlen, sec_daction_t *act)
 {
 	static uint8_t big[65535];
-	sec_dinfo_t info;
 	sec_dispatch(&f->view, 1700000000, (const struct sockaddr *)peer, tr, req, len, big,
-	             sizeof big, rlen, act, &info);
+	             sizeof big, rlen, act, &f->info);
 	memcpy(resp, big, *rlen);
 	if (act->kind == SEC_DACT_STREAM)
 		dns_xfr_out_free(act->xfr);
@@ -120,6 +120,8 @@ static void test_update_notimp(void **state)
 	assert_true(rlen >= 12);
 	assert_int_equal(resp[2], 0xA8); /* QR, opcode 5 */
 	assert_int_equal(resp[3] & 0x0F, 4); /* NOTIMP */
+	assert_int_equal(f->info.refusal, DNS_REFUSAL_NOT_IMPLEMENTED);
+	assert_int_equal(f->info.opcode, 5);
 }
 
 static void test_notify_from_primary(void **state)
@@ -135,11 +137,13 @@ static void test_notify_from_primary(void **state)
 	assert_int_equal(rlen, len);
 	assert_int_equal(resp[2], 0xA4); /* QR, opcode 4, AA */
 	assert_int_equal(resp[3], 0x00); /* NOERROR */
+	assert_int_equal(f->info.refusal, DNS_REFUSAL_NONE);
 
 	/* from another address: REFUSED and no action */
 	run(f, &f->other, req, len, DNS_TRANSPORT_UDP, resp, &rlen, &act);
 	assert_int_equal(act.kind, SEC_DACT_NONE);
 	assert_int_equal(resp[3] & 0x0F, 5);
+	assert_int_equal(f->info.refusal, DNS_REFUSAL_NOT_FROM_PRIMARY);
 }
 
 static void test_notify_needs_key_when_configured(void **state)
@@ -157,6 +161,7 @@ static void test_notify_needs_key_when_configured(void **state)
 	f->conf.has_key = false;
 	assert_int_equal(act.kind, SEC_DACT_NONE);
 	assert_int_equal(resp[3] & 0x0F, 5);
+	assert_int_equal(f->info.refusal, DNS_REFUSAL_UNSIGNED);
 }
 
 static void test_notify_unknown_zone(void **state)
@@ -169,6 +174,7 @@ static void test_notify_unknown_zone(void **state)
 	run(f, &f->primary, req, len, DNS_TRANSPORT_UDP, resp, &rlen, &act);
 	assert_int_equal(act.kind, SEC_DACT_NONE);
 	assert_int_equal(resp[3] & 0x0F, 9); /* NOTAUTH */
+	assert_int_equal(f->info.refusal, DNS_REFUSAL_ZONE_NOT_SERVED);
 }
 
 static void test_axfr_unsigned_refused(void **state)
@@ -180,6 +186,7 @@ static void test_axfr_unsigned_refused(void **state)
 	run(f, &f->primary, req, len, DNS_TRANSPORT_TCP, resp, &rlen, &act);
 	assert_int_equal(act.kind, SEC_DACT_NONE);
 	assert_int_equal(resp[3] & 0x0F, 5);
+	assert_int_equal(f->info.refusal, DNS_REFUSAL_UNSIGNED);
 }
 
 static void test_served_zone_answers(void **state)

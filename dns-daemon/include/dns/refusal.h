@@ -74,4 +74,10 @@ typedef struct dns_refusal_event {
  */
 void dns_refusal_log(const dns_refusal_event_t *ev);
 
+/* The same, the opcode, question and TSIG key name read from the request
+ * @req itself (what could be parsed of it). */
+void dns_refusal_log_request(dns_refusal_t why, const struct sockaddr *peer, bool tcp,
+                             const uint8_t *req, size_t len, unsigned rcode,
+                             unsigned tsig_error);
+
 #endif

@@ -35,6 +35,9 @@ void dns_req_metrics_free(dns_req_metrics_t *m);
 void dns_req_metrics_answered(dns_req_metrics_t *m, unsigned worker, unsigned opcode,
                               uint16_t qtype, unsigned rcode, bool tcp);
 
+/* Every request answered so far (all workers, any thread). */
+uint64_t dns_req_metrics_answered_total(dns_req_metrics_t *m);
+
 /* A request refused for @why (any thread). */
 void dns_req_metrics_refused(dns_req_metrics_t *m, dns_refusal_t why);
 
