@@ -158,6 +158,11 @@ void dns_req_metrics_write(dns_req_metrics_t *m, FILE *out)
 			}
 		}
 	}
+	dns_req_metrics_write_refused(m, out);
+}
+
+void dns_req_metrics_write_refused(dns_req_metrics_t *m, FILE *out)
+{
 	dns_metrics_head(out, "dns_requests_refused_total", "counter",
 	                 "Requests refused or failed, by reason (each also logged, rate-limited, "
 	                 "as msg=\"request refused\").");

@@ -35,6 +35,7 @@
 #include "local.h"
 #include "dot.h"
 #include "fwdopt.h"
+#include "obs.h"
 #include "options.h"
 
 #define MAX_QUERY 4096    /* client queries longer than this get FORMERR */
@@ -51,6 +52,7 @@ typedef struct item {
 	bool tcp;
 	bool started;
 	uint32_t src;                 /* hash of the client's address (per-client limit) */
+	struct sockaddr_storage peer; /* for the query log */
 	size_t len;
 	uint8_t q[];
 } item_t;
@@ -74,6 +76,7 @@ typedef struct daemon {
 	res_ctl_t *ctl;               /* the control socket, on the control loop */
 	dns_metrics_http_t *ms;       /* --metrics */
 	atomic_ullong acl_refused;    /* queries from clients --allow does not list */
+	res_obs_t obs;                /* refusals logged and counted, query log */
 	/* Client queries handed to the resolver thread and not answered yet (in
 	 * the inbox or in the engine), in all and per client address bucket:
 	 * bounded here, before the inbox, so that a flood faster than the
@@ -166,10 +169,13 @@ static void flush(daemon_t *d)
 		if (dns_msg_parse(&q, it->q, it->len) == DNS_OK)
 			len = res_client_write(c, &q, it->tcp, d->out, sizeof d->out);
 		dns_msg_free(&q);
-		if (len)
+		if (len) {
+			res_obs_answered(&d->obs, (const struct sockaddr *)&it->peer, it->tcp, it->q,
+			                 it->len, d->out, len);
 			dns_net_deferred_send(it->d, d->out, len);
-		else
+		} else {
 			dns_net_deferred_drop(it->d);
+		}
 		item_unlink(d, it);
 		free(it);
 		res_client_free(c);
@@ -309,6 +315,7 @@ static void hand_over(daemon_t *d, const dns_net_request_t *req, const dns_msg_t
 	it->d = df;
 	it->tcp = tcp;
 	it->src = src;
+	memcpy(&it->peer, req->peer, req->peer_len <= sizeof it->peer ? req->peer_len : 0);
 	it->len = req->len;
 	memcpy(it->q, req->data, req->len);
 	pthread_mutex_lock(&d->mu);
@@ -327,9 +334,10 @@ static void hand_over(daemon_t *d, const dns_net_request_t *req, const dns_msg_t
 		dns_log(DNS_LOG_WARN, "eventfd write failed", NULL);
 }
 
-static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *out)
+/* Answer @req now or hand it to the resolver thread; *why: a refusal. */
+static void handle(daemon_t *d, const dns_net_request_t *req, dns_net_reply_t *out,
+                   dns_refusal_t *why)
 {
-	daemon_t *d = ctx;
 	dns_msg_t q;
 	bool tcp = req->transport == DNS_NET_TCP;
 	/* DoT clients were checked by the relay, whose address is all we see. */
@@ -339,6 +347,7 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 		if (!allowed) {
 			/* Not an open resolver: REFUSED, never an answer or a resolution. */
 			atomic_fetch_add(&d->acl_refused, 1);
+			*why = DNS_REFUSAL_ACL;
 			if (q.has_question && !(q.flags & DNS_FLAG_QR))
 				out->len = res_write_servfail(&q, -1, out->buf, out->cap);
 			if (out->len >= 4)
@@ -349,6 +358,7 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 		dns_msg_free(&q);
 		if (req->len >= DNS_HDR_LEN && !(req->data[2] & 0x80))
 			reply_rcode(req, out, DNS_RCODE_FORMERR);
+		*why = DNS_REFUSAL_MALFORMED;
 		return;
 	}
 	if (q.flags & DNS_FLAG_QR) {
@@ -359,6 +369,8 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 		dns_msg_free(&q);
 		reply_rcode(req, out, q.has_question || dns_flags_opcode(q.flags) != DNS_OPCODE_QUERY
 		                          ? DNS_RCODE_NOTIMP : DNS_RCODE_FORMERR);
+		*why = out->len >= 4 && (out->buf[3] & 0xF) == DNS_RCODE_NOTIMP
+		       ? DNS_REFUSAL_NOT_IMPLEMENTED : DNS_REFUSAL_MALFORMED;
 		return;
 	}
 	size_t len = 0;
@@ -382,6 +394,7 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 		out->len = len;
 	} else if (!(q.flags & DNS_FLAG_RD)) {
 		/* Not recursive and not cached: we are nobody's authority. */
+		*why = DNS_REFUSAL_NO_RECURSION;
 		out->len = res_write_servfail(&q, -1, out->buf, out->cap);
 		if (out->len >= 4)
 			out->buf[3] = (uint8_t)((out->buf[3] & 0xF0) | DNS_RCODE_REFUSED);
@@ -389,6 +402,18 @@ static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *ou
 		hand_over(d, req, &q, out, tcp);
 	}
 	dns_msg_free(&q);
+}
+
+static void handler(void *ctx, const dns_net_request_t *req, dns_net_reply_t *out)
+{
+	daemon_t *d = ctx;
+	dns_refusal_t why = DNS_REFUSAL_NONE;
+	handle(d, req, out, &why);
+	if (why)
+		res_obs_refused(&d->obs, req, why, out->len >= 4 ? out->buf[3] & 0xF : 0);
+	if (d->obs.qlog && out->len) /* deferred answers: flush() */
+		dns_query_log_write(d->obs.qlog, req->peer, req->transport == DNS_NET_TCP, req->data,
+		                    req->len, out->buf, out->len);
 }
 
 /* ---- metrics ---- */
@@ -400,67 +425,8 @@ static void write_metrics(void *ctx, FILE *f)
 	pthread_mutex_lock(&d->mu);
 	res_engine_stats(d->e, &st);
 	pthread_mutex_unlock(&d->mu);
-	fprintf(f, "# TYPE dns_resolver_queries_total counter\n"
-	           "dns_resolver_queries_total{path=\"cache\"} %llu\n"
-	           "dns_resolver_queries_total{path=\"resolve\"} %llu\n"
-	           "# TYPE dns_resolver_cache_misses_total counter\n"
-	           "dns_resolver_cache_misses_total %llu\n"
-	           "# TYPE dns_resolver_merged_total counter\n"
-	           "dns_resolver_merged_total %llu\n"
-	           "# TYPE dns_resolver_upstream_queries_total counter\n"
-	           "dns_resolver_upstream_queries_total{transport=\"any\"} %llu\n"
-	           "dns_resolver_upstream_queries_total{transport=\"tcp\"} %llu\n"
-	           "# TYPE dns_resolver_upstream_timeouts_total counter\n"
-	           "dns_resolver_upstream_timeouts_total %llu\n"
-	           "# TYPE dns_resolver_upstream_oversized_total counter\n"
-	           "dns_resolver_upstream_oversized_total %llu\n"
-	           "# TYPE dns_resolver_budget_exhausted_total counter\n"
-	           "dns_resolver_budget_exhausted_total %llu\n"
-	           "# TYPE dns_resolver_answers_total counter\n"
-	           "dns_resolver_answers_total{rcode=\"NOERROR\"} %llu\n"
-	           "dns_resolver_answers_total{rcode=\"NXDOMAIN\"} %llu\n"
-	           "dns_resolver_answers_total{rcode=\"SERVFAIL\"} %llu\n"
-	           "# TYPE dns_resolver_validation_total counter\n"
-	           "dns_resolver_validation_total{result=\"secure\"} %llu\n"
-	           "dns_resolver_validation_total{result=\"insecure\"} %llu\n"
-	           "dns_resolver_validation_total{result=\"bogus\"} %llu\n"
-	           "# TYPE dns_resolver_fetches gauge\n"
-	           "dns_resolver_fetches %zu\n"
-	           "# TYPE dns_resolver_cache_entries gauge\n"
-	           "dns_resolver_cache_entries %zu\n"
-	           "# TYPE dns_resolver_cache_bytes gauge\n"
-	           "dns_resolver_cache_bytes %zu\n"
-	           "# TYPE dns_resolver_cache_evictions_total counter\n"
-	           "dns_resolver_cache_evictions_total %llu\n",
-	        (unsigned long long)st.cache_answers, (unsigned long long)st.client_queries,
-	        (unsigned long long)st.cache_misses, (unsigned long long)st.merged,
-	        (unsigned long long)st.upstream_queries, (unsigned long long)st.upstream_tcp,
-	        (unsigned long long)st.upstream_timeouts, (unsigned long long)st.upstream_oversized,
-	        (unsigned long long)st.budget_exhausted,
-	        (unsigned long long)st.answers_noerror, (unsigned long long)st.answers_nxdomain,
-	        (unsigned long long)st.answers_servfail, (unsigned long long)st.val_secure,
-	        (unsigned long long)st.val_insecure, (unsigned long long)st.val_bogus,
-	        st.fetches, st.cache.entries,
-	        st.cache.bytes, (unsigned long long)st.cache.evictions);
-	fprintf(f, "# TYPE dns_resolver_stale_answers_total counter\n"
-	           "dns_resolver_stale_answers_total %llu\n"
-	           "# TYPE dns_resolver_prefetches_total counter\n"
-	           "dns_resolver_prefetches_total %llu\n"
-	           "# TYPE dns_resolver_aggressive_answers_total counter\n"
-	           "dns_resolver_aggressive_answers_total %llu\n",
-	        (unsigned long long)st.stale_answers, (unsigned long long)st.prefetches,
-	        (unsigned long long)st.aggressive);
-	fprintf(f, "# TYPE dns_resolver_acl_refused_total counter\n"
-	           "dns_resolver_acl_refused_total %llu\n",
-	        (unsigned long long)atomic_load(&d->acl_refused));
-	fprintf(f, "# TYPE dns_resolver_clients_refused_total counter\n"
-	           "dns_resolver_clients_refused_total %llu\n"
-	           "# TYPE dns_resolver_clients_waiting gauge\n"
-	           "dns_resolver_clients_waiting %zu\n"
-	           "# TYPE dns_resolver_signature_verifications_total counter\n"
-	           "dns_resolver_signature_verifications_total %llu\n",
-	        (unsigned long long)(st.clients_refused + atomic_load(&d->items_refused)), st.clients,
-	        (unsigned long long)st.sig_verifications);
+	res_obs_write_metrics(&d->obs, &st, atomic_load(&d->acl_refused),
+	                      atomic_load(&d->items_refused), f);
 	dns_daemon_net_metrics(f, d->srv);
 }
 
@@ -573,7 +539,9 @@ static void teardown(daemon_t *d, bool thread)
 		close(d->efd);
 	dns_net_tls_free(d->tls);
 	res_ctl_free(d->ctl);
+	res_obs_stop(&d->obs);
 	dns_net_server_free(d->srv);
+	res_obs_free(&d->obs);
 	dns_net_fd_budget_free(d->fd_budget);
 	res_engine_free(d->e);
 	dns_zoneset_free(d->local);
@@ -585,7 +553,8 @@ static int start(daemon_t *d, dns_service_t *svc, char *err, size_t errlen)
 	dns_net_config_t nc = {.listen = d->cfg.listen, .nlisten = d->cfg.nlisten,
 	                       .workers = d->cfg.workers, .handler = handler, .handler_ctx = d,
 	                       /* A TCP client waits for resolution: longer than its 10 s budget. */
-	                       .tcp_idle_ms = 15000};
+	                       .tcp_idle_ms = 15000,
+	                       .on_sighup = res_obs_sighup, .sighup_arg = &d->obs};
 	if (d->cfg.dir && dns_service_lock(svc, d->cfg.dir, err, errlen) != DNS_OK) {
 		dns_log(DNS_LOG_ERROR, "cannot use the state directory", "error", err, NULL);
 		return 1;
@@ -596,7 +565,9 @@ static int start(daemon_t *d, dns_service_t *svc, char *err, size_t errlen)
 		dns_log(DNS_LOG_ERROR, "cannot start the server", "error", "out of memory", NULL);
 		return 1;
 	}
+	/* the query log is opened before privileges are dropped, like the sockets */
 	if (dns_net_server_new(&nc, &d->srv, err, errlen) != DNS_OK ||
+	    res_obs_start(&d->obs, d->srv, d->cfg.query_log, err, errlen) != 0 ||
 	    dns_net_start(d->srv, err, errlen) != DNS_OK) {
 		dns_log(DNS_LOG_ERROR, "cannot start the server", "error", err, NULL);
 		return 1;

@@ -54,6 +54,7 @@ static const char usage[] =
 	"                         default DIR/control.sock with --dir, none without\n"
 	"  --metrics ADDR:PORT    Prometheus text on GET /metrics\n"
 	"  --log-level LEVEL      debug, info, warn, error (default info)\n"
+	"  --query-log FILE|-     one logfmt line per query answered, appended (- : stdout)\n"
 	"  --help                 this text\n"
 	"Limits under abuse (README: \"Holding under abuse\"; --tcp-idle-ms defaults to 15000 here):\n"
 	;
@@ -135,6 +136,9 @@ int res_parse_args(config_t *c, int argc, char **argv, dns_service_t *svc)
 				v = buf;
 			}
 			ok = c->nlisten < MAX_LISTEN && dns_net_addr_parse(v, &c->listen[c->nlisten++]) == DNS_OK;
+		} else if (!strcmp(o, "--query-log")) {
+			ok = *v != '\0';
+			c->query_log = v;
 		} else if (!strcmp(o, "--allow")) {
 			ok = res_acl_add(&c->allow, v);
 		} else if (!strcmp(o, "--forward")) {

@@ -31,6 +31,7 @@ typedef struct config {
 	dns_net_addr_t metrics;
 	dns_daemon_limits_t limits;   /* --tcp-*, --fd-reserve, --metrics-max-conns */
 	dns_log_level_t log_level;
+	const char *query_log;        /* --query-log FILE or "-" */
 	res_acl_t allow;              /* --allow (default: loopback only) */
 	const char *local[64];        /* --local-zone files */
 	const char *fwd[64];          /* --forward ZONE=ADDR[:PORT] */

@@ -70,7 +70,7 @@ wait_serial 30 127.0.0.1 $S example.com 2026010103
 
 m=$(metrics 127.0.0.1:$M) || fail "no metrics"
 grep -q '^dns_zone_serial{zone="example.com"} 2026010103$' <<<"$m" || fail "metrics: serial"
-grep -q '^dns_transfers_total{zone="example.com",kind="ixfr"} 2$' <<<"$m" || fail "metrics: ixfr count"
+grep -q '^dns_zone_transfers_in_total{zone="example.com",kind="ixfr"} 2$' <<<"$m" || fail "metrics: ixfr count"
 
 # UPDATE is not for us
 "$PY" - $S <<'PY' || fail "UPDATE was not answered NOTIMP"

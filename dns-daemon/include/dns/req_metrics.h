@@ -43,5 +43,8 @@ void dns_req_metrics_refused(dns_req_metrics_t *m, dns_refusal_t why);
 
 /* The three metrics above, with HELP and TYPE. */
 void dns_req_metrics_write(dns_req_metrics_t *m, FILE *out);
+/* dns_requests_refused_total alone (a daemon whose answers are counted
+ * otherwise, e.g. the resolver's deferred ones). */
+void dns_req_metrics_write_refused(dns_req_metrics_t *m, FILE *out);
 
 #endif
