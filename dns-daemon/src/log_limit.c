@@ -59,7 +59,9 @@ void dns_log_limiter_sweep(dns_log_limiter_t *l, uint64_t now_ms, dns_log_limit_
 	dns_log_limit_slot_t *o = &l->overflow;
 	if (o->suppressed && (ended(l, o, now_ms) || now_ms == UINT64_MAX))
 		roll(o, now_ms, report, ctx);
-	l->next_sweep = now_ms == UINT64_MAX ? UINT64_MAX : now_ms + l->conf.interval_ms;
+	/* a tenth of the interval: a kind is summed up soon after its end */
+	uint64_t step = l->conf.interval_ms / 10 ? l->conf.interval_ms / 10 : 1;
+	l->next_sweep = now_ms == UINT64_MAX ? UINT64_MAX : now_ms + step;
 }
 
 static void claim(dns_log_limit_slot_t *s, uint64_t h, uint64_t now, int level, const char *msg,
