@@ -29,6 +29,7 @@
 #include "dns/authority.h"
 #include "dns/log.h"
 #include "dns/metrics_http.h"
+#include "dns/metrics_text.h"
 #include "dns/name.h"
 #include "dns/service.h"
 
@@ -93,11 +94,20 @@ void les_metrics_add(les_daemon_t *d, const char *result, double wait)
 	pthread_mutex_unlock(&m->mu);
 }
 
+/* @v escaped as a label value (dns-daemon's metrics_text.h). */
+static const char *label(const char *v, char *buf, size_t cap)
+{
+	dns_metrics_label_buf(buf, cap, v);
+	return buf;
+}
+
 static void metrics_write(void *ctx, FILE *out)
 {
 	les_daemon_t *d = ctx;
 	les_metrics_t *m = &d->metrics;
 	int64_t now = les_now_ms() / 1000;
+	char host[3 * DNS_CERTIFY_NAME_LEN]; /* escaped: a byte is at most 3 */
+	dns_metrics_build_info(out, "dns-letsencrypt-secondary");
 	pthread_mutex_lock(&m->mu);
 	fprintf(out, "# TYPE les_orders_total counter\n"
 	             "les_orders_total{result=\"valid\"} %lu\n"
@@ -112,7 +122,8 @@ static void metrics_write(void *ctx, FILE *out)
 	        m->orders_valid, m->orders_failed, m->orders_refused, m->acme_requests,
 	        m->prop_wait_sum, m->prop_wait_count, m->prop_wait_last);
 	for (size_t i = 0; i < d->nvalid; i++)
-		fprintf(out, "les_certificate_remaining_seconds{host=\"%s\"} %lld\n", d->certs[i].host,
+		fprintf(out, "les_certificate_remaining_seconds{host=\"%s\"} %lld\n",
+		        label(d->certs[i].host, host, sizeof host),
 		        (long long)(d->certs[i].not_after - now));
 	pthread_mutex_unlock(&m->mu);
 }

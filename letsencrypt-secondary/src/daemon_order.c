@@ -92,10 +92,24 @@ void les_order_pipe_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- DNS messages to the primary ---- */
 
+/* What an error answer of the primary says, by name (REFUSED, BADSIG...). */
+static const char *answer_error(unsigned rcode, uint16_t tsig_error, char *out, size_t cap)
+{
+	char rb[16], tb[24];
+	bool refused = rcode == DNS_RCODE_REFUSED || rcode == DNS_RCODE_NOTAUTH;
+	snprintf(out, cap, "the primary answered %s%s%s%s%s", dns_rcode_text(rcode, rb, sizeof rb),
+	         tsig_error ? " (TSIG " : "",
+	         tsig_error ? dns_tsig_error_text(tsig_error, tb, sizeof tb) : "",
+	         tsig_error ? ": is the key's secret right?)" : "",
+	         refused && !tsig_error ? " (does the key have authority over the zone?)" : "");
+	return out;
+}
+
 static void on_dns(void *arg, const dns_netq_result_t *r)
 {
 	les_order_t *o = arg;
 	const char *why = NULL;
+	char text[160];
 	dns_msg_t m;
 	bool ok = false;
 	if (r->status != DNS_NETQ_OK) {
@@ -110,10 +124,7 @@ static void on_dns(void *arg, const dns_netq_result_t *r)
 		    dns_flags_rcode(m.flags) == DNS_RCODE_NOERROR)
 			why = "the answer's TSIG does not verify";
 		else if (dns_flags_rcode(m.flags) != DNS_RCODE_NOERROR)
-			why = dns_flags_rcode(m.flags) == DNS_RCODE_REFUSED ||
-			              dns_flags_rcode(m.flags) == DNS_RCODE_NOTAUTH
-			          ? "the primary refused the update (key authority?)"
-			          : "the primary answered an error";
+			why = answer_error(dns_flags_rcode(m.flags), terr, text, sizeof text);
 		else
 			ok = true;
 		if (ok && !o->key && o->next) {
