@@ -65,6 +65,12 @@ for z in example.com _keys; do
 	[ -s "$root$datadir/dns-git-suite/examples/zones/$z" ] || err "example zone repository: no $z"
 done
 
+# The documents the manual pages refer to.
+for f in README.md repository.md; do
+	cmp -s "$root$datadir/doc/dns-git-suite/$f" "$src/${f/repository.md/docs/repository.md}" ||
+		err "${f}: not installed in ${datadir}/doc/dns-git-suite"
+done
+
 # systemd units (dist/), each starting the installed daemon.
 for d in "${daemons[@]}"; do
 	u=$root$prefix/lib/systemd/system/$d.service
