@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Answer-function micro-benchmark (DESIGN.md §6 query path): the user-space
+# Answer-function micro-benchmark (the query-path bar): the user-space
 # cost of dns_answer() alone, without sockets.  Loads the peer kit's
 # generated zone (genzone.py, 100,000 records) and its dnsperf query mix
 # (genqueries.py), answers every query many times, and prints ns/query (best

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# AXFR benchmark (DESIGN.md §6): a full transfer of the 1,000,000-record
+# AXFR benchmark (a performance bar): a full transfer of the 1,000,000-record
 # zone from dns-primary-git, beside Knot and NSD: kdig time, raw-client
 # time and server CPU.
 # The last line is the summary of ratios against the best peer.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Zone load benchmark (DESIGN.md §6): dns-primary-git started on a
+# Zone load benchmark (a performance bar): dns-primary-git started on a
 # 1,000,000-record zone until its last name answers, beside Knot and NSD:
 # time and memory per record (PSS above an apex-only zone).
 # The last line is the summary of ratios against the best peer.

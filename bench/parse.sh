@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Zone parse benchmark (DESIGN.md §6, issue "dns-core"): `dns-zone check` on a
+# Zone parse benchmark (a performance bar): `dns-zone check` on a
 # generated 1,000,000-record zone beside kzonecheck, nsd-checkzone and
 # ldns-read-zone on the same file, in the same run, interleaved.  The last
 # line is the summary of ratios against the best peer.

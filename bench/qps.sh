@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Query benchmark (DESIGN.md §6 query path): dns-primary-git with one worker
+# Query benchmark (the query-path bar): dns-primary-git with one worker
 # beside Knot and NSD on the peer kit's 100,000-record zone and dnsperf query
 # mix, CPU time per answered query and qps, servers pinned to CPU 0.
 # The last line is the summary of ratios against the best peer.

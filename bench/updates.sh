@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Dynamic update benchmark (DESIGN.md §6 "Updates", issue 4): TSIG-signed
+# Dynamic update benchmark (the updates bar): TSIG-signed
 # UPDATEs acknowledged per second by dns-primary-git on a 10,000-record zone
 # whose remote is a local bare repository; every answer comes only after the
 # push.  Runs a single client first (latency p50/p99), then 64 concurrent

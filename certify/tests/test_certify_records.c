@@ -1,6 +1,6 @@
 /*
  * Unit tests of the certificate records and the matching rule: TLSA
- * kinds and encoding, strict DER, the status TXT (DESIGN format: parse,
+ * kinds and encoding, strict DER, the status TXT (the documented format: parse,
  * format, garbage), RFC 3339 times, and every verdict of the rule: a
  * match with its chain, another key, other names (fewer, more), expired,
  * not yet valid, inside the renewal window (default third, and

@@ -10,7 +10,7 @@ names is published (or the one published is past the issuer's renewal
 point) it signs one and writes, with BIND's nsupdate, the end-entity
 certificate as TLSA 3 0 0 and the intermediate as TLSA 0 0 0 (TTL 3600),
 replacing superseded ones, plus the status TXT
-"v=certify1; state=valid" (DESIGN.md section 2 formats).
+"v=certify1; state=valid" (the formats in docs/repository.md).
 
 Behaviour can be changed while it runs through the file CA_DIR/mode:
     normal                             as above
