@@ -592,8 +592,12 @@ static int les_main(const les_config_t *cfgp, dns_service_t *svc)
 		dns_log(DNS_LOG_WARN, "orders abandoned without cleanup", NULL);
 	event_free(sigs[0]);
 	event_free(sigs[1]);
-	if (!d.orders)   /* else a worker thread may still use it */
+	if (!d.orders) {   /* else a worker thread may still use them */
 		acme_http_share_free(d.http_share);
+		dns_netq_free(d.netq);
+		event_free(d.sweep_ev);
+		event_base_free(d.base);
+	}
 	EVP_PKEY_free(d.account_key);
 	curl_global_cleanup();
 	return 0;
