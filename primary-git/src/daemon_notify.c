@@ -100,11 +100,19 @@ static bool same_host(const struct sockaddr *a, const struct sockaddr *b)
 
 /* A secondary that gets this NOTIFY by UDP anyway is not sent another on its
  * TCP connection: that connection is its own (NSD's xfrd, for one, runs its
- * SOA query and IXFR on it) and an unexpected message there breaks it. */
-static bool is_regular_target(const notify_job_t *j, const struct sockaddr *peer)
+ * SOA query and IXFR on it) and an unexpected message there breaks it.  The
+ * same secondary is the same host signing with the same key (a secondary
+ * that does not know the key we sign its NOTIFYs with could not accept
+ * them); an unsigned target on that host is taken to be it as well.  A
+ * hidden secondary with a key of its own on a host that also runs a
+ * regular secondary (one machine running dns-secondary and
+ * dns-letsencrypt-secondary) still gets its NOTIFY on its connection. */
+static bool is_regular_target(const notify_job_t *j, const struct sockaddr *peer,
+                              const uint8_t *kept_key)
 {
 	for (size_t i = 0; i < j->n; i++)
-		if (same_host((const struct sockaddr *)&j->t[i].t.addr, peer))
+		if (same_host((const struct sockaddr *)&j->t[i].t.addr, peer) &&
+		    (!j->has_key[i] || dns_name_equal(j->keys[i].name, kept_key)))
 			return true;
 	return false;
 }
@@ -129,7 +137,7 @@ static void notify_job_run(notify_job_t *j, pg_notify_each_fn each, void *arg)
 			continue;
 		socklen_t len = 0;
 		const struct sockaddr *peer = dns_net_conn_peer(d->kept[i].conn, &len);
-		if (!peer || is_regular_target(j, peer))
+		if (!peer || is_regular_target(j, peer, d->kept[i].key.name))
 			continue;
 		if (dns_notify_target_set(&kt[nk].t, peer, len, d->kept[i].id) != DNS_OK)
 			continue;
