@@ -204,3 +204,17 @@ dns_err_t dns_conf_read(const char *path, dns_conf_t *out, char *err, size_t err
 	}
 	return e;
 }
+
+bool dns_conf_parse_ulong(const char *s, unsigned long min, unsigned long max,
+                          unsigned long *out)
+{
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}

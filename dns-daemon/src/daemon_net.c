@@ -2,6 +2,7 @@
  * daemon_net.c - the daemons' shared handling of the network limits: the
  * options, the descriptor limit, the rate-limited log and the counters.
  */
+#include "dns/conf_file.h"
 #include "dns/daemon_net.h"
 
 #include <errno.h>
@@ -32,19 +33,6 @@ const char dns_daemon_limits_usage[] =
 "                           clients for the daemon's own work (default 128)\n"
 "  --metrics-max-conns N    connections to the metrics endpoint (default 64)\n";
 
-static bool parse_num(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-	if (!s || *s < '0' || *s > '9')
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 int dns_daemon_limits_option(dns_daemon_limits_t *l, const char *name, const char *value,
                              char *err, size_t errlen)
 {
@@ -66,7 +54,7 @@ int dns_daemon_limits_option(dns_daemon_limits_t *l, const char *name, const cha
 	if (!dns_daemon_limits_names[k])
 		return 0;
 	unsigned long v;
-	if (!parse_num(value, range[k].min, range[k].max, &v)) {
+	if (!dns_conf_parse_ulong(value, range[k].min, range[k].max, &v)) {
 		snprintf(err, errlen, "invalid --%s (%s): %s", name, range[k].what, value ? value : "");
 		return -1;
 	}

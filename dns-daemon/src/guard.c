@@ -13,6 +13,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "dns/conf_file.h"
 #include "dns/guard.h"
 #include "dns/log.h"
 #include "dns/name.h"
@@ -24,19 +25,6 @@ void dns_guard_config_init(dns_guard_config_t *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->rrl_slip = 2;
-}
-
-static bool parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-	if (!*s || *s == '-' || *s == '+')
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
 }
 
 static dns_err_t bad(char *err, size_t errlen, const char *what, const char *arg)
@@ -51,17 +39,17 @@ dns_err_t dns_guard_option(dns_guard_config_t *c, int opt, const char *arg, char
 	unsigned long v;
 	switch (opt) {
 	case DNS_GUARD_OPT_RRL:
-		if (!parse_ulong(arg, 1, DNS_RRL_RATE_MAX, &v))
+		if (!dns_conf_parse_ulong(arg, 1, DNS_RRL_RATE_MAX, &v))
 			return bad(err, errlen, "invalid --rrl (responses per second, 1..16383)", arg);
 		c->rrl_rate = (uint32_t)v;
 		return DNS_OK;
 	case DNS_GUARD_OPT_RRL_SLIP:
-		if (!parse_ulong(arg, 0, DNS_RRL_SLIP_MAX, &v))
+		if (!dns_conf_parse_ulong(arg, 0, DNS_RRL_SLIP_MAX, &v))
 			return bad(err, errlen, "invalid --rrl-slip (0..100)", arg);
 		c->rrl_slip = (unsigned)v;
 		return DNS_OK;
 	case DNS_GUARD_OPT_RRL_TABLE:
-		if (!parse_ulong(arg, DNS_RRL_TABLE_MIN, DNS_RRL_TABLE_MAX, &v))
+		if (!dns_conf_parse_ulong(arg, DNS_RRL_TABLE_MIN, DNS_RRL_TABLE_MAX, &v))
 			return bad(err, errlen, "invalid --rrl-table-size (64..67108864)", arg);
 		c->rrl_table_size = v;
 		return DNS_OK;

@@ -39,6 +39,16 @@ const char *dns_refusal_name(dns_refusal_t r)
 	return (unsigned)r < DNS_REFUSAL_COUNT && names[r] ? names[r] : "";
 }
 
+dns_refusal_t dns_refusal_of_rcode(unsigned rcode)
+{
+	switch (rcode) {
+	case DNS_RCODE_REFUSED: return DNS_REFUSAL_NOT_AUTHORITATIVE;
+	case DNS_RCODE_FORMERR: return DNS_REFUSAL_MALFORMED;
+	case DNS_RCODE_NOTIMP: return DNS_REFUSAL_NOT_IMPLEMENTED;
+	default: return DNS_REFUSAL_NONE;
+	}
+}
+
 dns_refusal_t dns_refusal_of_tsig_error(unsigned e)
 {
 	switch (e) {

@@ -101,12 +101,8 @@ static const struct option long_opts[] = {
 
 static bool parse_uint(const char *s, unsigned long max, unsigned *out)
 {
-	if (!*s || *s == '-' || *s == '+')
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || *end || v > max)
+	unsigned long v;
+	if (!dns_conf_parse_ulong(s, 0, max, &v))
 		return false;
 	*out = (unsigned)v;
 	return true;

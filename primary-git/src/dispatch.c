@@ -93,17 +93,6 @@ static dns_refusal_t no_authority(const req_ctx_t *r)
 	return r->signed_ ? DNS_REFUSAL_KEY_NOT_AUTHORIZED : DNS_REFUSAL_UNSIGNED;
 }
 
-/* An answer's rcode that refuses by itself: out of our zones, malformed... */
-static dns_refusal_t refusal_of_answer(unsigned rcode)
-{
-	switch (rcode) {
-	case DNS_RCODE_REFUSED: return DNS_REFUSAL_NOT_AUTHORITATIVE;
-	case DNS_RCODE_FORMERR: return DNS_REFUSAL_MALFORMED;
-	case DNS_RCODE_NOTIMP: return DNS_REFUSAL_NOT_IMPLEMENTED;
-	default: return DNS_REFUSAL_NONE;
-	}
-}
-
 /* A reply with only the header and the question echoed. */
 static dns_err_t build_plain(req_ctx_t *r, unsigned rcode, bool aa)
 {
@@ -211,7 +200,7 @@ static void query(req_ctx_t *r)
 	if (r->info)
 		r->info->answer = ai;
 	set_info_rcode(r, ai.rcode);
-	set_refusal(r, refusal_of_answer(ai.rcode));
+	set_refusal(r, dns_refusal_of_rcode(ai.rcode));
 	sign_reply(r);
 	/* A hidden secondary announces itself with a signed SOA query over TCP
 	 * for a zone its key may transfer (docs/repository.md). */
@@ -336,7 +325,7 @@ static void notify(req_ctx_t *r)
 		rcode = DNS_RCODE_FORMERR;
 	else if (!r->signed_ || !dns_key_authorizes(r->treq.key->name, DNS_OP_NOTIFY, nr.zone))
 		rcode = DNS_RCODE_REFUSED;
-	set_refusal(r, rcode == DNS_RCODE_REFUSED ? no_authority(r) : refusal_of_answer(rcode));
+	set_refusal(r, rcode == DNS_RCODE_REFUSED ? no_authority(r) : dns_refusal_of_rcode(rcode));
 	size_t reserve = r->signed_ ? dns_tsig_space(r->treq.key) : 0;
 	if (dns_notify_build_response(&r->m, rcode, r->resp, r->cap - reserve, r->resplen) != DNS_OK) {
 		*r->resplen = 0;
@@ -487,7 +476,7 @@ void pg_dispatch(const pg_view_t *v, uint64_t now, const struct sockaddr *peer,
 			info->qtype = ai->qtype;
 			info->rcode = ai->rcode;
 			if (ai->rcode != DNS_RCODE_NOERROR && ai->rcode != DNS_RCODE_NXDOMAIN)
-				info->refusal = refusal_of_answer(ai->rcode);
+				info->refusal = dns_refusal_of_rcode(ai->rcode);
 		}
 		return;
 	}

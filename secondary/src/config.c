@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dns/authority.h"
+#include "dns/conf_file.h"
 
 #include "config.h"
 
@@ -167,10 +168,8 @@ static bool add_notify(sec_config_t *c, size_t zone, const char *val, char *err,
 
 static bool parse_uint(const char *s, unsigned max, unsigned *out)
 {
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || v > max)
+	unsigned long v;
+	if (!dns_conf_parse_ulong(s, 0, max, &v))
 		return false;
 	*out = (unsigned)v;
 	return true;

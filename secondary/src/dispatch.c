@@ -84,17 +84,6 @@ static void reply_rcode(req_t *r, unsigned rcode)
 	sign(r);
 }
 
-/* An answer's rcode that refuses by itself. */
-static dns_refusal_t refusal_of_answer(unsigned rcode)
-{
-	switch (rcode) {
-	case DNS_RCODE_REFUSED: return DNS_REFUSAL_NOT_AUTHORITATIVE;
-	case DNS_RCODE_FORMERR: return DNS_REFUSAL_MALFORMED;
-	case DNS_RCODE_NOTIMP: return DNS_REFUSAL_NOT_IMPLEMENTED;
-	default: return DNS_REFUSAL_NONE;
-	}
-}
-
 static void refuse(req_t *r, unsigned rcode, dns_refusal_t why)
 {
 	reply_rcode(r, rcode);
@@ -135,7 +124,7 @@ static void handle_query(req_t *r)
 	}
 	r->info->rcode = ai.rcode;
 	r->info->answer = ai;
-	r->info->refusal = refusal_of_answer(ai.rcode);
+	r->info->refusal = dns_refusal_of_rcode(ai.rcode);
 	sign(r);
 }
 

@@ -19,6 +19,7 @@
 #ifndef DNS_DAEMON_CONF_FILE_H
 #define DNS_DAEMON_CONF_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "dns/error.h"
@@ -49,6 +50,12 @@ dns_err_t dns_conf_parse(const char *text, size_t len, dns_conf_t *out, unsigned
 
 /* Read and parse @path; errors read "PATH:LINE: reason" or "PATH: reason". */
 dns_err_t dns_conf_read(const char *path, dns_conf_t *out, char *err, size_t errlen);
+
+/* An option's decimal number in [@min, @max]: digits only (no sign, no
+ * space, no suffix), no overflow.  The one number rule of every daemon's
+ * options, on the command line and in the file alike. */
+bool dns_conf_parse_ulong(const char *s, unsigned long min, unsigned long max,
+                          unsigned long *out);
 
 void dns_conf_free(dns_conf_t *c);
 

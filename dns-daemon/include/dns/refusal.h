@@ -44,6 +44,10 @@ typedef enum dns_refusal {
 /* The label value: "unsigned", "badsig", ... ("" for NONE). */
 const char *dns_refusal_name(dns_refusal_t r);
 
+/* The refusal an answer's rcode stands for by itself (REFUSED: not our
+ * zone, FORMERR, NOTIMP); NONE for the others. */
+dns_refusal_t dns_refusal_of_rcode(unsigned rcode);
+
 /* The refusal a TSIG error (the RR's error field) stands for. */
 dns_refusal_t dns_refusal_of_tsig_error(unsigned tsig_error);
 
