@@ -13,6 +13,7 @@
 
 #include "dns/cookie.h"
 #include "dns/wire.h"
+#include "internal/hex.h"
 
 #define HASH_LEN 8
 #define MAX_AGE 3600      /* RFC 9018 §4.3: older cookies are not valid */
@@ -121,23 +122,12 @@ dns_cookie_status_t dns_cookie_server(const dns_cookie_secrets_t *s, const uint8
 	return valid ? DNS_COOKIE_VALID : DNS_COOKIE_CLIENT;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 dns_err_t dns_cookie_secret_parse(const char *hex, uint8_t out[DNS_COOKIE_SECRET_LEN])
 {
 	if (strlen(hex) != 2 * DNS_COOKIE_SECRET_LEN)
 		return DNS_EINVAL;
 	for (size_t i = 0; i < DNS_COOKIE_SECRET_LEN; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		int hi = dns_hex_digit(hex[2 * i]), lo = dns_hex_digit(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return DNS_EINVAL;
 		out[i] = (uint8_t)(hi << 4 | lo);

@@ -17,6 +17,7 @@
 #include "internal/rdata_parse.h"
 #include "internal/rdata_priv.h"
 #include "internal/grow.h"
+#include "internal/hex.h"
 
 dns_err_t dns__pfail(dns__parser_t *p, size_t t, dns_err_t e, const char *fmt, ...)
 {
@@ -208,16 +209,6 @@ static bool time_from_text(const char *s, size_t len, uint32_t *v)
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Hex digits spread over tokens [p->i, p->i + ntok) (all remaining when ntok is SIZE_MAX). */
 static dns_err_t hex_tokens(dns__parser_t *p, size_t ntok)
 {
@@ -226,7 +217,7 @@ static dns_err_t hex_tokens(dns__parser_t *p, size_t ntok)
 	for (size_t k = 0; k < ntok && p->i < p->ntok; k++, p->i++) {
 		const dns_token_t *t = &p->tok[p->i];
 		for (size_t j = 0; j < t->len; j++) {
-			int v = hexval(t->s[j]);
+			int v = dns_hex_digit(t->s[j]);
 			if (v < 0)
 				return dns__pfail(p, p->i, DNS_ESYNTAX, "invalid hex digit");
 			if (hi < 0) {
@@ -407,7 +398,7 @@ static dns_err_t field_hex_len8(dns__parser_t *p, const dns_token_t *t, bool b32
 			return dns__pfail(p, p->i - 1, DNS_ESYNTAX, "expected a hex salt or -");
 		n = (long)t->len / 2;
 		for (long k = 0; k < n; k++) {
-			int hi = hexval(t->s[2 * k]), lo = hexval(t->s[2 * k + 1]);
+			int hi = dns_hex_digit(t->s[2 * k]), lo = dns_hex_digit(t->s[2 * k + 1]);
 			if (hi < 0 || lo < 0)
 				return dns__pfail(p, p->i - 1, DNS_ESYNTAX, "expected a hex salt or -");
 			buf[1 + k] = (uint8_t)(hi << 4 | lo);
