@@ -10,12 +10,12 @@
 #     --config, a missing value) and exit 2, for every daemon;
 #   - dns-secondary's zone/primary order, dns-resolver's options and
 #     dns-letsencrypt-secondary's options read from files.
-# shellcheck source=olib.sh
-source "$(dirname "$0")/olib.sh"
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 ops_init config_file "$@"
 pick_ports 4
 P=${PORTS[0]} P2=${PORTS[1]} SP=${PORTS[2]} RP=${PORTS[3]}
-ops_remote
+ops_remote 1
 
 axfr_count() { # PORT: records of an unsigned AXFR of example.com (0 if refused)
 	kdig @127.0.0.1 -p "$1" +time=3 +retry=0 AXFR example.com 2>/dev/null |

@@ -3,6 +3,7 @@
 # dns-letsencrypt-secondary (--control): status names the program, the
 # socket has mode 0600, `stop` ends each with exit status 0 and removes
 # its socket; without --dir or --control the resolver opens no socket.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 ops_init ctl_others "$@"
 

@@ -9,18 +9,49 @@
 # a second daemon cannot take a control socket in use; a socket left by a
 # killed daemon is replaced; `stop` ends the daemon with exit status 0 and
 # removes the socket.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 ops_init ctl_primary "$@"
+
+# start_notify_listener NAME PORT LOGFILE: a UDP server on 127.0.0.1:PORT
+# answering every NOTIFY (NOERROR, as a secondary does) and appending
+# "ZONE SERIAL" to LOGFILE for each.
+start_notify_listener() {
+	local name=$1 port=$2 out=$3
+	port_free "$port"
+	: >"$out"
+	start "$name" "$PY" -c '
+import socket, sys
+import dns.message, dns.opcode, dns.rdatatype
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+while True:
+    data, peer = s.recvfrom(65535)
+    try:
+        m = dns.message.from_wire(data, ignore_trailing=True)
+    except Exception as e:
+        print("unparsable:", e, flush=True)
+        continue
+    if m.opcode() != dns.opcode.NOTIFY:
+        continue
+    serial = "-"
+    for rrset in m.answer:
+        if rrset.rdtype == dns.rdatatype.SOA:
+            serial = str(rrset[0].serial)
+    with open(sys.argv[2], "a") as f:
+        f.write("%s %s\n" % (m.question[0].name.to_text(omit_final_dot=True), serial))
+    r = dns.message.make_response(m)
+    s.sendto(r.to_wire(), peer)
+' "$port" "$out"
+}
 
 pick_ports 2
 P=${PORTS[0]} NP=${PORTS[1]}
 SOCK=$IT_TMP/state/control.sock
 
-mkdir -p "$IT_TMP/seed"
-small_zone 2026060101 >"$IT_TMP/seed/example.com"
-make_remote "$IT_TMP/remote.git" "$IT_TMP/seed"
+ops_remote 2026060101 none
 start_notify_listener listener $NP "$IT_TMP/notifies"
-start_primary primary "$IT_TMP/state" --remote "$IT_TMP/remote.git" --listen 127.0.0.1:$P \
+start_primary primary "$IT_TMP/state" --remote "$REMOTE" --listen 127.0.0.1:$P \
 	--notify 127.0.0.1:$NP
 wait_serial 30 127.0.0.1 $P example.com 2026060101
 wait_until 30 "the control socket" test -S "$SOCK"
@@ -30,7 +61,7 @@ mode=$(stat -c %a "$SOCK")
 [ "$mode" = 600 ] || fail "control socket mode is $mode, expected 600"
 
 # ---- status and zones ----
-head1=$(git -C "$IT_TMP/seed" rev-parse HEAD)
+head1=$(git -C "$SEED" rev-parse HEAD)
 ctl_ok "$SOCK" status
 grep -q '^program: *dns-primary-git$' <<<"$CTL_OUT" || fail "status: no program line"
 grep -q "^commit: *$head1$" <<<"$CTL_OUT" || fail "status: commit served is not $head1"
@@ -53,10 +84,10 @@ grep -Eq '^example\.com +2026060101 +'"${head1:0:12}"' ' <<<"$CTL_OUT" ||
 	fail "zones as text: no example.com line with serial and commit"
 
 # ---- reload: a push with no NOTIFY, served when the command returns ----
-set_serial "$IT_TMP/seed/example.com" 2026060102
-echo "pushed  IN A   192.0.2.102" >>"$IT_TMP/seed/example.com"
-push_edit "$IT_TMP/seed" "serial 2026060102, no notify"
-head2=$(git -C "$IT_TMP/seed" rev-parse HEAD)
+set_serial "$SEED/example.com" 2026060102
+echo "pushed  IN A   192.0.2.102" >>"$SEED/example.com"
+push_edit "$SEED" "serial 2026060102, no notify"
+head2=$(git -C "$SEED" rev-parse HEAD)
 sleep 2   # nothing reloads by itself: there is no NOTIFY and no --poll
 serial_is 127.0.0.1 $P example.com 2026060101 || fail "reloaded without being asked"
 ctl_ok "$SOCK" --json reload example.com
@@ -69,11 +100,11 @@ answer_is 127.0.0.1 $P A pushed.example.com 192.0.2.102 || fail "pushed record n
 grep -q "control: reloading" "$IT_TMP/primary.log" || fail "the reload is not logged"
 
 # a version that does not load: served stays the last good, zones says why
-set_serial "$IT_TMP/seed/example.com" 2026060103
-echo "broken  IN A   192.0.2.300" >>"$IT_TMP/seed/example.com"
-push_edit "$IT_TMP/seed" "broken"
+set_serial "$SEED/example.com" 2026060103
+echo "broken  IN A   192.0.2.300" >>"$SEED/example.com"
+push_edit "$SEED" "broken"
 ctl_ok "$SOCK" reload
-grep -q "^commit: *$(git -C "$IT_TMP/seed" rev-parse HEAD)$" <<<"$CTL_OUT" || fail "reload: commit"
+grep -q "^commit: *$(git -C "$SEED" rev-parse HEAD)$" <<<"$CTL_OUT" || fail "reload: commit"
 serial_is 127.0.0.1 $P example.com 2026060102 || fail "the broken version is served"
 ctl_ok "$SOCK" --json zones
 json_is 'r["result"]["zones"][0]["serial"]' 2026060102
@@ -112,7 +143,7 @@ grep -q 'Exit status' <<<"$("$CTL" --help)" || fail "dns-ctl --help does not doc
 grep -q -- '--control PATH' <<<"$("$PRIMARY" --help)" || fail "dns-primary-git --help lacks --control"
 
 # ---- one daemon per socket ----
-start primary2 "$PRIMARY" --state-dir "$IT_TMP/state2" --remote "$IT_TMP/remote.git" \
+start primary2 "$PRIMARY" --state-dir "$IT_TMP/state2" --remote "$REMOTE" \
 	--listen 127.0.0.1:0 --workers 1 --control "$SOCK"
 P2=$STARTED_PID
 unwatch $P2
@@ -133,17 +164,17 @@ wait "$PRIMARY_PID" || rc=$?
 [ ! -e "$SOCK" ] || fail "the control socket is left after stop"
 
 # ---- a socket left by a killed daemon is replaced ----
-sed -i '/^broken /d' "$IT_TMP/seed/example.com"
-set_serial "$IT_TMP/seed/example.com" 2026060104
-push_edit "$IT_TMP/seed" "fixed"
-start_primary primary3 "$IT_TMP/state" --remote "$IT_TMP/remote.git" --listen 127.0.0.1:$P
+sed -i '/^broken /d' "$SEED/example.com"
+set_serial "$SEED/example.com" 2026060104
+push_edit "$SEED" "fixed"
+start_primary primary3 "$IT_TMP/state" --remote "$REMOTE" --listen 127.0.0.1:$P
 wait_until 30 "the control socket" test -S "$SOCK"
 wait_serial 30 127.0.0.1 $P example.com 2026060104
 unwatch "$PRIMARY_PID"
 kill -KILL "$PRIMARY_PID"
 wait "$PRIMARY_PID" 2>/dev/null || true
 [ -S "$SOCK" ] || fail "expected the killed daemon's socket file to stay"
-start_primary primary4 "$IT_TMP/state" --remote "$IT_TMP/remote.git" --listen 127.0.0.1:$P
+start_primary primary4 "$IT_TMP/state" --remote "$REMOTE" --listen 127.0.0.1:$P
 wait_until 30 "status from the new primary" "$CTL" --control "$SOCK" status
 grep -q 'removed a stale socket' "$IT_TMP/primary4.log" || fail "the stale socket is not logged"
 ctl_ok "$SOCK" --json status

@@ -6,6 +6,7 @@
 # `retransfer` makes a whole AXFR (seen in both daemons' logs) even though
 # nothing changed; a refresh against a stopped primary fails with the
 # reason, which `zones` then shows; `stop` ends the daemon with status 0.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 ops_init ctl_secondary "$@"
 
@@ -14,12 +15,10 @@ P=${PORTS[0]} S=${PORTS[1]}
 PSOCK=$IT_TMP/pstate/control.sock
 SSOCK=$IT_TMP/sstate/control.sock
 
-mkdir -p "$IT_TMP/seed"
-small_zone 2026060201 >"$IT_TMP/seed/example.com"
-make_remote "$IT_TMP/remote.git" "$IT_TMP/seed"
+ops_remote 2026060201 none
 # --axfr: the secondary transfers without a key; the zone's NS names have
 # no addresses, so the primary NOTIFYs no one
-start_primary primary "$IT_TMP/pstate" --remote "$IT_TMP/remote.git" --listen 127.0.0.1:$P --axfr
+start_primary primary "$IT_TMP/pstate" --remote "$REMOTE" --listen 127.0.0.1:$P --axfr
 wait_serial 30 127.0.0.1 $P example.com 2026060201
 mkdir -p "$IT_TMP/sstate"
 start secondary "$SECONDARY" --state-dir "$IT_TMP/sstate" --workers 1 --log-level debug \
@@ -52,9 +51,9 @@ ctl_ok "$SSOCK" zones
 grep -Eq "^example\.com +2026060201 +127\.0\.0\.1:$P +fresh " <<<"$CTL_OUT" || fail "zones as text"
 
 # ---- refresh: a change nobody told the secondary about ----
-set_serial "$IT_TMP/seed/example.com" 2026060202
-echo "late    IN A   192.0.2.202" >>"$IT_TMP/seed/example.com"
-push_edit "$IT_TMP/seed" "serial 2026060202"
+set_serial "$SEED/example.com" 2026060202
+echo "late    IN A   192.0.2.202" >>"$SEED/example.com"
+push_edit "$SEED" "serial 2026060202"
 ctl_ok "$PSOCK" reload
 serial_is 127.0.0.1 $P example.com 2026060202 || fail "the primary did not reload"
 sleep 2   # the secondary's next refresh is an hour away (SOA REFRESH 3600)

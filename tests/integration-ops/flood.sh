@@ -5,17 +5,14 @@
 # few times, then summed up in one "N similar messages suppressed" line.
 # Then 1,200 from 60 client networks (127.0.N.1): the lines of all kinds
 # together stay bounded too.  Updates and queries are answered throughout.
-source "$(dirname "$0")/obslib.sh"
-obs_init ops_refused_flood "$@"
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+ops_init ops_refused_flood "$@"
 
 pick_ports 2
 P=${PORTS[0]} MP=${PORTS[1]}
-mkdir -p "$IT_TMP/work"
-small_zone 2026060201 >"$IT_TMP/work/example.com"
-write_keys "$IT_TMP/work/_keys"
-echo "$ADMIN_KEY DNSKEY 0 3 163 $ADMIN_SECRET" >>"$IT_TMP/work/_keys"
-make_remote "$IT_TMP/remote.git" "$IT_TMP/work"
-start_primary primary "$IT_TMP/state" --remote "$IT_TMP/remote.git" --listen 127.0.0.1:$P \
+ops_remote 2026060201 admin
+start_primary primary "$IT_TMP/state" --remote "$REMOTE" --listen 127.0.0.1:$P \
 	--metrics 127.0.0.1:$MP
 LOG=$IT_TMP/primary.log
 wait_serial 30 127.0.0.1 $P example.com 2026060201

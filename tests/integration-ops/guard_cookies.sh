@@ -8,19 +8,20 @@
 # --cookie-secret accept each other's cookies (anycast), and a server whose
 # --cookie-secret-previous is the old secret accepts the old cookies and
 # hands out new ones (rotation).
-. "$(dirname "$0")/guardlib.sh"
-guard_init guard_cookies "$@"
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+ops_init guard_cookies "$@"
 
 S1=000102030405060708090a0b0c0d0e0f
 S2=f0e0d0c0b0a090807060504030201000
 pick_ports 3
 A=${PORTS[0]} B=${PORTS[1]} C=${PORTS[2]}
-guard_remote
-start_primary a "$IT_TMP/astate" --remote "$IT_TMP/remote.git" --listen 127.0.0.1:$A \
+ops_remote 2026120601 admin
+start_primary a "$IT_TMP/astate" --remote "$REMOTE" --listen 127.0.0.1:$A \
 	--cookie-secret $S1 --cookie-require
-start_primary b "$IT_TMP/bstate" --remote "$IT_TMP/remote.git" --listen 127.0.0.1:$B \
+start_primary b "$IT_TMP/bstate" --remote "$REMOTE" --listen 127.0.0.1:$B \
 	--cookie-secret $S1
-start_primary c "$IT_TMP/cstate" --remote "$IT_TMP/remote.git" --listen 127.0.0.1:$C \
+start_primary c "$IT_TMP/cstate" --remote "$REMOTE" --listen 127.0.0.1:$C \
 	--cookie-secret $S2 --cookie-secret-previous $S1
 for p in $A $B $C; do wait_serial 30 127.0.0.1 $p example.com 2026120601; done
 

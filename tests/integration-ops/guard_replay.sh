@@ -5,14 +5,15 @@
 # relay, applied, then undone by a second UPDATE: sent again as it was, it
 # is dropped (no answer), not applied again, logged and counted; the same
 # for a signed NOTIFY at dns-primary-git and at dns-secondary.
-. "$(dirname "$0")/guardlib.sh"
-guard_init guard_replay "$@"
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+ops_init guard_replay "$@"
 need_tool nsupdate bind9-dnsutils
 
 pick_ports 5
 P=${PORTS[0]} PM=${PORTS[1]} RELAY=${PORTS[2]} S=${PORTS[3]} SM=${PORTS[4]}
-guard_remote
-start_primary primary "$IT_TMP/pstate" --remote "$IT_TMP/remote.git" --listen 127.0.0.1:$P \
+ops_remote 2026120601 admin
+start_primary primary "$IT_TMP/pstate" --remote "$REMOTE" --listen 127.0.0.1:$P \
 	--metrics 127.0.0.1:$PM
 wait_serial 30 127.0.0.1 $P example.com 2026120601
 
@@ -22,7 +23,7 @@ wait_until 10 "the relay" grep -q ready "$IT_TMP/relay.log"
 
 nsu() { # PORT COMMANDS: nsupdate with the update key
 	printf 'server 127.0.0.1 %s\nzone example.com\n%s\nsend\n' "$1" "$2" |
-		nsupdate -y "hmac-sha256:${UPDATE_KEY_NAME%.}:$UPDATE_KEY_SECRET" -t 20
+		nsupdate -y "hmac-sha256:${ADMIN_KEY%.}:$ADMIN_SECRET" -t 20
 }
 nsu $RELAY 'update add replay.example.com. 300 TXT "first"' ||
 	fail "nsupdate through the relay failed"
@@ -30,7 +31,7 @@ nsu $RELAY 'update add replay.example.com. 300 TXT "first"' ||
 wait_until 30 "the update served" answer_is 127.0.0.1 $P TXT replay.example.com '"first"'
 nsu $P 'update delete replay.example.com. TXT' || fail "nsupdate delete failed"
 wait_until 30 "the delete served" answer_is 127.0.0.1 $P TXT replay.example.com ''
-commits=$(git -C "$IT_TMP/remote.git" rev-list --count main)
+commits=$(git -C "$REMOTE" rev-list --count main)
 
 r=$("$PY" "$GC" replay --port $P --file "$IT_TMP/update.bin")
 it_log "the captured UPDATE sent again: $r"
@@ -39,7 +40,7 @@ r=$("$PY" "$GC" replay --port $P --file "$IT_TMP/update.bin" --tcp)
 [ "$r" = "no answer" ] || fail "the replayed UPDATE was answered over TCP: $r"
 sleep 1
 answer_is 127.0.0.1 $P TXT replay.example.com '' || fail "the replay applied the update again"
-[ "$(git -C "$IT_TMP/remote.git" rev-list --count main)" = "$commits" ] ||
+[ "$(git -C "$REMOTE" rev-list --count main)" = "$commits" ] ||
 	fail "the replay made a commit"
 log_has primary 'msg="request refused" reason=tsig_replay .*opcode=UPDATE zone=example.com .*key=admin._update.example.com rcode=none' ||
 	fail "the replay was not logged"

@@ -6,13 +6,14 @@
 # by /24) gets every answer, and so does a client of the flooded network
 # (127.0.0.3) that shows a valid server cookie.  The same on dns-secondary.
 # Counted in the metrics, logged.  Addresses are all loopback (127/8).
-. "$(dirname "$0")/guardlib.sh"
-guard_init guard_rrl "$@"
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+ops_init guard_rrl "$@"
 
 pick_ports 4
 P=${PORTS[0]} PM=${PORTS[1]} S=${PORTS[2]} SM=${PORTS[3]}
-guard_remote
-start_primary primary "$IT_TMP/pstate" --remote "$IT_TMP/remote.git" --workers 2 \
+ops_remote 2026120601 admin
+start_primary primary "$IT_TMP/pstate" --remote "$REMOTE" --workers 2 \
 	--listen 127.0.0.1:$P --metrics 127.0.0.1:$PM --axfr --rrl 20 --rrl-slip 2
 wait_serial 30 127.0.0.1 $P example.com 2026120601
 
@@ -44,8 +45,8 @@ flood() {
 	[ "$(field answered "$(cat "$IT_TMP/cookie-$who.txt")")" = 10 ] ||
 		fail "$who: the client with a valid server cookie was limited"
 	local dropped slipped
-	dropped=$(metric_value 127.0.0.1:$mport dns_rrl_dropped_total)
-	slipped=$(metric_value 127.0.0.1:$mport dns_rrl_slipped_total)
+	dropped=$(metric 127.0.0.1:$mport dns_rrl_dropped_total)
+	slipped=$(metric 127.0.0.1:$mport dns_rrl_slipped_total)
 	it_log "$who metrics: dropped=$dropped slipped=$slipped"
 	[ "${dropped:-0}" -ge 1 ] && [ "${slipped:-0}" -ge "$tc" ] ||
 		fail "$who: metrics do not count the limited responses (dropped=$dropped slipped=$slipped, $tc TC seen)"
@@ -70,7 +71,7 @@ log_has secondary 'msg="response rate limiting" net=127.0.0.0/24' ||
 
 # off by default: a primary without --rrl answers the whole flood
 stop "$PRIMARY_PID"
-start_primary plain "$IT_TMP/pstate" --remote "$IT_TMP/remote.git" --listen 127.0.0.1:$P \
+start_primary plain "$IT_TMP/pstate" --remote "$REMOTE" --listen 127.0.0.1:$P \
 	--metrics 127.0.0.1:$PM
 wait_serial 30 127.0.0.1 $P example.com 2026120601
 out=$("$PY" "$GC" flood --src 127.0.0.2 --port $P --seconds 1)

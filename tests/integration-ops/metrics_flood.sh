@@ -12,8 +12,9 @@
 #     answered, and nsupdate changes are committed and pushed (git needs
 #     descriptors);
 #   - the log stays small: pressure lines at most once per 10 s each.
-source "$(dirname "$0")/abuse_lib.sh"
-a_init ops_metrics_flood "$@"
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+ops_init ops_metrics_flood "$@"
 
 pick_ports 2
 P=${PORTS[0]} M=127.0.0.1:${PORTS[1]}

@@ -12,14 +12,14 @@
 #   - dns-secondary and dns-resolver next to a running one, the resolver's
 #     DNS over TLS listener, and a metrics port in use;
 # while port 0 (ephemeral) still gives two servers two ports.
-# shellcheck source=olib.sh
-source "$(dirname "$0")/olib.sh"
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 ops_init one_instance "$@"
 need_tool knotd knot
 pick_ports 6
 P=${PORTS[0]} K=${PORTS[1]} TCPONLY=${PORTS[2]} RP=${PORTS[3]} TP=${PORTS[4]} M=${PORTS[5]}
 IN_USE="address in use (another server is running there)"
-ops_remote
+ops_remote 1
 
 # ours twice on one address
 start_primary first "$T/s1" --remote "$REMOTE" --listen "127.0.0.1:$P" --metrics "127.0.0.1:$M"

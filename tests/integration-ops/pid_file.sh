@@ -2,12 +2,12 @@
 # pid_file.sh: --pid-file (issue 13, item 3).  Each daemon writes its pid
 # there once its sockets are bound and removes the file when it stops;
 # a refused start (an address in use) leaves no pid file.
-# shellcheck source=olib.sh
-source "$(dirname "$0")/olib.sh"
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 ops_init pid_file "$@"
 pick_ports 3
 P=${PORTS[0]} P2=${PORTS[1]} M=${PORTS[2]}
-ops_remote
+ops_remote 1
 printf '. 3600000 NS a.root.test.\na.root.test. 3600000 A 127.0.0.99\n' >"$T/hints"
 
 # check_pid_file NAME PIDFILE CMD...: start CMD, its pid in PIDFILE, gone at exit.

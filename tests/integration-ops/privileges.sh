@@ -9,8 +9,8 @@
 #
 # Needs root: it shows root being dropped.  As another user it FAILS with
 # that reason rather than skip (the test machines run the suite as root).
-# shellcheck source=olib.sh
-source "$(dirname "$0")/olib.sh"
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 ops_init privileges "$@"
 [ "$(id -u)" = 0 ] ||
 	fail "privileges.sh starts daemons as root to see them drop to nobody: run the tests as root"
@@ -20,7 +20,7 @@ NOBODY=$(id -u nobody) NOGROUP=$(getent group nogroup | cut -d: -f3)
 pick_ports 4
 P=${PORTS[0]} SP=${PORTS[1]} RP=${PORTS[2]} M=${PORTS[3]}
 chmod 0755 "$T"   # nobody must reach what is in it
-ops_remote
+ops_remote 1
 # a local remote belongs to the user who fetches it (git's safe.directory)
 chown -R nobody:nogroup "$REMOTE"
 

@@ -13,18 +13,15 @@
 #     zone whose name has a backslash (and files named with a quote or a
 #     newline, which are refused with a log line); dns_build_info and
 #     dns_served_commit_info name the version and the commit served.
-source "$(dirname "$0")/obslib.sh"
-obs_init ops_refused "$@"
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+ops_init ops_refused "$@"
 
 pick_ports 2
 P=${PORTS[0]} MP=${PORTS[1]}
-mkdir -p "$IT_TMP/work"
-small_zone 2026060101 >"$IT_TMP/work/example.com"
-write_keys "$IT_TMP/work/_keys"
-echo "$ADMIN_KEY DNSKEY 0 3 163 $ADMIN_SECRET" >>"$IT_TMP/work/_keys"
-make_remote "$IT_TMP/remote.git" "$IT_TMP/work"
+ops_remote 2026060101 admin
 QLOG=$IT_TMP/query.log
-start_primary primary "$IT_TMP/state" --remote "$IT_TMP/remote.git" --listen 127.0.0.1:$P \
+start_primary primary "$IT_TMP/state" --remote "$REMOTE" --listen 127.0.0.1:$P \
 	--metrics 127.0.0.1:$MP --query-log "$QLOG"
 LOG=$IT_TMP/primary.log
 wait_serial 30 127.0.0.1 $P example.com 2026060101
@@ -107,23 +104,23 @@ it_log "query log: $(wc -l <"$QLOG") lines, e.g. $(grep opcode=UPDATE "$QLOG" | 
 version=$("$PRIMARY" --version | awk '{print $2}')
 [ "$(sample "$M" dns_build_info "{\"program\": \"dns-primary-git\", \"version\": \"$version\"}")" = 1 ] ||
 	fail "no dns_build_info{version=\"$version\",program=\"dns-primary-git\"} 1"
-head=$(git -C "$IT_TMP/remote.git" rev-parse main)
+head=$(git -C "$REMOTE" rev-parse main)
 [ "$(sample "$M" dns_served_commit_info "{\"commit\": \"$head\"}")" = 1 ] ||
 	fail "dns_served_commit_info does not name $head: $(grep served_commit "$M")"
 
 # a commit adding a zone whose name has a backslash (a\.b.test: one label
 # "a.b"), and files named with a quote and with a newline (refused, logged)
-git -C "$IT_TMP/work" pull -q origin main
-small_zone 2026060102 | sed 's/^\$ORIGIN example\.com\./$ORIGIN a\\.b.test./' >"$IT_TMP/work/a\.b.test"
-small_zone 1 >"$IT_TMP/work/q\"uote.test"
-small_zone 1 >"$IT_TMP/work/new"$'\n'"line.test"
-push_edit "$IT_TMP/work" "odd names"
+git -C "$SEED" pull -q origin main
+small_zone 2026060102 | sed 's/^\$ORIGIN example\.com\./$ORIGIN a\\.b.test./' >"$SEED/a\.b.test"
+small_zone 1 >"$SEED/q\"uote.test"
+small_zone 1 >"$SEED/new"$'\n'"line.test"
+push_edit "$SEED" "odd names"
 notify_primary $P
 wait_serial 30 127.0.0.1 $P 'a\.b.test' 2026060102
 wait_until 10 "the quote file refused" grep -q 'file="q\\"uote.test"' "$LOG"
 grep -F 'file="q\"uote.test"' "$LOG" | grep -q 'level=warn' || fail "the file named with a quote is not refused at warn"
 grep -F 'file="new\nline.test"' "$LOG" | grep -q 'level=warn' || fail "the file named with a newline is not refused at warn"
-head=$(git -C "$IT_TMP/remote.git" rev-parse main)
+head=$(git -C "$REMOTE" rev-parse main)
 served_commit_is() { scrape 127.0.0.1:$MP "$M" && [ "$(sample "$M" dns_served_commit_info "{\"commit\": \"$1\"}")" = 1 ]; }
 wait_until 10 "dns_served_commit_info names the new commit $head" served_commit_is "$head"
 [ "$(sample "$M" dns_zone_serial '{"zone": "a\\.b.test"}')" = 2026060102 ] ||

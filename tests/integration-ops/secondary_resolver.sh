@@ -4,16 +4,14 @@
 # the secondary; a client outside --allow at the resolver), --query-log
 # lines, dns_build_info, strict scrapes, and the metrics the secondary
 # shares with dns-primary-git carrying the same label names.
-source "$(dirname "$0")/obslib.sh"
-obs_init ops_secondary_resolver "$@"
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+ops_init ops_secondary_resolver "$@"
 
 pick_ports 5
 P=${PORTS[0]} MP=${PORTS[1]} S=${PORTS[2]} MS=${PORTS[3]} R=${PORTS[4]}
-mkdir -p "$IT_TMP/work"
-small_zone 2026060301 >"$IT_TMP/work/example.com"
-write_keys "$IT_TMP/work/_keys"
-make_remote "$IT_TMP/remote.git" "$IT_TMP/work"
-start_primary primary "$IT_TMP/pstate" --remote "$IT_TMP/remote.git" --listen 127.0.0.1:$P \
+ops_remote 2026060301
+start_primary primary "$IT_TMP/pstate" --remote "$REMOTE" --listen 127.0.0.1:$P \
 	--metrics 127.0.0.1:$MP --notify 127.0.0.1:$S
 wait_serial 30 127.0.0.1 $P example.com 2026060301
 start sec "$SECONDARY" --state-dir "$IT_TMP/sstate" --workers 1 --log-level debug \
@@ -87,7 +85,7 @@ grep -E 'opcode=QUERY qname=example\.com\. qtype=SOA( edns=[0-9]+)? rcode=NOERRO
 
 # the resolver: --allow refuses 127.0.0.1; 127.0.0.2 gets its local zone
 printf '. 3600000 NS a.root.test.\na.root.test. 3600000 A 127.0.0.99\n' >"$IT_TMP/hints"
-cp "$IT_TMP/work/example.com" "$IT_TMP/local.zone"
+cp "$SEED/example.com" "$IT_TMP/local.zone"
 pick_ports 1
 MR=${PORTS[0]}
 start res "$RESOLVER" --port $R --root-hints "$IT_TMP/hints" --no-dnssec --allow 127.0.0.2/32 \

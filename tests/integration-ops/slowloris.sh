@@ -13,8 +13,9 @@
 #   phase 2, 360 connections from eleven /24s: the table is full and
 #            newcomers evict slow connections instead of being refused.
 # The pressure is logged at most once per 10 s, with counts.
-source "$(dirname "$0")/abuse_lib.sh"
-a_init ops_slowloris "$@"
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+ops_init ops_slowloris "$@"
 
 pick_ports 2
 P=${PORTS[0]} M=127.0.0.1:${PORTS[1]}

@@ -5,12 +5,12 @@
 # second dns-secondary; once the first stops, the lock is released and
 # the directory can be used again.  The lock is an flock on the directory
 # itself: the primary's clone is untouched by it.
-# shellcheck source=olib.sh
-source "$(dirname "$0")/olib.sh"
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 ops_init state_lock "$@"
 pick_ports 3
 P1=${PORTS[0]} P2=${PORTS[1]} P3=${PORTS[2]}
-ops_remote
+ops_remote 1
 
 start_primary first "$T/state" --remote "$REMOTE" --listen "127.0.0.1:$P1"
 FIRST=$PRIMARY_PID

@@ -17,13 +17,26 @@
 #      with a STATUS line once the daemon serves, RELOADING=1
 #      (MONOTONIC_USEC) then READY=1 around the unit's ExecReload, and
 #      STOPPING=1 on SIGTERM.
-# shellcheck source=olib.sh
-source "$(dirname "$0")/olib.sh"
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 ops_init systemd_notify "$@"
+
+# notify_receiver NAME SOCKET: a fake systemd NOTIFY_SOCKET (path, or
+# @abstract) writing each datagram as one line ("\n" shown as "|") to
+# $T/NAME.msgs.
+notify_receiver() {
+	start "$1" "$PY" "$OPS_DIR/notify_recv.py" "$2" "$T/$1.msgs"
+	wait_until 10 "$1 bound" test -e "$T/$1.msgs"
+}
+
+# wait_msg SECONDS NAME REGEX: a datagram of receiver NAME matches REGEX.
+wait_msg() {
+	wait_until "$1" "$2: a message matching $3" grep -qE -- "$3" "$T/$2.msgs"
+}
 need_tool systemd-analyze systemd
 pick_ports 4
 P=${PORTS[0]} SP=${PORTS[1]} RP=${PORTS[2]} M=${PORTS[3]}
-ops_remote
+ops_remote 1
 declare -A BIN=([dns-primary-git]=$PRIMARY [dns-secondary]=$SECONDARY [dns-resolver]=$RESOLVER
 	[dns-letsencrypt-secondary]=$LES)
 
