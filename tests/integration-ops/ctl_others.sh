@@ -24,13 +24,7 @@ json_is 'r["result"]["cache"]["entries"]' 0
 ctl_ok "$RSOCK" status
 grep -q '^client_queries: *0$' <<<"$CTL_OUT" || fail "resolver status as text: $CTL_OUT"
 grep -q -- '--control PATH' <<<"$("$RESOLVER" --help)" || fail "dns-resolver --help lacks --control"
-ctl_ok "$RSOCK" stop
-unwatch "$RPID"
-wait_until 30 "the resolver to exit" gone "$RPID"
-rc=0
-wait "$RPID" || rc=$?
-[ "$rc" = 0 ] || fail "dns-resolver exited $rc after dns-ctl stop"
-[ ! -e "$RSOCK" ] || fail "the resolver's socket is left after stop"
+ctl_stop dns-resolver "$RSOCK" "$RPID"
 
 # without --dir and --control: no socket anywhere, serving all the same
 start resolver2 "$RESOLVER" --port $R2
@@ -49,11 +43,5 @@ json_is 'r["result"]["zones"]' 1
 json_is 'r["result"]["orders_in_flight"]' 0
 ctl_rc 2 "$LSOCK" zones
 grep -q -- '--control PATH' <<<"$("$LES" --help)" || fail "dns-letsencrypt-secondary --help lacks --control"
-ctl_ok "$LSOCK" stop
-unwatch "$LPID"
-wait_until 30 "dns-letsencrypt-secondary to exit" gone "$LPID"
-rc=0
-wait "$LPID" || rc=$?
-[ "$rc" = 0 ] || fail "dns-letsencrypt-secondary exited $rc after dns-ctl stop"
-[ ! -e "$LSOCK" ] || fail "its socket is left after stop"
+ctl_stop dns-letsencrypt-secondary "$LSOCK" "$LPID"
 it_log "ok"

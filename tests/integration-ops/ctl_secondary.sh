@@ -99,11 +99,5 @@ json_is 'r["result"]["zones"][0]["serial"]' 2026060202
 serial_is 127.0.0.1 $S example.com 2026060202 || fail "the old copy is no longer served"
 
 # ---- stop ----
-ctl_ok "$SSOCK" stop
-unwatch "$SEC_PID"
-wait_until 30 "the secondary to exit" gone "$SEC_PID"
-rc=0
-wait "$SEC_PID" || rc=$?
-[ "$rc" = 0 ] || fail "dns-secondary exited $rc after dns-ctl stop"
-[ ! -e "$SSOCK" ] || fail "the control socket is left after stop"
+ctl_stop dns-secondary "$SSOCK" "$SEC_PID"
 it_log "ok"

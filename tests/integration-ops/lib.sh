@@ -111,6 +111,19 @@ json_is() {
 	[ "$got" = "$2" ] || fail "dns-ctl --json: $1 is '$got', expected '$2' in: $CTL_OUT"
 }
 
+# ctl_stop WHAT SOCKET PID: `dns-ctl stop` on SOCKET ends daemon PID
+# (named WHAT in messages) with exit status 0 and removes the socket: what
+# a service manager and the next start rely on.  CTL_OUT keeps the answer.
+ctl_stop() {
+	local what=$1 sock=$2 pid=$3 rc=0
+	ctl_ok "$sock" stop
+	unwatch "$pid"
+	wait_until 30 "$what to exit" gone "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" = 0 ] || fail "$what exited $rc after dns-ctl stop"
+	[ ! -e "$sock" ] || fail "the control socket of $what is left after stop"
+}
+
 # --- refusals of the service tests
 
 # expect_refusal NAME WANT CMD...: CMD must exit non-zero (not by a
